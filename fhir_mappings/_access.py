@@ -1,0 +1,96 @@
+"""Defensive readers for FHIR JSON: wrong types read as absent, never raise.
+
+Every mapper goes through these, so odd shapes (a string where a list belongs,
+a number as a string, a partial date) cannot crash the pipeline.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def as_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def as_float(value: object) -> float | None:
+    """A finite number from a JSON number (bool excluded); strings are not numbers here."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    result = float(value)
+    return result if math.isfinite(result) else None
+
+
+def as_dict(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: object) -> Sequence[Any]:
+    if isinstance(value, list | tuple):
+        return value
+    return ()
+
+
+def dicts(value: object) -> list[Mapping[str, Any]]:
+    """The dict items of a JSON array (anything else dropped)."""
+    return [item for item in as_list(value) if isinstance(item, Mapping)]
+
+
+def source_id(resource: Mapping[str, Any]) -> str | None:
+    rtype, rid = as_str(resource.get("resourceType")), as_str(resource.get("id"))
+    return f"{rtype}/{rid}" if rtype and rid else None
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """FHIR date/dateTime/instant -> aware datetime (partial dates -> first day, UTC).
+
+    ``"2024"`` -> 2024-01-01, ``"2024-03"`` -> 2024-03-01; a dateTime without an
+    offset is read as UTC. Unparseable -> ``None``.
+    """
+    text = as_str(value)
+    if text is None:
+        return None
+    text = text.strip()
+    match = _DATE_RE.match(text)
+    if match:
+        year, month, day = match.groups()
+        try:
+            return datetime.combine(
+                date(int(year), int(month or 1), int(day or 1)), time(), tzinfo=UTC
+            )
+        except ValueError:
+            return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def parse_date(value: object) -> date | None:
+    parsed = parse_datetime(value)
+    return parsed.date() if parsed is not None else None
+
+
+def codings(concept: object) -> list[Mapping[str, Any]]:
+    """The codings of a CodeableConcept."""
+    return dicts(as_dict(concept).get("coding"))
+
+
+def concept_text(concept: object) -> str | None:
+    """``text`` of a CodeableConcept, else the first coding display."""
+    data = as_dict(concept)
+    text = as_str(data.get("text"))
+    if text:
+        return text
+    for coding in codings(data):
+        display = as_str(coding.get("display"))
+        if display:
+            return display
+    return None

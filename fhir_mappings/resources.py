@@ -1,0 +1,81 @@
+"""The input of ``fhir_mappings``: one patient's FHIR R4 resources, grouped by type.
+
+Resources are plain JSON objects (``Mapping[str, Any]``) as parsed from the wire
+(``orjson``): the hot path never builds full ``fhir.resources`` models. Every
+mapper must therefore read them defensively (see ``fhir_mappings._access``).
+The same shape is produced whether data came from prefetch, from the FHIR server
+or from a Bundle file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Resource = Mapping[str, Any]
+
+#: resourceType -> attribute of ``PatientResources``.
+_FIELD_BY_TYPE: Mapping[str, str] = {
+    "Observation": "observations",
+    "Condition": "conditions",
+    "MedicationRequest": "medication_requests",
+    "MedicationDispense": "medication_dispenses",
+    "MedicationAdministration": "medication_administrations",
+    "MedicationStatement": "medication_statements",
+    "Medication": "medications",
+    "Procedure": "procedures",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PatientResources:
+    """One patient's resources. ``medications`` holds Medication resources that
+    ``medicationReference`` may point to (included in a search, prefetched or fetched)."""
+
+    patient: Resource | None = None
+    observations: tuple[Resource, ...] = ()
+    conditions: tuple[Resource, ...] = ()
+    medication_requests: tuple[Resource, ...] = ()
+    medication_dispenses: tuple[Resource, ...] = ()
+    medication_administrations: tuple[Resource, ...] = ()
+    medication_statements: tuple[Resource, ...] = ()
+    medications: tuple[Resource, ...] = ()
+    procedures: tuple[Resource, ...] = ()
+
+    @classmethod
+    def from_resources(cls, resources: Iterable[object]) -> PatientResources:
+        """Group resources by ``resourceType``; anything else (non-dicts, other types) is ignored.
+
+        The first Patient wins. Duplicates (same type and id) are kept once.
+        """
+        groups: dict[str, list[Resource]] = {name: [] for name in _FIELD_BY_TYPE.values()}
+        seen: set[tuple[str, str]] = set()
+        patient: Resource | None = None
+        for resource in resources:
+            if not isinstance(resource, Mapping):
+                continue
+            rtype = resource.get("resourceType")
+            if not isinstance(rtype, str):
+                continue
+            rid = resource.get("id")
+            if isinstance(rid, str):
+                key = (rtype, rid)
+                if key in seen:
+                    continue
+                seen.add(key)
+            if rtype == "Patient":
+                if patient is None:
+                    patient = resource
+                continue
+            name = _FIELD_BY_TYPE.get(rtype)
+            if name is not None:
+                groups[name].append(resource)
+        return cls(patient=patient, **{name: tuple(items) for name, items in groups.items()})
+
+    def all(self) -> tuple[Resource, ...]:
+        """Every resource, the Patient first."""
+        out: list[Resource] = [self.patient] if self.patient is not None else []
+        for name in _FIELD_BY_TYPE.values():
+            out.extend(getattr(self, name))
+        return tuple(out)
