@@ -1,0 +1,148 @@
+"""The service's one error tree. Every error knows its HTTP status and its body.
+
+Hierarchy::
+
+    LnCdsError                      500  base class (never raised directly)
+    ├── RequestError                400  the caller sent something wrong
+    │   ├── MalformedJson           400  body is not a JSON object
+    │   ├── WrongHook               400  ``hook`` is not the service's hook
+    │   └── MissingField(field)     400  a required field is absent or invalid
+    ├── UnknownService              404  no service with that id
+    ├── PayloadTooLarge             413  body larger than ``max_body_bytes``
+    ├── AuthenticationFailed        401  client JWT rejected (bare: no detail)
+    ├── DataUnavailable(keys)       412  needed data could not be obtained
+    └── FhirError                   412  the FHIR server failed us (see below)
+        ├── FhirUnavailable         412  connection refused / network failure
+        ├── FhirTimeout             412  timeout or per-hook deadline exceeded
+        ├── FhirBadResponse(status) 412  non-2xx answer
+        └── FhirInvalidContent      412  HTML, invalid JSON, wrong resourceType
+
+A FHIR failure means the data a hook needs is unavailable, so every ``FhirError``
+answers 412 like ``DataUnavailable`` (CDS Hooks 2.0 "Prefetch Template": data needed
+but not obtainable -> 412). Bodies are FHIR ``OperationOutcome`` s with a safe,
+generic ``diagnostics`` sentence: never a stack trace, URL, token or internal message.
+Mapping to HTTP happens in one place: ``cds_service.app`` exception handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+
+def operation_outcome(
+    diagnostics: str, *, code: str = "exception", severity: str = "error"
+) -> dict[str, Any]:
+    """A minimal FHIR R4 OperationOutcome with one issue."""
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}],
+    }
+
+
+class LnCdsError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    status_code: ClassVar[int] = 500
+    #: FHIR ``IssueType`` code (http://hl7.org/fhir/issue-type).
+    issue_code: ClassVar[str] = "exception"
+    #: The generic, caller-safe message.
+    message: ClassVar[str] = "The service could not process the request."
+
+    def diagnostics(self) -> str:
+        """The caller-safe sentence put in the OperationOutcome."""
+        return self.message
+
+    def outcome(self) -> dict[str, Any]:
+        return operation_outcome(self.diagnostics(), code=self.issue_code)
+
+
+class RequestError(LnCdsError):
+    status_code = 400
+    issue_code = "invalid"
+    message = "The request is invalid."
+
+
+class MalformedJson(RequestError):
+    issue_code = "structure"
+    message = "The request body is not a JSON object."
+
+
+class WrongHook(RequestError):
+    issue_code = "not-supported"
+    message = "This service does not handle that hook."
+
+
+class MissingField(RequestError):
+    issue_code = "required"
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+    def diagnostics(self) -> str:
+        return f"The request field '{self.field}' is missing or invalid."
+
+
+class UnknownService(LnCdsError):
+    status_code = 404
+    issue_code = "not-found"
+    message = "No CDS service with that id."
+
+
+class PayloadTooLarge(LnCdsError):
+    status_code = 413
+    issue_code = "too-costly"
+    message = "The request body is too large."
+
+
+class AuthenticationFailed(LnCdsError):
+    """401 with a bare body: the spec forbids telling the caller why."""
+
+    status_code = 401
+    issue_code = "login"
+    message = "Unauthorized."
+
+
+class DataUnavailable(LnCdsError):
+    status_code = 412
+    issue_code = "not-found"
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = tuple(sorted(set(keys)))
+        super().__init__(", ".join(self.keys))
+
+    def diagnostics(self) -> str:
+        return (
+            "Data needed for this service could not be obtained "
+            f"(prefetch keys: {', '.join(self.keys)})."
+        )
+
+
+class FhirError(LnCdsError):
+    status_code = 412
+    issue_code = "transient"
+    message = "The FHIR server could not provide the data this service needs."
+
+
+class FhirUnavailable(FhirError):
+    message = "The FHIR server could not be reached."
+
+
+class FhirTimeout(FhirError):
+    issue_code = "timeout"
+    message = "The FHIR server did not answer in time."
+
+
+class FhirBadResponse(FhirError):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+    def diagnostics(self) -> str:
+        return f"The FHIR server answered with HTTP {self.status}."
+
+
+class FhirInvalidContent(FhirError):
+    issue_code = "invalid"
+    message = "The FHIR server answered with content that is not the expected FHIR JSON."

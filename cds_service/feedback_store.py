@@ -1,0 +1,296 @@
+"""Durable, idempotent storage of card feedback (SQLAlchemy 2 Core; SQLite or PostgreSQL).
+
+Schema is versioned: ``schema_version`` holds the applied version and ``MIGRATIONS``
+is the ordered list of steps, applied at start-up (idempotent: each runs once).
+Feedback is unique on (service_id, card_uuid, outcome, outcome_timestamp): a report
+sent twice is stored once (``INSERT ... ON CONFLICT DO NOTHING`` on both dialects).
+
+Issued cards (uuid -> topic) are remembered so feedback can be summarised by topic.
+They go through ``CardLog``: a bounded queue drained by one background task, so the
+hook never waits for the database; when the queue is full, cards are dropped (logged).
+Blocking database calls run off the event loop (``anyio.to_thread``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from cds_service.hook_models import FeedbackItem
+
+log = logging.getLogger(__name__)
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("service_id", sa.String(128), nullable=False),
+    sa.Column("card_uuid", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("outcome_timestamp", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("accepted_suggestions", sa.JSON, nullable=False),
+    sa.Column("override_reason_code", sa.String(256)),
+    sa.Column("override_reason_system", sa.String(512)),
+    sa.Column("override_reason_display", sa.String(512)),
+    sa.Column("user_comment", sa.Text),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint(
+        "service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_report"
+    ),
+)
+
+issued_card = sa.Table(
+    "issued_card",
+    metadata,
+    sa.Column("card_uuid", sa.String(64), primary_key=True),
+    sa.Column("topic", sa.String(64)),
+    sa.Column("indicator", sa.String(16)),
+    sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _v1(conn: Connection) -> None:
+    feedback.create(conn, checkfirst=True)
+
+
+def _v2(conn: Connection) -> None:
+    issued_card.create(conn, checkfirst=True)
+
+
+#: Ordered migration steps; step i brings the schema to version i + 1. Append only.
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCard:
+    card_uuid: str
+    topic: str | None
+    indicator: str | None
+    issued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    """Feedback counts per card topic, outcome and override reason."""
+
+    topic: str | None
+    outcome: str
+    override_reason_code: str | None
+    override_reason_display: str | None
+    count: int
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class FeedbackStore:
+    """Feedback persistence over one SQLAlchemy engine."""
+
+    def __init__(self, url: str) -> None:
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False}
+        self.engine: Engine = sa.create_engine(url, **kwargs)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- schema -----------------------------------------------------------------
+    def migrate(self) -> int:
+        """Apply pending migration steps; returns the schema version."""
+        with self.engine.begin() as conn:
+            schema_version.create(conn, checkfirst=True)
+            current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+            version = int(current or 0)
+            for index, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                step(conn)
+                conn.execute(schema_version.insert().values(version=index))
+                version = index
+        return version
+
+    async def open(self) -> int:
+        return await anyio.to_thread.run_sync(self.migrate)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.select(sa.func.count()).select_from(schema_version))
+        except sa.exc.SQLAlchemyError:
+            return False
+        return True
+
+    async def aping(self) -> bool:
+        return await anyio.to_thread.run_sync(self.ping)
+
+    # -- writes -----------------------------------------------------------------
+    def _insert_ignore(self, table: sa.Table, rows: list[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = insert(table).on_conflict_do_nothing()
+        inserted = 0
+        with self.engine.begin() as conn:
+            for row in rows:
+                inserted += max(conn.execute(statement, row).rowcount, 0)
+        return inserted
+
+    def record(self, service_id: str, items: Sequence[FeedbackItem], received_at: datetime) -> int:
+        """Store feedback items; returns how many were new."""
+        rows = []
+        for item in items:
+            reason = item.overrideReason.reason if item.overrideReason else None
+            rows.append(
+                {
+                    "service_id": service_id,
+                    "card_uuid": item.card,
+                    "outcome": item.outcome,
+                    "outcome_timestamp": _utc(item.outcomeTimestamp),
+                    "accepted_suggestions": [s.id for s in item.acceptedSuggestions],
+                    "override_reason_code": reason.code if reason else None,
+                    "override_reason_system": reason.system if reason else None,
+                    "override_reason_display": reason.display if reason else None,
+                    "user_comment": (
+                        item.overrideReason.userComment if item.overrideReason else None
+                    ),
+                    "received_at": _utc(received_at),
+                }
+            )
+        return self._insert_ignore(feedback, rows)
+
+    async def arecord(
+        self, service_id: str, items: Sequence[FeedbackItem], received_at: datetime
+    ) -> int:
+        return await anyio.to_thread.run_sync(self.record, service_id, items, received_at)
+
+    def remember_cards(self, cards: Sequence[IssuedCard]) -> int:
+        rows = [
+            {
+                "card_uuid": c.card_uuid,
+                "topic": c.topic,
+                "indicator": c.indicator,
+                "issued_at": _utc(c.issued_at),
+            }
+            for c in cards
+        ]
+        return self._insert_ignore(issued_card, rows)
+
+    # -- reads ------------------------------------------------------------------
+    def count_feedback(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(feedback)).scalar_one())
+
+    def summary(self, since: datetime, until: datetime) -> list[SummaryRow]:
+        """Counts by topic, outcome and override reason for outcomes in [since, until)."""
+        count = sa.func.count().label("n")
+        query = (
+            sa.select(
+                issued_card.c.topic,
+                feedback.c.outcome,
+                feedback.c.override_reason_code,
+                sa.func.max(feedback.c.override_reason_display),
+                count,
+            )
+            .select_from(
+                feedback.outerjoin(issued_card, issued_card.c.card_uuid == feedback.c.card_uuid)
+            )
+            .where(feedback.c.outcome_timestamp >= _utc(since))
+            .where(feedback.c.outcome_timestamp < _utc(until))
+            .group_by(issued_card.c.topic, feedback.c.outcome, feedback.c.override_reason_code)
+            .order_by(issued_card.c.topic, feedback.c.outcome, feedback.c.override_reason_code)
+        )
+        with self.engine.connect() as conn:
+            return [
+                SummaryRow(topic, outcome, code, display, int(n))
+                for topic, outcome, code, display, n in conn.execute(query)
+            ]
+
+
+def issued_cards(cards: Sequence[dict[str, Any]], issued_at: datetime) -> list[IssuedCard]:
+    """IssuedCard rows from rendered card JSON (cards without a uuid are skipped)."""
+    out = []
+    for card in cards:
+        card_uuid = card.get("uuid")
+        if not isinstance(card_uuid, str):
+            continue
+        source = card.get("source")
+        topic = source.get("topic") if isinstance(source, dict) else None
+        code = topic.get("code") if isinstance(topic, dict) else None
+        indicator = card.get("indicator")
+        out.append(
+            IssuedCard(
+                card_uuid,
+                code if isinstance(code, str) else None,
+                indicator if isinstance(indicator, str) else None,
+                issued_at,
+            )
+        )
+    return out
+
+
+class CardLog:
+    """Fire-and-forget recording of issued cards: bounded queue, one writer task."""
+
+    def __init__(self, store: FeedbackStore, max_queued: int = 1000) -> None:
+        self._store = store
+        self._queue: asyncio.Queue[list[IssuedCard]] = asyncio.Queue(maxsize=max_queued)
+        self._task: asyncio.Task[None] | None = None
+
+    def offer(self, cards: list[IssuedCard]) -> bool:
+        """Queue cards for writing; ``False`` (and a log line) when the queue is full."""
+        if not cards:
+            return True
+        try:
+            self._queue.put_nowait(cards)
+        except asyncio.QueueFull:
+            log.warning("issued-card queue full: cards not recorded", extra={"n": len(cards)})
+            return False
+        return True
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            batch = await self._queue.get()
+            while not self._queue.empty():
+                batch.extend(self._queue.get_nowait())
+            try:
+                await anyio.to_thread.run_sync(self._store.remember_cards, batch)
+            except Exception:
+                log.exception("recording issued cards failed")
+            finally:
+                self._queue.task_done()
+
+    async def stop(self) -> None:
+        """Drain what is queued, then stop the writer."""
+        if self._task is None:
+            return
+        if not self._task.done():
+            await self._queue.join()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None

@@ -1,0 +1,213 @@
+"""The FHIR client: one pooled ``httpx.AsyncClient`` (made in the app lifespan), typed errors.
+
+* ``FhirClient`` is app-wide; ``FhirClient.session(base, token)`` binds one hook's
+  ``fhirServer`` and bearer token, with a semaphore bounding concurrent requests.
+* Searches follow ``Bundle.link[relation=next]`` within bounds (pages, resources); a
+  next link outside ``base`` is not followed (the token never leaves ``base``) and a
+  next-link loop stops paging. Hitting a bound is reported as ``truncated``.
+* Every failure is a ``FhirError`` subclass (see ``cds_service.errors``). URLs (which
+  hold patient ids) and tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from cds_service.config import Settings
+from cds_service.errors import (
+    FhirBadResponse,
+    FhirInvalidContent,
+    FhirTimeout,
+    FhirUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+Params = Mapping[str, str] | str | httpx.QueryParams
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Paged:
+    """Resources of a (possibly multi-page) searchset; ``truncated`` if paging stopped early."""
+
+    resources: list[Json]
+    pages: int
+    truncated: bool
+
+
+def make_http_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The one pooled client of the process (explicit timeouts and limits)."""
+    timeout = httpx.Timeout(
+        settings.fhir_read_timeout_seconds,
+        connect=settings.fhir_connect_timeout_seconds,
+    )
+    limits = httpx.Limits(
+        max_connections=max(10, settings.fhir_concurrency * 4),
+        max_keepalive_connections=max(5, settings.fhir_concurrency * 2),
+    )
+    return httpx.AsyncClient(
+        timeout=timeout, limits=limits, transport=transport, follow_redirects=False
+    )
+
+
+def under_base(url: str, base: str) -> bool:
+    """Whether ``url`` lies under the FHIR base URL (path boundary respected)."""
+    root = base.rstrip("/")
+    return url == root or url.startswith(root + "/") or url.startswith(root + "?")
+
+
+def bundle_resources(bundle: Mapping[str, Any]) -> list[Json]:
+    """The ``entry[].resource`` dicts of a Bundle (odd entries dropped)."""
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return []
+    out: list[Json] = []
+    for entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict):
+            out.append(resource)
+    return out
+
+
+def next_link(bundle: Mapping[str, Any]) -> str | None:
+    links = bundle.get("link")
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if isinstance(link, dict) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) and url else None
+    return None
+
+
+class FhirClient:
+    """App-wide FHIR access over one pooled ``httpx.AsyncClient``."""
+
+    def __init__(self, http: httpx.AsyncClient, settings: Settings) -> None:
+        self._http = http
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def session(self, base: str, token: str | None = None) -> FhirSession:
+        return FhirSession(self._http, self._settings, base, token)
+
+    async def read(self, base: str, reference: str, *, token: str | None = None) -> Json:
+        return await self.session(base, token).read(reference)
+
+    async def search(
+        self, base: str, resource_type: str, params: Params, *, token: str | None = None
+    ) -> list[Json]:
+        return (await self.session(base, token).search(resource_type, params)).resources
+
+    async def follow_next(
+        self, bundle: Mapping[str, Any], base: str, *, token: str | None = None
+    ) -> list[Json]:
+        return (await self.session(base, token).follow_next(bundle)).resources
+
+
+class FhirSession:
+    """One hook's view of one FHIR server: base URL, bearer token, concurrency bound."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, settings: Settings, base: str, token: str | None
+    ) -> None:
+        self._http = http
+        self._settings = settings
+        self.base = base.rstrip("/")
+        self._headers = {**settings.fhir_extra_headers, "Accept": FHIR_JSON}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._semaphore = asyncio.Semaphore(settings.fhir_concurrency)
+
+    async def _get(self, url: str, params: Params | None = None) -> Json:
+        try:
+            async with self._semaphore:
+                response = await self._http.get(url, params=params, headers=self._headers)
+        except httpx.TimeoutException as exc:
+            log.warning("fhir request timed out", extra={"error": type(exc).__name__})
+            raise FhirTimeout() from None
+        except httpx.HTTPError as exc:
+            log.warning("fhir request failed", extra={"error": type(exc).__name__})
+            raise FhirUnavailable() from None
+        if not response.is_success:
+            log.warning("fhir server answered", extra={"status": response.status_code})
+            raise FhirBadResponse(response.status_code)
+        content_type = response.headers.get("content-type", "").lower()
+        if "html" in content_type:
+            raise FhirInvalidContent()
+        try:
+            data = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise FhirInvalidContent() from None
+        if not isinstance(data, dict):
+            raise FhirInvalidContent()
+        return data
+
+    async def read(self, reference: str) -> Json:
+        """Read ``Type/id``; the answer must be that resource type."""
+        rtype, _, rid = reference.partition("/")
+        if not rtype or not rid or "/" in rid:
+            raise ValueError(f"not a relative reference: {reference!r}")
+        resource = await self._get(f"{self.base}/{rtype}/{rid}")
+        if resource.get("resourceType") != rtype:
+            raise FhirInvalidContent()
+        return resource
+
+    async def search(self, resource_type: str, params: Params) -> Paged:
+        """Search ``resource_type`` and follow next links within the search bounds."""
+        bundle = await self._get(f"{self.base}/{resource_type}", params)
+        _check_searchset(bundle)
+        return await self._page(bundle, self._settings.max_resources_per_search)
+
+    async def follow_next(self, bundle: Mapping[str, Any]) -> Paged:
+        """Entries of a prefetched searchset plus its further pages (bounded)."""
+        return await self._page(bundle, self._settings.max_resources_per_prefetch_bundle)
+
+    async def _page(self, first: Mapping[str, Any], max_resources: int) -> Paged:
+        resources = bundle_resources(first)
+        pages, truncated = 1, False
+        seen: set[str] = set()
+        url = next_link(first)
+        while url is not None:
+            if not under_base(url, self.base):
+                log.warning("next link leaves the FHIR base: not followed")
+                truncated = True
+                break
+            if url in seen:
+                log.warning("next-link loop detected: paging stopped")
+                break
+            if pages >= self._settings.max_pages_per_search or len(resources) >= max_resources:
+                log.warning("paging bound reached", extra={"pages": pages})
+                truncated = True
+                break
+            seen.add(url)
+            page = await self._get(url)
+            _check_searchset(page)
+            resources.extend(bundle_resources(page))
+            pages += 1
+            url = next_link(page)
+        if len(resources) > max_resources:
+            resources, truncated = resources[:max_resources], True
+        return Paged(resources, pages, truncated)
+
+
+def _check_searchset(bundle: Mapping[str, Any]) -> None:
+    if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "searchset":
+        raise FhirInvalidContent()

@@ -1,0 +1,288 @@
+"""Gathering one patient's data: prefetch first, the FHIR server second, else 412.
+
+Per prefetch key (CDS Hooks 2.0 "Prefetch Template"):
+
+* key absent -> fetch from ``fhirServer``;
+* value ``null`` -> the client has no such data: nothing fetched;
+* an ``OperationOutcome`` -> the client failed to prefetch: fetch (logged);
+* a ``Bundle`` (searchset/collection) -> its entries, plus ``link[next]`` pages
+  through ``fhirServer`` (bounded); a next link with no usable server -> 412;
+* a single resource of the template's type (the Patient read) -> itself;
+* anything else, or a Bundle holding another patient's data -> treated as absent.
+
+A ``fhirServer`` not on the allow-list is treated as if none had been sent (and the
+token is never sent anywhere). Every key is needed: one that cannot be obtained ->
+``DataUnavailable`` naming it; a failed fetch -> the ``FhirError`` (also 412).
+Medications named by ``medicationReference`` and not present are then read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from cds_service.config import Settings
+from cds_service.errors import DataUnavailable, FhirTimeout
+from cds_service.fhir_client import FhirClient, FhirSession, Paged, bundle_resources, next_link
+from cds_service.hook_models import HookRequest
+from cds_service.service_definition import ServiceDefinition, TemplateError, resolve_template
+from fhir_mappings.resources import PatientResources
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+Json = dict[str, Any]
+
+#: Resource types that belong to one patient (their subject/patient must match).
+_PATIENT_BOUND = frozenset(
+    {
+        "Observation",
+        "Condition",
+        "MedicationRequest",
+        "MedicationDispense",
+        "MedicationAdministration",
+        "MedicationStatement",
+        "Procedure",
+    }
+)
+#: Resources whose ``medicationReference`` may need resolving.
+_MEDICATION_USERS = frozenset(
+    {"MedicationRequest", "MedicationDispense", "MedicationAdministration", "MedicationStatement"}
+)
+_BUNDLE_TYPES = frozenset({"searchset", "collection"})
+
+
+class KeySource(StrEnum):
+    PREFETCH = "prefetch"  # satisfied entirely by the client's prefetch
+    PREFETCH_PAGED = "prefetch+pages"  # prefetched first page, further pages fetched
+    FETCHED = "fetched"  # fetched from fhirServer
+    NULL = "null"  # client said: no such data
+
+
+@dataclass(slots=True)
+class PrefetchReport:
+    """How each key was satisfied (for metrics and logs)."""
+
+    sources: dict[str, KeySource] = field(default_factory=dict)
+    truncated: list[str] = field(default_factory=list)
+    medications_fetched: int = 0
+    fhir_server_used: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    resources: PatientResources
+    report: PrefetchReport
+
+
+def _reference_matches(reference: object, patient_id: str) -> bool:
+    if not isinstance(reference, str):
+        return False
+    ref = reference.split("/_history/")[0]
+    target = f"Patient/{patient_id}"
+    return ref == target or ref.endswith("/" + target)
+
+
+def belongs_to(resource: Mapping[str, Any], patient_id: str) -> bool:
+    """Whether a resource is this patient's (types without a patient always are)."""
+    rtype = resource.get("resourceType")
+    if rtype == "Patient":
+        return resource.get("id") == patient_id
+    if rtype not in _PATIENT_BOUND:
+        return True
+    for name in ("subject", "patient"):
+        holder = resource.get(name)
+        if isinstance(holder, dict) and _reference_matches(holder.get("reference"), patient_id):
+            return True
+    return False
+
+
+def _template_type(template: str) -> tuple[str, bool]:
+    """(resource type, is an instance read) of a template."""
+    path = template.partition("?")[0]
+    rtype, _, rid = path.partition("/")
+    return rtype, bool(rid)
+
+
+class _Gatherer:
+    def __init__(
+        self,
+        request: HookRequest,
+        service: ServiceDefinition,
+        session: FhirSession | None,
+        report: PrefetchReport,
+    ) -> None:
+        self.request = request
+        self.service = service
+        self.session = session
+        self.report = report
+        self.patient_id = request.context.patientId
+        self.context = request.context_dict
+
+    def _from_prefetch(self, key: str, template: str, value: object) -> list[Json] | None:
+        """Resources from the prefetch value, or ``None`` if it must be fetched."""
+        rtype, is_read = _template_type(template)
+        if not isinstance(value, dict):
+            log.info("prefetch key unusable, fetching", extra={"key": key})
+            return None
+        vtype = value.get("resourceType")
+        if vtype == "OperationOutcome":
+            log.info("prefetch key is an OperationOutcome, fetching", extra={"key": key})
+            return None
+        if is_read and vtype == rtype:
+            if not belongs_to(value, self.patient_id):
+                log.warning("prefetched resource of another patient dropped", extra={"key": key})
+                return None
+            return [value]
+        if vtype == "Bundle" and value.get("type") in _BUNDLE_TYPES and not is_read:
+            entries = bundle_resources(value)
+            if not all(belongs_to(item, self.patient_id) for item in entries):
+                log.warning(
+                    "prefetch bundle with another patient's data dropped", extra={"key": key}
+                )
+                return None
+            return entries
+        log.info("prefetch key has unexpected content, fetching", extra={"key": key})
+        return None
+
+    async def _pages(self, key: str, bundle: Json) -> list[Json]:
+        assert self.session is not None
+        paged = await self.session.follow_next(bundle)
+        self._note(key, paged)
+        return paged.resources
+
+    async def _fetch(self, key: str, template: str) -> list[Json]:
+        assert self.session is not None
+        resolved = resolve_template(template, self.context, self.request.context.userId)
+        path, _, query = resolved.partition("?")
+        if not query:
+            return [await self.session.read(path)]
+        paged = await self.session.search(path, query)
+        self._note(key, paged)
+        return paged.resources
+
+    def _note(self, key: str, paged: Paged) -> None:
+        if paged.truncated:
+            self.report.truncated.append(key)
+
+    async def run(self) -> list[Json]:
+        provided = self.request.prefetch or {}
+        kept: list[Json] = []
+        jobs: dict[str, Awaitable[list[Json]]] = {}
+        missing: list[str] = []
+        for key, template in self.service.prefetch.items():
+            if key in provided and provided[key] is None:
+                self.report.sources[key] = KeySource.NULL
+                continue
+            items = self._from_prefetch(key, template, provided[key]) if key in provided else None
+            if items is not None:
+                value = provided[key]
+                if next_link(value) is None:
+                    self.report.sources[key] = KeySource.PREFETCH
+                    kept.extend(items)
+                elif self.session is None:
+                    missing.append(key)
+                else:
+                    self.report.sources[key] = KeySource.PREFETCH_PAGED
+                    jobs[key] = self._pages(key, value)
+                continue
+            if self.session is None:
+                missing.append(key)
+                continue
+            try:
+                resolve_template(template, self.context, self.request.context.userId)
+            except TemplateError:
+                missing.append(key)
+                continue
+            self.report.sources[key] = KeySource.FETCHED
+            jobs[key] = self._fetch(key, template)
+        if missing:
+            raise DataUnavailable(missing)
+        self.report.fhir_server_used = bool(jobs)
+        for batch in await _all(jobs.values()):
+            kept.extend(item for item in batch if belongs_to(item, self.patient_id))
+        kept.extend(await self._medications(kept))
+        return kept
+
+    async def _medications(self, resources: list[Json]) -> list[Json]:
+        known = {item.get("id") for item in resources if item.get("resourceType") == "Medication"}
+        wanted: set[str] = set()
+        for item in resources:
+            if item.get("resourceType") not in _MEDICATION_USERS:
+                continue
+            ref = item.get("medicationReference")
+            reference = ref.get("reference") if isinstance(ref, dict) else None
+            if not isinstance(reference, str) or reference.startswith("#"):
+                continue
+            mid = _medication_id(reference, self.session.base if self.session else None)
+            if mid is None:
+                log.info("medicationReference outside the FHIR server not read")
+            elif mid not in known:
+                wanted.add(mid)
+        if not wanted:
+            return []
+        if self.session is None:
+            raise DataUnavailable(["medicationReference"])
+        session = self.session
+        found = await _all(session.read(f"Medication/{mid}") for mid in sorted(wanted))
+        self.report.medications_fetched = len(found)
+        self.report.fhir_server_used = True
+        return found
+
+
+def _medication_id(reference: str, base: str | None) -> str | None:
+    ref = reference.split("/_history/")[0]
+    if base is not None and ref.startswith(base.rstrip("/") + "/"):
+        ref = ref[len(base.rstrip("/")) + 1 :]
+    rtype, _, rid = ref.partition("/")
+    if rtype != "Medication" or not rid or "/" in rid:
+        return None
+    return rid
+
+
+async def _all(jobs: Iterable[Awaitable[_T]]) -> list[_T]:
+    """Run concurrently; the first ``FhirError`` (or other error) is raised."""
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [result for result in results if not isinstance(result, BaseException)]
+
+
+def fhir_base(request: HookRequest, settings: Settings) -> str | None:
+    """The request's fhirServer if allow-listed, else ``None`` (as if none was sent)."""
+    base = request.fhirServer
+    if base is None:
+        return None
+    if not settings.fhir_server_allowed(base):
+        log.warning("fhirServer not on the allow-list: ignored")
+        return None
+    return base
+
+
+async def gather(
+    request: HookRequest,
+    service: ServiceDefinition,
+    client: FhirClient | None,
+    settings: Settings,
+) -> Gathered:
+    """Collect the patient's resources for ``service`` (see module docstring)."""
+    report = PrefetchReport()
+    base = fhir_base(request, settings)
+    session: FhirSession | None = None
+    if base is not None and client is not None:
+        auth = request.fhirAuthorization
+        token = auth.access_token.get_secret_value() if auth is not None else None
+        session = client.session(base, token)
+    gatherer = _Gatherer(request, service, session, report)
+    try:
+        async with asyncio.timeout(settings.hook_deadline_seconds):
+            resources = await gatherer.run()
+    except TimeoutError:
+        log.warning("hook deadline exceeded while gathering data")
+        raise FhirTimeout() from None
+    return Gathered(PatientResources.from_resources(resources), report)

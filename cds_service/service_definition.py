@@ -1,0 +1,201 @@
+"""The CDS service described as data, its prefetch templates and their checking.
+
+Template rules follow CDS Hooks 2.0 "Prefetch Template": tokens are
+``{{context.<top-level field>}}``, ``{{userPractitionerId}}``,
+``{{userPractitionerRoleId}}``, ``{{userPatientId}}``, ``{{userRelatedPersonId}}``;
+queries are instance reads or type searches using token parameters (equality or
+``:in``), date parameters (``eq/lt/gt/ge/le``), ``_count``, ``_sort`` and the
+``patient`` reference parameter. ``check_templates`` enforces that at start-up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+SERVICE_ID = "lupus-nephritis-refractory"
+HOOK = "patient-view"
+LOINC_SYSTEM_URL = "http://loinc.org"  # FHIR R4 terminology: LOINC system URI
+
+_TOKEN_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_CONTEXT_TOKEN_RE = re.compile(r"^context\.([A-Za-z][A-Za-z0-9]*)$")
+#: userXxxId token -> the resource type of ``context.userId`` it stands for (CDS Hooks 2.0).
+_USER_TOKENS: Mapping[str, str] = {
+    "userPractitionerId": "Practitioner",
+    "userPractitionerRoleId": "PractitionerRole",
+    "userPatientId": "Patient",
+    "userRelatedPersonId": "RelatedPerson",
+}
+_PLACEHOLDER = "TOKEN"
+_TYPE_RE = re.compile(r"^[A-Z][A-Za-z]+$")
+_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+#: Token search parameters our templates may use (FHIR R4 search parameter registry).
+_TOKEN_PARAMS = frozenset(
+    {"code", "status", "category", "clinical-status", "verification-status", "intent"}
+)
+#: Date search parameters our templates may use (FHIR R4 search parameter registry).
+_DATE_PARAMS = frozenset({"date", "authoredon", "onset-date", "whenhandedover", "effective-time"})
+_DATE_VALUE_RE = re.compile(r"^(eq|lt|gt|ge|le)?\d{4}(-\d{2}(-\d{2}(T[0-9:.+\-Z]+)?)?)?$")
+_SORT_VALUE_RE = re.compile(r"^-?[a-z_][a-z\-_]*(,-?[a-z_][a-z\-_]*)*$")
+_TOKEN_VALUE_RE = re.compile(r"^[^,|]*(\|[^,|]*)?(,[^,|]*(\|[^,|]*)?)*$")
+
+
+class TemplateError(ValueError):
+    """A prefetch template breaks the CDS Hooks 2.0 rules, or cannot be resolved."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDefinition:
+    """One CDS service. ``discovery()`` is what the EHR sees; the rest is internal."""
+
+    id: str
+    hook: str
+    title: str
+    description: str
+    prefetch: Mapping[str, str]
+    usage_requirements: str | None = None
+    #: internal: prefetch keys whose data the assessment needs (all of them here).
+    required_keys: frozenset[str] = field(default_factory=frozenset)
+
+    def discovery(self) -> dict[str, Any]:
+        """The discovery entry: only the spec's fields, none empty."""
+        entry: dict[str, Any] = {
+            "hook": self.hook,
+            "title": self.title,
+            "description": self.description,
+            "id": self.id,
+            "prefetch": dict(self.prefetch),
+            "usageRequirements": self.usage_requirements,
+        }
+        return {key: value for key, value in entry.items() if value not in (None, "", {}, [])}
+
+
+def observation_template(loinc_codes: Sequence[str], system: str = LOINC_SYSTEM_URL) -> str:
+    codes = ",".join(f"{system}|{code}" for code in loinc_codes)
+    return f"Observation?patient={{{{context.patientId}}}}&code={codes}&_sort=-date&_count=250"
+
+
+def prefetch_templates(loinc_codes: Sequence[str]) -> dict[str, str]:
+    """The prefetch keys of docs/design.md "Prefetch keys"."""
+    return {
+        "patient": "Patient/{{context.patientId}}",
+        "conditions": "Condition?patient={{context.patientId}}",
+        "observations": observation_template(loinc_codes),
+        "medicationRequests": "MedicationRequest?patient={{context.patientId}}&_count=100",
+        "medicationDispenses": "MedicationDispense?patient={{context.patientId}}&_count=100",
+        "medicationAdministrations": (
+            "MedicationAdministration?patient={{context.patientId}}&_count=100"
+        ),
+        "procedures": "Procedure?patient={{context.patientId}}&_count=100",
+    }
+
+
+def _default_loinc_codes() -> tuple[str, ...]:
+    from fhir_mappings.codes.loinc import (  # type: ignore[import-not-found,unused-ignore]
+        PREFETCH_LOINC_CODES,  # engineer A's module; lazy so tests can inject codes
+    )
+
+    return tuple(PREFETCH_LOINC_CODES)
+
+
+def build_service(loinc_codes: Sequence[str] | None = None) -> ServiceDefinition:
+    """The lupus nephritis service; ``loinc_codes`` defaults to ``PREFETCH_LOINC_CODES``."""
+    codes = tuple(loinc_codes) if loinc_codes is not None else _default_loinc_codes()
+    templates = prefetch_templates(codes)
+    return ServiceDefinition(
+        id=SERVICE_ID,
+        hook=HOOK,
+        title="Refractory lupus nephritis check",
+        description=(
+            "Reviews the response of lupus nephritis to induction therapy (proteinuria, "
+            "kidney function, adherence, dosing) and flags non-response or worsening early."
+        ),
+        prefetch=templates,
+        usage_requirements=(
+            "Needs read access to the patient's Patient, Condition, Observation, "
+            "MedicationRequest, MedicationDispense, MedicationAdministration, Medication "
+            "and Procedure resources."
+        ),
+        required_keys=frozenset(templates),
+    )
+
+
+def _check_token(token: str) -> None:
+    if _CONTEXT_TOKEN_RE.match(token) or token in _USER_TOKENS:
+        return
+    raise TemplateError(f"prefetch token {{{{{token}}}}} is not allowed by CDS Hooks 2.0")
+
+
+def _check_param(name: str, value: str) -> None:
+    base, _, modifier = name.partition(":")
+    if base == "patient" and not modifier:
+        return
+    if base == "_count" and not modifier:
+        if not value.isdigit():
+            raise TemplateError("_count must be a positive integer")
+        return
+    if base == "_sort" and not modifier:
+        if not _SORT_VALUE_RE.match(value):
+            raise TemplateError(f"_sort value {value!r} is not allowed")
+        return
+    if base in _TOKEN_PARAMS and modifier in ("", "in"):
+        if not modifier and not _TOKEN_VALUE_RE.match(value):
+            raise TemplateError(f"token value of {base!r} is not system|code[,...]")
+        return
+    if base in _DATE_PARAMS and not modifier:
+        if not _DATE_VALUE_RE.match(value):
+            raise TemplateError(f"date value of {base!r} must use eq/lt/gt/ge/le")
+        return
+    raise TemplateError(f"search parameter {name!r} is not allowed in a prefetch template")
+
+
+def check_template(template: str) -> None:
+    """Raise ``TemplateError`` unless ``template`` follows the CDS Hooks 2.0 rules."""
+    for token in _TOKEN_RE.findall(template):
+        _check_token(token)
+    plain = _TOKEN_RE.sub(_PLACEHOLDER, template)
+    if "{" in plain or "}" in plain:
+        raise TemplateError("unbalanced template braces")
+    path, sep, query = plain.partition("?")
+    parts = path.split("/")
+    if not _TYPE_RE.match(parts[0]) or len(parts) > 2:
+        raise TemplateError(f"{path!r} is neither an instance read nor a type search")
+    if len(parts) == 2:
+        if sep or not _ID_RE.match(parts[1]):
+            raise TemplateError("an instance read takes an id and no query")
+        return
+    if not sep or not query:
+        raise TemplateError("a type search needs search parameters")
+    for name, value in parse_qsl(query, keep_blank_values=True, strict_parsing=True):
+        _check_param(name, value)
+
+
+def check_templates(templates: Mapping[str, str]) -> None:
+    """Check every template; the error names the offending key."""
+    for key, template in templates.items():
+        try:
+            check_template(template)
+        except (TemplateError, ValueError) as exc:
+            raise TemplateError(f"prefetch template {key!r}: {exc}") from exc
+
+
+def resolve_template(template: str, context: Mapping[str, Any], user_id: str | None) -> str:
+    """Substitute the tokens of ``template``; ``TemplateError`` if one has no value."""
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match.group(1)
+        context_match = _CONTEXT_TOKEN_RE.match(token)
+        value: object = None
+        if context_match:
+            value = context.get(context_match.group(1))
+        elif token in _USER_TOKENS and isinstance(user_id, str):
+            rtype, _, rid = user_id.partition("/")
+            value = rid if rtype == _USER_TOKENS[token] else None
+        if not isinstance(value, str) or not value:
+            raise TemplateError(f"prefetch token {{{{{token}}}}} has no value in this request")
+        return quote(value, safe="")
+
+    return _TOKEN_RE.sub(substitute, template)
