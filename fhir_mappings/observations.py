@@ -1,0 +1,248 @@
+"""Observation -> ``LabResults``: recognised, dated, unit-normalised, de-duplicated.
+
+Rules (each exclusion is reported as an ``ExcludedResource`` with its reason):
+
+* **Status.** ``final``, ``amended`` and ``corrected`` are used. ``preliminary`` is
+  *excluded*: the response assessment compares values against remission thresholds
+  and a preliminary result may still change (FHIR R4 ObservationStatus: "the
+  observation is ... not yet final"); a card built on it could be withdrawn the next
+  day, while waiting for the final result only delays it. ``registered``,
+  ``cancelled``, ``entered-in-error``, ``unknown`` and a missing status are excluded.
+* **Absent values.** An Observation (or component) with ``dataAbsentReason`` has no value.
+* **Time.** ``effectiveDateTime``, else ``effectivePeriod.start`` (else ``.end``), else
+  ``effectiveInstant``, else ``issued``. No usable time -> excluded.
+* **Value.** ``valueQuantity`` (its ``comparator`` kept: ``<0.1`` is below 0.1, not 0.1),
+  ``valueInteger``, or a numeric ``valueString`` such as ``"<0.1"``, ``"1.2"`` or
+  ``"1.2 g/g"``. A decimal comma (``"1,2"``) is refused: it cannot be told apart from a
+  thousands separator (``"1,200"``), and nothing is guessed. Text such as
+  ``"positive"`` is excluded. Only ``valueQuantity`` and a string with a trailing unit
+  carry a unit; a number without a unit is excluded (never guessed).
+* **Analyte.** From ``code.coding`` with system ``http://loinc.org``. Codings naming two
+  different analytes make the result ambiguous: excluded. ``component[]`` entries with
+  a known LOINC code are mapped as well (e.g. a UPCR inside a urinalysis panel).
+* **Units.** Converted by ``fhir_mappings.units``; an unknown unit is excluded.
+* **Duplicates.** The same resource id seen twice is used once; results with the same
+  analyte, instant and canonical value (and comparator) are kept once.
+* Series are sorted oldest first.
+
+Never raises on any JSON: every read goes through ``fhir_mappings._access``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fhir_mappings._access import as_dict, as_float, as_str, codings, dicts, parse_datetime
+from fhir_mappings._access import source_id as read_source_id
+from fhir_mappings.codes.loinc import LOINC_SYSTEM, analyte_for_loinc
+from fhir_mappings.facts import (
+    CANONICAL_UNIT,
+    Analyte,
+    ExcludedResource,
+    LabPoint,
+    LabResults,
+    LabSeries,
+)
+from fhir_mappings.units import to_canonical
+
+#: Observation statuses whose values are used (FHIR R4 ObservationStatus).
+USABLE_STATUSES: frozenset[str] = frozenset({"final", "amended", "corrected"})
+#: FHIR R4 Quantity.comparator values.
+COMPARATORS: frozenset[str] = frozenset({"<", "<=", ">=", ">"})
+
+_NUMERIC_STRING = re.compile(
+    r"^\s*(?P<cmp><=|>=|<|>)?\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>[^\d\s,].*?)?\s*$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    number: float
+    comparator: str | None
+    unit_code: str | None
+    unit_text: str | None
+
+
+def _effective_time(resource: Mapping[str, Any]) -> datetime | None:
+    when = parse_datetime(resource.get("effectiveDateTime"))
+    if when is None:
+        period = as_dict(resource.get("effectivePeriod"))
+        when = parse_datetime(period.get("start")) or parse_datetime(period.get("end"))
+    if when is None:
+        when = parse_datetime(resource.get("effectiveInstant"))
+    if when is None:
+        when = parse_datetime(resource.get("issued"))
+    return when
+
+
+def _read_value(element: Mapping[str, Any]) -> _Value | str:
+    """The numeric value of an Observation or component, or the reason there is none."""
+    if "dataAbsentReason" in element:
+        return "value absent (dataAbsentReason)"
+    if "valueQuantity" in element:
+        quantity = as_dict(element.get("valueQuantity"))
+        number = as_float(quantity.get("value"))
+        if number is None:
+            return "valueQuantity has no numeric value"
+        comparator = as_str(quantity.get("comparator"))
+        if comparator is not None and comparator not in COMPARATORS:
+            return f"unsupported comparator {comparator!r}"
+        return _Value(
+            number, comparator, as_str(quantity.get("code")), as_str(quantity.get("unit"))
+        )
+    if "valueInteger" in element:
+        number = as_float(element.get("valueInteger"))
+        if number is None:
+            return "valueInteger is not a number"
+        return _Value(number, None, None, None)
+    if "valueString" in element:
+        return _parse_value_string(element.get("valueString"))
+    return "no numeric value"
+
+
+def _parse_value_string(raw: object) -> _Value | str:
+    text = as_str(raw)
+    if text is None:
+        return "empty valueString"
+    if "," in text:
+        return f"valueString {text!r} has a comma (decimal or thousands separator: ambiguous)"
+    match = _NUMERIC_STRING.match(text)
+    if match is None:
+        return f"valueString {text!r} is not numeric"
+    number = as_float(float(match.group("num")))
+    if number is None:  # pragma: no cover - the pattern admits finite decimals only
+        return f"valueString {text!r} is not numeric"
+    return _Value(number, match.group("cmp"), None, as_str(match.group("unit")))
+
+
+def _analyte_of(concept: object) -> tuple[Analyte, str] | str | None:
+    """(analyte, code) from LOINC codings; a reason if ambiguous; ``None`` if unknown."""
+    found: dict[Analyte, str] = {}
+    for coding in codings(concept):
+        if as_str(coding.get("system")) != LOINC_SYSTEM:
+            continue
+        code = as_str(coding.get("code"))
+        analyte = analyte_for_loinc(code) if code is not None else None
+        if analyte is not None and code is not None:
+            found.setdefault(analyte, code.strip())
+    if not found:
+        return None
+    if len(found) > 1:
+        names = ", ".join(sorted(a.value for a in found))
+        return f"codings name different analytes ({names})"
+    return next(iter(found.items()))
+
+
+def _point(
+    element: Mapping[str, Any], analyte: Analyte, code: str, when: datetime, sid: str | None
+) -> LabPoint | str:
+    value = _read_value(element)
+    if isinstance(value, str):
+        return f"{analyte.value} ({code}): {value}"
+    if value.unit_code is None and value.unit_text is None:
+        return f"{analyte.value} ({code}): no unit given; not converted"
+    canonical = to_canonical(analyte, value.number, value.unit_code, value.unit_text)
+    original_unit = value.unit_code or value.unit_text or ""
+    if canonical is None:
+        shown = value.unit_code or value.unit_text
+        return f"unit {shown!r} not convertible for {analyte.value} ({code})"
+    return LabPoint(
+        analyte=analyte,
+        when=when,
+        value=canonical,
+        unit=CANONICAL_UNIT[analyte],
+        comparator=value.comparator,
+        original_value=value.number,
+        original_unit=original_unit,
+        code=code,
+        source_id=sid,
+    )
+
+
+def _map_one(resource: Mapping[str, Any]) -> tuple[list[LabPoint], list[str]]:
+    """Points of one Observation and the reasons for anything left out of it."""
+    status = as_str(resource.get("status"))
+    if status not in USABLE_STATUSES:
+        return [], [f"status {status!r} is not final/amended/corrected"]
+    sid = read_source_id(resource)
+    top = _analyte_of(resource.get("code"))
+    components = [
+        (component, _analyte_of(component.get("code")))
+        for component in dicts(resource.get("component"))
+    ]
+    known_components = [(c, a) for c, a in components if a is not None]
+    if top is None and not known_components:
+        return [], ["no known LOINC code"]
+    when = _effective_time(resource)
+    if when is None:
+        return [], ["no effective time or issued date"]
+    points: list[LabPoint] = []
+    reasons: list[str] = []
+    elements: list[tuple[Mapping[str, Any], tuple[Analyte, str] | str]] = []
+    if top is not None:
+        elements.append((resource, top))
+    elements.extend((c, a) for c, a in known_components if a is not None)
+    for element, identified in elements:
+        if isinstance(identified, str):
+            reasons.append(identified)
+            continue
+        analyte, code = identified
+        outcome = _point(element, analyte, code, when, sid)
+        if isinstance(outcome, str):
+            reasons.append(outcome)
+        else:
+            points.append(outcome)
+    return points, reasons
+
+
+def _sort_key(point: LabPoint) -> tuple[datetime, float, str, str]:
+    return (point.when, point.value, point.comparator or "", point.source_id or "")
+
+
+def map_observations(observations: Iterable[object]) -> LabResults:
+    """Map Observation JSON objects to unit-normalised, sorted, de-duplicated series."""
+    excluded: list[ExcludedResource] = []
+    points: list[LabPoint] = []
+    seen_ids: set[str] = set()
+    for resource in observations:
+        if not isinstance(resource, Mapping):
+            excluded.append(ExcludedResource(None, "not a JSON object"))
+            continue
+        sid = read_source_id(resource)
+        rtype = resource.get("resourceType")
+        if rtype is not None and rtype != "Observation":
+            excluded.append(ExcludedResource(sid, f"not an Observation ({rtype!r})"))
+            continue
+        if sid is not None:
+            if sid in seen_ids:
+                excluded.append(ExcludedResource(sid, "duplicate resource (same id)"))
+                continue
+            seen_ids.add(sid)
+        found, reasons = _map_one(resource)
+        points.extend(found)
+        excluded.extend(ExcludedResource(sid, reason) for reason in reasons)
+    return LabResults(series=_build_series(points, excluded), excluded=tuple(excluded))
+
+
+def _build_series(
+    points: list[LabPoint], excluded: list[ExcludedResource]
+) -> Mapping[Analyte, LabSeries]:
+    by_analyte: dict[Analyte, list[LabPoint]] = {}
+    seen: set[tuple[Analyte, datetime, float, str | None]] = set()
+    for point in sorted(points, key=_sort_key):
+        key = (point.analyte, point.when, point.value, point.comparator)
+        if key in seen:
+            excluded.append(
+                ExcludedResource(
+                    point.source_id,
+                    f"duplicate {point.analyte.value} result at {point.when.isoformat()}",
+                )
+            )
+            continue
+        seen.add(key)
+        by_analyte.setdefault(point.analyte, []).append(point)
+    return {analyte: LabSeries(analyte, tuple(series)) for analyte, series in by_analyte.items()}
