@@ -1,0 +1,300 @@
+"""``Finding`` -> CDS Hooks 2.0 card JSON (HL7 CDS Hooks 2.0.1, "CDS Service Response").
+
+Pure and deterministic: the same assessment and the same ``uuid_factory`` give the
+same JSON, byte for byte (golden files rely on it). Optional fields without a value
+are omitted (never ``null``, ``""``, ``[]`` or ``{}``).
+
+Card order follows ``Topic`` (the review's order of work). A card's ``detail`` is
+GitHub-flavoured Markdown: evidence table, trend line, the rule applied with its
+source, numbered next steps, notes, and the ruleset used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, Final
+
+from cds_service.suggestions import build_suggestion_resource
+from fhir_mappings.facts import Analyte, LabPoint
+from fhir_mappings.findings import (
+    ActionKind,
+    Finding,
+    PatientAssessment,
+    RecommendedAction,
+    Topic,
+)
+
+PROJECT_URL: Final = "https://github.com/ln-cds/ln-cds"
+SOURCE_LABEL: Final = "ln-cds: refractory lupus nephritis"
+#: The project's own CodeSystems (one URI each, used nowhere else).
+CARD_TOPIC_SYSTEM: Final = f"{PROJECT_URL}/CodeSystem/card-topic"
+OVERRIDE_REASON_SYSTEM: Final = f"{PROJECT_URL}/CodeSystem/override-reason"
+
+#: CDS Hooks 2.0: "summary ... SHOULD be under a 140-character limit".
+SUMMARY_LIMIT: Final = 140
+ELLIPSIS: Final = "…"
+
+TOPIC_DISPLAY: Final[Mapping[Topic, str]] = {
+    Topic.RENAL_WORSENING: "Renal function worsening on induction",
+    Topic.ADHERENCE: "Possible non-adherence",
+    Topic.DOSE_REVIEW: "Induction dose below target",
+    Topic.REPEAT_BIOPSY: "Repeat kidney biopsy",
+    Topic.REFRACTORY: "Refractory lupus nephritis",
+    Topic.THERAPY_SWITCH: "Switch or add induction therapy",
+    Topic.CNI_CAVEAT: "Calcineurin-inhibitor proteinuria caveat",
+    Topic.DATA_GAP: "Missing monitoring data",
+    Topic.RESPONSE_STATUS: "Response to induction",
+}
+_TOPIC_ORDER: Final[Mapping[Topic, int]] = {topic: i for i, topic in enumerate(Topic)}
+
+#: Override reasons offered on every card (code, display).
+OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
+    ("already-addressed", "Already addressed"),
+    ("patient-declined", "Patient declined"),
+    ("clinical-judgement", "Not appropriate: clinical judgement"),
+    ("data-incorrect", "Data shown is incorrect or incomplete"),
+)
+
+#: Short test names for trend lines.
+ANALYTE_LABEL: Final[Mapping[Analyte, str]] = {
+    Analyte.UPCR: "UPCR",
+    Analyte.PROTEIN_24H: "24 h protein",
+    Analyte.CREATININE: "Creatinine",
+    Analyte.EGFR: "eGFR",
+    Analyte.URINE_RBC: "Urine RBC",
+    Analyte.UACR: "UACR",
+    Analyte.C3: "C3",
+    Analyte.C4: "C4",
+    Analyte.ANTI_DSDNA: "Anti-dsDNA",
+    Analyte.MPA_TROUGH: "MPA trough",
+    Analyte.MPA_AUC: "MPA AUC",
+    Analyte.TACROLIMUS_TROUGH: "Tacrolimus trough",
+    Analyte.CYCLOSPORINE_TROUGH: "Cyclosporine trough",
+    Analyte.HYDROXYCHLOROQUINE: "Hydroxychloroquine level",
+    Analyte.WEIGHT: "Weight",
+    Analyte.HEIGHT: "Height",
+}
+
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+#: Longest trend shown in full; longer series show the first point, "…", then the tail.
+TREND_MAX_POINTS: Final = 8
+_MEDICATION_ACTIONS: Final = frozenset({ActionKind.DOSE_STEP, ActionKind.START_THERAPY})
+
+UuidFactory = Callable[[], str]
+
+
+def render_cards(
+    assessment: PatientAssessment, *, uuid_factory: UuidFactory, ruleset: str
+) -> list[dict[str, Any]]:
+    """One card per finding, in ``Topic`` order (stable for equal topics)."""
+    findings = sorted(assessment.findings, key=lambda f: _TOPIC_ORDER[f.topic])
+    patient_id = assessment.facts.patient_id
+    return [
+        render_card(f, uuid_factory=uuid_factory, ruleset=ruleset, patient_id=patient_id)
+        for f in findings
+    ]
+
+
+def render_card(
+    finding: Finding, *, uuid_factory: UuidFactory, ruleset: str, patient_id: str | None
+) -> dict[str, Any]:
+    """The CDS Hooks card for one finding (uuids drawn in order: card, then suggestions)."""
+    card: dict[str, Any] = {
+        "uuid": uuid_factory(),
+        "summary": truncate_summary(finding.summary),
+        "indicator": finding.severity.value,
+        "source": {
+            "label": SOURCE_LABEL,
+            "url": PROJECT_URL,
+            "topic": {
+                "system": CARD_TOPIC_SYSTEM,
+                "code": finding.topic.value,
+                "display": TOPIC_DISPLAY[finding.topic],
+            },
+        },
+        "detail": render_detail(finding, ruleset=ruleset),
+    }
+    suggestions = _suggestions(finding.actions, uuid_factory=uuid_factory, patient_id=patient_id)
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = selection_behavior(finding.actions)
+    card["overrideReasons"] = [
+        {"system": OVERRIDE_REASON_SYSTEM, "code": code, "display": display}
+        for code, display in OVERRIDE_REASONS
+    ]
+    links = [
+        {"label": c.label, "url": c.url, "type": "absolute"}
+        for c in finding.citations
+        if c.label and c.url.startswith(("https://", "http://"))
+    ]
+    if links:
+        card["links"] = links
+    pruned: dict[str, Any] = prune_empty(card)
+    return pruned
+
+
+def truncate_summary(summary: str) -> str:
+    """``summary`` on one line, cut to < 140 characters with an ellipsis (a guard only)."""
+    text = " ".join(summary.split())
+    if len(text) < SUMMARY_LIMIT:
+        return text
+    return text[: SUMMARY_LIMIT - 2].rstrip() + ELLIPSIS
+
+
+def selection_behavior(actions: Sequence[RecommendedAction]) -> str:
+    """``at-most-one`` when the card offers alternative medication orders, else ``any``.
+
+    Two medication suggestions on one card are alternatives (switch to A *or* add B);
+    a biopsy and a lab order are independent and may both be accepted.
+    """
+    medication = sum(1 for a in actions if a.kind in _MEDICATION_ACTIONS)
+    return "at-most-one" if medication > 1 else "any"
+
+
+def _suggestions(
+    actions: Sequence[RecommendedAction], *, uuid_factory: UuidFactory, patient_id: str | None
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for action in actions:
+        resource = build_suggestion_resource(action, patient_id=patient_id)
+        if resource is None:
+            continue
+        out.append(
+            {
+                "label": action.label,
+                "uuid": uuid_factory(),
+                "isRecommended": action.recommended,
+                "actions": [{"type": "create", "description": action.label, "resource": resource}],
+            }
+        )
+    return out
+
+
+# --- Markdown detail -------------------------------------------------------------------
+
+
+def render_detail(finding: Finding, *, ruleset: str) -> str:
+    """The card's GitHub-flavoured Markdown detail."""
+    blocks: list[str] = []
+    if finding.evidence:
+        blocks.append(evidence_table(finding))
+    trend = trend_line(finding.series)
+    if trend:
+        blocks.append(f"**Trend:** {trend}")
+    rule = _rule_block(finding)
+    if rule:
+        blocks.append(rule)
+    if finding.next_steps:
+        steps = "\n".join(f"{i}. {_inline(s)}" for i, s in enumerate(finding.next_steps, 1))
+        blocks.append(f"**Next steps**\n\n{steps}")
+    if finding.notes:
+        notes = "\n".join(f"- {_inline(n)}" for n in finding.notes)
+        blocks.append(f"**Notes**\n\n{notes}")
+    blocks.append(f"_Ruleset: {escape_cell(ruleset)}_")
+    return "\n\n".join(blocks)
+
+
+def evidence_table(finding: Finding) -> str:
+    """Evidence rows as a Markdown table (Date | Test | Value | Unit | Note), cells escaped."""
+    lines = ["| Date | Test | Value | Unit | Note |", "|---|---|---|---|---|"]
+    for row in finding.evidence:
+        cells = (row.when.isoformat(), row.label, row.value, row.unit, row.marker or "")
+        lines.append("| " + " | ".join(escape_cell(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def escape_cell(text: str) -> str:
+    """A Markdown table cell: one line, ``|`` and ``\\`` escaped."""
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+
+
+def _inline(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _rule_block(finding: Finding) -> str:
+    parts: list[str] = []
+    if finding.rationale.strip():
+        parts.append(f"**Rule applied:** {_inline(finding.rationale)}")
+    labels = [c.label for c in finding.citations if c.label]
+    if labels:
+        parts.append("**Source:** " + "; ".join(_inline(label) for label in labels))
+    return "\n\n".join(parts)
+
+
+def month_label(day: date) -> str:
+    """``date(2026, 1, 5)`` -> ``"Jan 2026"`` (locale-independent)."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_value(value: float) -> str:
+    """A lab value with sensible precision: 1234 -> "1234", 12.34 -> "12.3", 0.254 -> "0.25"."""
+    magnitude = abs(value)
+    if magnitude >= 100:
+        text = f"{value:.0f}"
+    elif magnitude >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _point_text(point: LabPoint) -> str:
+    return f"{point.comparator or ''}{format_value(point.value)}"
+
+
+def trend_line(series: Sequence[LabPoint]) -> str | None:
+    """E.g. ``UPCR g/g: 3.1 → 2.4 → 2.2 (Jan 2026 → Jul 2026), -29 %``; ``None`` if < 2 points.
+
+    A fall is written with the typographic minus sign (U+2212), a rise with ``+``.
+
+    The percentage is (last - first) / first of the canonical values; it is left out when
+    the first value is zero or either end carries a comparator (``<0.1`` is not 0.1).
+    """
+    if len(series) < 2:
+        return None
+    first, last = series[0], series[-1]
+    shown: list[str] = [_point_text(p) for p in series]
+    if len(shown) > TREND_MAX_POINTS:
+        shown = [shown[0], ELLIPSIS, *shown[-(TREND_MAX_POINTS - 2) :]]
+    label = ANALYTE_LABEL.get(first.analyte, first.analyte.value)
+    text = (
+        f"{label} {first.unit}: {' → '.join(shown)} "
+        f"({month_label(first.day)} → {month_label(last.day)})"
+    )
+    if first.value != 0 and first.comparator is None and last.comparator is None:
+        change = round((last.value - first.value) / first.value * 100)
+        sign = "−" if change < 0 else "+" if change > 0 else "±"
+        text += f", {sign}{abs(change)} %"
+    return text
+
+
+def prune_empty(value: Any) -> Any:
+    """Drop ``None``, ``""``, ``[]`` and ``{}`` recursively (CDS Hooks: omit, never null)."""
+    if isinstance(value, dict):
+        pruned = {k: prune_empty(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if not _is_empty(v)}
+    if isinstance(value, list):
+        items = [prune_empty(v) for v in value]
+        return [v for v in items if not _is_empty(v)]
+    return value
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and len(value) == 0)

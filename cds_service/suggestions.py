@@ -1,0 +1,279 @@
+"""``RecommendedAction`` -> draft FHIR R4 resource for a CDS card suggestion.
+
+Every resource is built as a ``fhir.resources.R4B`` model (so it is valid FHIR R4 by
+construction) and emitted as plain JSON (``model_dump(mode="json", exclude_none=True)``).
+The R4B model classes are imported once, at module import (~0.1-0.25 s), never per request.
+
+Status and intent
+-----------------
+Suggestions are ``status: "draft"`` (CDS Hooks 2.0 "Suggestion": the EHR shows the
+resource for the clinician to review and sign) and ``intent: "proposal"``: FHIR R4
+RequestIntent defines *proposal* as "a suggestion made by someone/something that does
+not have an intention to ensure it occurs and without providing an authorization to
+act", which is exactly what a CDS service is. An EHR that only accepts ``order`` can
+change the intent when the clinician signs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from fhir.resources.R4B import get_fhir_model_class
+
+from fhir_mappings.facts import AGENT_DISPLAY, Agent, Route
+from fhir_mappings.findings import ActionKind, RecommendedAction
+
+SUGGESTION_STATUS: Final = "draft"
+SUGGESTION_INTENT: Final = "proposal"  # see module docstring
+
+RXNORM_SYSTEM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+LOINC_SYSTEM: Final = "http://loinc.org"
+SNOMED_SYSTEM: Final = "http://snomed.info/sct"
+CPT_SYSTEM: Final = "http://www.ama-assn.org/go/cpt"
+UCUM_SYSTEM: Final = "http://unitsofmeasure.org"
+
+#: Kidney biopsy order codes.
+#: SNOMED CT 708940003 "Image-guided percutaneous biopsy of kidney" (seen in public FHIR
+#: code tables, e.g. an interventional-radiology code map; a percutaneous biopsy is what a
+#: repeat LN biopsy is). CPT 50200 "Renal biopsy; percutaneous, by trocar or needle":
+#: /work/shared/reference/clinical.md lists it as U (unverified) - kept as a second coding.
+KIDNEY_BIOPSY_CODINGS: Final[tuple[tuple[str, str, str], ...]] = (
+    (SNOMED_SYSTEM, "708940003", "Image-guided percutaneous biopsy of kidney"),
+    (CPT_SYSTEM, "50200", "Renal biopsy; percutaneous, by trocar or needle"),
+)
+KIDNEY_BIOPSY_TEXT: Final = "Kidney biopsy (percutaneous)"
+
+#: RxNorm ingredient codes (TTY=IN) per agent.
+#: Source: /work/shared/reference/clinical.md "RxNorm ingredients (H)"; hydroxychloroquine
+#: 5521 from a public FHIR ValueSet (rxnorm#5521 "Hydroxychloroquine"). Agents without a
+#: verified code get a text-only CodeableConcept.
+RXNORM_INGREDIENT: Final[Mapping[Agent, str]] = {
+    Agent.MYCOPHENOLATE_MOFETIL: "68149",
+    Agent.CYCLOPHOSPHAMIDE: "3002",
+    Agent.TACROLIMUS: "42316",
+    Agent.CYCLOSPORINE: "3008",
+    Agent.RITUXIMAB: "121191",
+    Agent.AZATHIOPRINE: "1256",
+    Agent.METHYLPREDNISOLONE: "6902",
+    Agent.PREDNISONE: "8640",
+    Agent.PREDNISOLONE: "8638",
+    Agent.HYDROXYCHLOROQUINE: "5521",
+}
+
+ROUTE_TEXT: Final[Mapping[Route, str]] = {
+    Route.ORAL: "oral",
+    Route.INTRAVENOUS: "intravenous",
+    Route.SUBCUTANEOUS: "subcutaneous",
+}
+
+#: Words for "n times a day" in dosage text.
+_FREQUENCY_WORDS: Final[Mapping[int, str]] = {
+    1: "once daily",
+    2: "twice daily",
+    3: "three times daily",
+    4: "four times daily",
+}
+
+_SERVICE_REQUEST = get_fhir_model_class("ServiceRequest")
+_MEDICATION_REQUEST = get_fhir_model_class("MedicationRequest")
+
+
+def build_suggestion_resource(
+    action: RecommendedAction, *, patient_id: str | None
+) -> dict[str, Any] | None:
+    """The draft FHIR R4 resource for ``action`` (validated), or ``None`` when it cannot be built.
+
+    ``None`` when there is no patient id (``subject`` is required in R4) or the action's
+    parameters are missing what the resource needs.
+    """
+    if not patient_id:
+        return None
+    subject = {"reference": f"Patient/{patient_id}"}
+    params = action.parameters
+    raw: dict[str, Any] | None
+    if action.kind is ActionKind.ORDER_KIDNEY_BIOPSY:
+        raw = _biopsy_request(subject, params)
+    elif action.kind is ActionKind.ORDER_LAB:
+        raw = _lab_request(subject, params)
+    elif action.kind is ActionKind.DOSE_STEP:
+        raw = _dose_step_request(subject, params)
+    elif action.kind is ActionKind.START_THERAPY:
+        raw = _start_therapy_request(subject, params)
+    else:  # pragma: no cover - exhaustive over ActionKind
+        raw = None
+    if raw is None:
+        return None
+    return validate_resource(raw)
+
+
+def validate_resource(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``raw`` with its ``fhir.resources.R4B`` model and return its JSON form.
+
+    Raises ``pydantic.ValidationError`` when the resource is not valid FHIR R4 (a bug here).
+    """
+    model_class = get_fhir_model_class(str(raw["resourceType"]))
+    model = model_class.model_validate(dict(raw))
+    dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True)
+    return dumped
+
+
+def _text(params: Mapping[str, object], key: str) -> str | None:
+    value = params.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _number(params: Mapping[str, object], key: str) -> float | None:
+    value = params.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return float(value)
+
+
+def _reason(params: Mapping[str, object]) -> list[dict[str, str]] | None:
+    reason = _text(params, "reason")
+    return [{"text": reason}] if reason else None
+
+
+def _biopsy_request(subject: dict[str, str], params: Mapping[str, object]) -> dict[str, Any]:
+    return _drop_none(
+        {
+            "resourceType": "ServiceRequest",
+            "status": SUGGESTION_STATUS,
+            "intent": SUGGESTION_INTENT,
+            "code": {
+                "coding": [
+                    {"system": s, "code": c, "display": d} for s, c, d in KIDNEY_BIOPSY_CODINGS
+                ],
+                "text": KIDNEY_BIOPSY_TEXT,
+            },
+            "subject": subject,
+            "reasonCode": _reason(params),
+        }
+    )
+
+
+def _lab_request(subject: dict[str, str], params: Mapping[str, object]) -> dict[str, Any] | None:
+    loinc = _text(params, "loinc")
+    if loinc is None:
+        return None
+    display = _text(params, "display")
+    return _drop_none(
+        {
+            "resourceType": "ServiceRequest",
+            "status": SUGGESTION_STATUS,
+            "intent": SUGGESTION_INTENT,
+            "code": _drop_none(
+                {
+                    "coding": [
+                        _drop_none({"system": LOINC_SYSTEM, "code": loinc, "display": display})
+                    ],
+                    "text": display,
+                }
+            ),
+            "subject": subject,
+            "reasonCode": _reason(params),
+        }
+    )
+
+
+def _agent(params: Mapping[str, object]) -> Agent | None:
+    value = params.get("agent")
+    try:
+        return Agent(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _route(params: Mapping[str, object]) -> str | None:
+    value = params.get("route")
+    try:
+        return ROUTE_TEXT.get(Route(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def medication_concept(agent: Agent) -> dict[str, Any]:
+    """RxNorm ingredient CodeableConcept for ``agent`` (text only when no verified code)."""
+    display = AGENT_DISPLAY[agent]
+    code = RXNORM_INGREDIENT.get(agent)
+    concept: dict[str, Any] = {"text": display}
+    if code is not None:
+        concept["coding"] = [{"system": RXNORM_SYSTEM, "code": code, "display": display}]
+    return concept
+
+
+def format_mg(value: float) -> str:
+    """``1500.0`` -> ``"1500"``, ``23.7`` -> ``"23.7"``."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+def _dose_step_request(
+    subject: dict[str, str], params: Mapping[str, object]
+) -> dict[str, Any] | None:
+    agent = _agent(params)
+    dose_mg = _number(params, "dose_mg")
+    frequency = _number(params, "frequency_per_day")
+    if agent is None or dose_mg is None or frequency is None or not frequency.is_integer():
+        return None
+    per_day = int(frequency)
+    daily = _number(params, "daily_dose_mg") or dose_mg * per_day
+    route = _route(params)
+    how_often = _FREQUENCY_WORDS.get(per_day, f"{per_day} times daily")
+    text = f"{format_mg(dose_mg)} mg {how_often} ({format_mg(daily)} mg/day)"
+    if route:
+        text = f"{text}, {route}"
+    replaces = _text(params, "replaces")
+    dosage = _drop_none(
+        {
+            "text": text,
+            "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
+            "route": {"text": route} if route else None,
+            "doseAndRate": [
+                {
+                    "doseQuantity": {
+                        "value": dose_mg,
+                        "unit": "mg",
+                        "system": UCUM_SYSTEM,
+                        "code": "mg",
+                    }
+                }
+            ],
+        }
+    )
+    return _drop_none(
+        {
+            "resourceType": "MedicationRequest",
+            "status": SUGGESTION_STATUS,
+            "intent": SUGGESTION_INTENT,
+            "medicationCodeableConcept": medication_concept(agent),
+            "subject": subject,
+            "dosageInstruction": [dosage],
+            "priorPrescription": {"reference": replaces} if replaces else None,
+        }
+    )
+
+
+def _start_therapy_request(
+    subject: dict[str, str], params: Mapping[str, object]
+) -> dict[str, Any] | None:
+    agent = _agent(params)
+    if agent is None:
+        return None
+    route = _route(params)
+    dosage_text = _text(params, "dosage_text")
+    dosage = _drop_none({"text": dosage_text, "route": {"text": route} if route else None})
+    return _drop_none(
+        {
+            "resourceType": "MedicationRequest",
+            "status": SUGGESTION_STATUS,
+            "intent": SUGGESTION_INTENT,
+            "medicationCodeableConcept": medication_concept(agent),
+            "subject": subject,
+            "dosageInstruction": [dosage] if dosage else None,
+        }
+    )
+
+
+def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}

@@ -1,0 +1,651 @@
+"""Generate the synthetic demo patients shipped in ``cds_service/demo_data/``.
+
+Usage: ``python scripts/make_demo_patients.py [--out DIR]``
+
+Each patient is one FHIR R4 ``collection`` Bundle (``<slug>.json``); ``index.json``
+records the anchor date the absolute dates were written against and the card topics
+each patient is expected to raise. ``cds_service.demo`` shifts every date by
+``today - anchor`` when it loads a bundle, so the demo tells the same story on any day.
+
+All patients are invented. The shapes vary on purpose, as real EHR data does: UPCR in
+g/g, mg/g or mg/mmol, 24 h protein, creatinine in mg/dL or umol/L; medications coded
+by RxNorm ingredient, as text only, or through a contained Medication; dosage timing as
+frequency/period or as a timing code; dose in mg or in tablets.
+
+Codes (source beside each):
+* LOINC 2890-2 UPCR, 2889-4 24 h protein, 2160-0 / 14682-9 creatinine, 98979-8 eGFR
+  (CKD-EPI 2021): /work/shared/reference/clinical.md (H). 29463-7 body weight and
+  8302-2 body height: public FHIR examples (e.g. MII and US Core style vital signs).
+* RxNorm 68149 mycophenolate mofetil, 3002 cyclophosphamide, 42316 tacrolimus:
+  clinical.md (H); 5521 hydroxychloroquine: a public FHIR ValueSet (rxnorm#5521).
+* ICD-10-CM M32.14 "Glomerular disease in systemic lupus erythematosus", SNOMED CT
+  197608009 (lupus nephritis): clinical.md (H). SLE without nephritis: SNOMED CT
+  55464009 "Systemic lupus erythematosus" and ICD-10-CM M32.9 (public code tables).
+* Kidney biopsy: CPT 50200 (clinical.md, U) and SNOMED CT 708940003 "Image-guided
+  percutaneous biopsy of kidney" (public code table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+#: The evaluation day the absolute dates are written against (stored in index.json).
+ANCHOR = date(2026, 6, 30)
+OUT_DIR = Path(__file__).resolve().parents[1] / "cds_service" / "demo_data"
+FULL_URL_BASE = "https://example.org/fhir"
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SNOMED = "http://snomed.info/sct"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+CPT = "http://www.ama-assn.org/go/cpt"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+COND_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+COND_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+GTS_ABBREVIATION = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+
+#: (LOINC code, display) per lab kind.
+LABS: dict[str, tuple[str, str]] = {
+    "upcr": ("2890-2", "Protein/Creatinine [Mass Ratio] in Urine"),
+    "protein24h": ("2889-4", "Protein [Mass/time] in 24 hour Urine"),
+    "creatinine_mass": ("2160-0", "Creatinine [Mass/volume] in Serum or Plasma"),
+    "creatinine_molar": ("14682-9", "Creatinine [Moles/volume] in Serum or Plasma"),
+    "egfr": ("98979-8", "Glomerular filtration rate/1.73 sq M.predicted (CKD-EPI 2021)"),
+    "weight": ("29463-7", "Body weight"),
+    "height": ("8302-2", "Body height"),
+}
+#: Creatinine mg/dL -> umol/L (clinical.md: x 88.4).
+CREATININE_UMOL_PER_MG_DL = 88.4
+
+#: (RxNorm ingredient, display).
+DRUGS: dict[str, tuple[str, str]] = {
+    "mmf": ("68149", "mycophenolate mofetil"),
+    "cyc": ("3002", "cyclophosphamide"),
+    "tac": ("42316", "tacrolimus"),
+    "hcq": ("5521", "hydroxychloroquine"),
+}
+
+LN_CODINGS = (
+    (ICD10CM, "M32.14", "Glomerular disease in systemic lupus erythematosus"),
+    (SNOMED, "197608009", "Lupus nephritis"),
+)
+SLE_CODINGS = (
+    (SNOMED, "55464009", "Systemic lupus erythematosus"),
+    (ICD10CM, "M32.9", "Systemic lupus erythematosus, unspecified"),
+)
+BIOPSY_CODINGS = (
+    (CPT, "50200", "Renal biopsy; percutaneous, by trocar or needle"),
+    (SNOMED, "708940003", "Image-guided percutaneous biopsy of kidney"),
+)
+
+
+def day(offset: int) -> str:
+    """The date ``offset`` days from the anchor (negative: before)."""
+    return (ANCHOR + timedelta(days=offset)).isoformat()
+
+
+def instant(offset: int, hour: int = 9) -> str:
+    return f"{day(offset)}T{hour:02d}:00:00Z"
+
+
+def concept(codings: Sequence[tuple[str, str, str]], text: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "coding": [{"system": s, "code": c, "display": d} for s, c, d in codings]
+    }
+    if text:
+        out["text"] = text
+    return out
+
+
+def mg(value: float) -> dict[str, Any]:
+    return {"value": value, "unit": "mg", "system": UCUM, "code": "mg"}
+
+
+def tablets(value: float) -> dict[str, Any]:
+    return {"value": value, "unit": "tablet", "system": UCUM, "code": "{tablet}"}
+
+
+@dataclass
+class Patient:
+    """Collects one synthetic patient's resources."""
+
+    slug: str
+    title: str
+    name: tuple[str, str]
+    gender: str
+    birth: str
+    expected: tuple[str, ...]
+    expected_show_status: tuple[str, ...]
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    counter: int = 0
+
+    @property
+    def pid(self) -> str:
+        return f"ln-demo-{self.slug}"
+
+    @property
+    def subject(self) -> dict[str, str]:
+        return {"reference": f"Patient/{self.pid}"}
+
+    def next_id(self, kind: str) -> str:
+        self.counter += 1
+        return f"{self.pid}-{kind}-{self.counter}"
+
+    def add(self, resource: dict[str, Any]) -> dict[str, Any]:
+        self.resources.append(resource)
+        return resource
+
+    # --- resources -------------------------------------------------------------------
+
+    def patient(self) -> None:
+        family, given = self.name
+        self.add(
+            {
+                "resourceType": "Patient",
+                "id": self.pid,
+                "name": [{"family": family, "given": [given]}],
+                "gender": self.gender,
+                "birthDate": self.birth,
+            }
+        )
+
+    def condition(self, codings: Sequence[tuple[str, str, str]], onset: int, text: str) -> None:
+        self.add(
+            {
+                "resourceType": "Condition",
+                "id": self.next_id("cond"),
+                "clinicalStatus": concept([(COND_CLINICAL, "active", "Active")]),
+                "verificationStatus": concept([(COND_VERIFICATION, "confirmed", "Confirmed")]),
+                "code": concept(codings, text),
+                "subject": self.subject,
+                "onsetDateTime": day(onset),
+                "recordedDate": day(onset),
+            }
+        )
+
+    def lab(self, kind: str, offset: int, value: float, unit: str, ucum: str) -> None:
+        code, display = LABS[kind]
+        category = "vital-signs" if kind in ("weight", "height") else "laboratory"
+        self.add(
+            {
+                "resourceType": "Observation",
+                "id": self.next_id("obs"),
+                "status": "final",
+                "category": [concept([(OBS_CATEGORY, category, category.title())])],
+                "code": concept([(LOINC, code, display)]),
+                "subject": self.subject,
+                "effectiveDateTime": instant(offset, 8),
+                "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": ucum},
+            }
+        )
+
+    def upcr(self, offset: int, value: float, unit: str) -> None:
+        self.lab("upcr", offset, value, unit, unit)
+
+    def creatinine(self, offset: int, mg_dl: float, *, molar: bool = False) -> None:
+        if molar:
+            umol = round(mg_dl * CREATININE_UMOL_PER_MG_DL)
+            self.lab("creatinine_molar", offset, umol, "umol/L", "umol/L")
+        else:
+            self.lab("creatinine_mass", offset, mg_dl, "mg/dL", "mg/dL")
+
+    def egfr(self, offset: int, value: float) -> None:
+        self.lab("egfr", offset, value, "mL/min/1.73m2", "mL/min/{1.73_m2}")
+
+    def body(self, offset: int, kg: float, cm: float) -> None:
+        self.lab("weight", offset, kg, "kg", "kg")
+        self.lab("height", offset, cm, "cm", "cm")
+
+    def biopsy(self, offset: int) -> None:
+        self.add(
+            {
+                "resourceType": "Procedure",
+                "id": self.next_id("proc"),
+                "status": "completed",
+                "code": concept(BIOPSY_CODINGS, "Percutaneous kidney biopsy"),
+                "subject": self.subject,
+                "performedDateTime": instant(offset, 11),
+            }
+        )
+
+    def order(
+        self,
+        medication: dict[str, Any],
+        start: int,
+        dosage: dict[str, Any],
+        *,
+        status: str = "active",
+        end: int | None = None,
+    ) -> str:
+        """A MedicationRequest; ``medication`` holds medication[x] (and ``contained``)."""
+        rid = self.next_id("medreq")
+        bounds = {"start": day(start)} | ({"end": day(end)} if end is not None else {})
+        timing = dosage.setdefault("timing", {})
+        timing.setdefault("repeat", {})["boundsPeriod"] = bounds
+        self.add(
+            {
+                "resourceType": "MedicationRequest",
+                "id": rid,
+                **medication,
+                "status": status,
+                "intent": "order",
+                "subject": self.subject,
+                "authoredOn": day(start),
+                "dosageInstruction": [dosage],
+            }
+        )
+        return rid
+
+    def fills(
+        self,
+        medication: dict[str, Any],
+        request_id: str,
+        offsets: Sequence[int],
+        quantity: dict[str, Any],
+        days_supply: int = 30,
+    ) -> None:
+        for offset in offsets:
+            self.add(
+                {
+                    "resourceType": "MedicationDispense",
+                    "id": self.next_id("disp"),
+                    **medication,
+                    "status": "completed",
+                    "subject": self.subject,
+                    "authorizingPrescription": [{"reference": f"MedicationRequest/{request_id}"}],
+                    "quantity": quantity,
+                    "daysSupply": {
+                        "value": days_supply,
+                        "unit": "day",
+                        "system": UCUM,
+                        "code": "d",
+                    },
+                    "whenHandedOver": instant(offset, 15),
+                }
+            )
+
+    def administration(
+        self, medication: dict[str, Any], request_id: str, offset: int, dose: float
+    ) -> None:
+        self.add(
+            {
+                "resourceType": "MedicationAdministration",
+                "id": self.next_id("admin"),
+                **medication,
+                "status": "completed",
+                "subject": self.subject,
+                "effectiveDateTime": instant(offset, 10),
+                "request": {"reference": f"MedicationRequest/{request_id}"},
+                "dosage": {"route": {"text": "intravenous"}, "dose": mg(dose)},
+            }
+        )
+
+    def bundle(self) -> dict[str, Any]:
+        return {
+            "resourceType": "Bundle",
+            "id": self.pid,
+            "type": "collection",
+            "entry": [
+                {"fullUrl": f"{FULL_URL_BASE}/{r['resourceType']}/{r['id']}", "resource": r}
+                for r in self.resources
+            ],
+        }
+
+
+# --- medication shapes ------------------------------------------------------------------
+
+
+def coded(drug: str, text: str | None = None) -> dict[str, Any]:
+    code, display = DRUGS[drug]
+    return {"medicationCodeableConcept": concept([(RXNORM, code, display)], text)}
+
+
+def text_only(text: str) -> dict[str, Any]:
+    return {"medicationCodeableConcept": {"text": text}}
+
+
+def contained_mmf_500() -> dict[str, Any]:
+    code, display = DRUGS["mmf"]
+    return {
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "mmf500",
+                "code": concept(
+                    [(RXNORM, code, display)], "mycophenolate mofetil 500 mg oral tablet"
+                ),
+                "form": {"text": "tablet"},
+                "ingredient": [
+                    {
+                        "itemCodeableConcept": concept([(RXNORM, code, display)]),
+                        "strength": {"numerator": mg(500), "denominator": tablets(1)},
+                    }
+                ],
+            }
+        ],
+        "medicationReference": {"reference": "#mmf500", "display": "mycophenolate mofetil 500 mg"},
+    }
+
+
+def per_day(dose: dict[str, Any], times: int, text: str, route: str = "oral") -> dict[str, Any]:
+    return {
+        "text": text,
+        "timing": {"repeat": {"frequency": times, "period": 1, "periodUnit": "d"}},
+        "route": {"text": route},
+        "doseAndRate": [{"doseQuantity": dose}],
+    }
+
+
+def bid_code(dose: dict[str, Any], text: str) -> dict[str, Any]:
+    return {
+        "text": text,
+        "timing": {
+            "code": {"coding": [{"system": GTS_ABBREVIATION, "code": "BID"}], "text": "twice a day"}
+        },
+        "route": {"text": "oral"},
+        "doseAndRate": [{"doseQuantity": dose}],
+    }
+
+
+def monthly(start: int, until: int = -1) -> list[int]:
+    """Fill days every 30 days from ``start`` up to ``until``."""
+    return list(range(start, until + 1, 30))
+
+
+# --- the patients ------------------------------------------------------------------------
+
+
+def refractory() -> Patient:
+    p = Patient(
+        "a-refractory",
+        "Refractory on MMF 3 g/day for 8 months, adherent",
+        ("Alvarez", "Maria"),
+        "female",
+        "1992-03-14",
+        ("repeat-biopsy", "refractory", "therapy-switch"),
+        ("repeat-biopsy", "refractory", "therapy-switch", "response-status"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -262, "Lupus nephritis, ISN/RPS class IV")
+    p.biopsy(-262)
+    p.body(-250, 68, 165)
+    med = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    rid = p.order(med, -240, per_day(mg(1500), 2, "1500 mg twice daily"))
+    p.fills(med, rid, monthly(-240, -20), tablets(180))
+    for offset, value in ((-245, 3.1), (-150, 2.6), (-90, 2.4), (-30, 2.3), (-5, 2.2)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-245, 1.0), (-150, 1.02), (-90, 1.05), (-5, 1.04)):
+        p.creatinine(offset, value)
+    p.egfr(-245, 74)
+    p.egfr(-5, 71)
+    return p
+
+
+def under_dosed() -> Patient:
+    p = Patient(
+        "b-under-dosed",
+        "MMF 2 g/day for 7 months without response, adherent",
+        ("Baptiste", "Chloe"),
+        "female",
+        "1996-11-02",
+        ("dose-review", "repeat-biopsy"),
+        ("dose-review", "repeat-biopsy", "response-status"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS[:1], -225, "Lupus nephritis class III")
+    p.biopsy(-225)
+    p.body(-215, 59, 161)
+    med = text_only("CellCept 500 mg tablet")
+    rid = p.order(med, -210, bid_code(tablets(2), "2 tablets (1000 mg) twice a day"))
+    p.fills(med, rid, monthly(-210, -20), tablets(120))
+    for offset, value in ((-214, 2800), (-120, 2600), (-60, 2500), (-7, 2400)):
+        p.upcr(offset, value, "mg/g")
+    for offset, value in ((-214, 0.9), (-120, 0.92), (-7, 0.93)):
+        p.creatinine(offset, value, molar=True)
+    return p
+
+
+def non_adherent() -> Patient:
+    p = Patient(
+        "c-non-adherent",
+        "MMF 3 g/day for 7 months, large gaps between fills",
+        ("Chen", "Li"),
+        "female",
+        "1999-06-21",
+        ("adherence", "repeat-biopsy"),
+        ("adherence", "repeat-biopsy", "response-status"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -220, "Lupus nephritis class IV")
+    p.biopsy(-220)
+    med = contained_mmf_500()
+    rid = p.order(med, -210, per_day(tablets(3), 2, "3 tablets (1500 mg) twice daily"))
+    p.fills(med, rid, (-210, -150, -90, -40), tablets(180))
+    for offset, value in ((-212, 350), (-120, 330), (-60, 325), (-10, 320)):
+        p.upcr(offset, value, "mg/mmol")
+    p.lab("protein24h", -100, 3.8, "g/24h", "g/(24.h)")
+    for offset, value in ((-212, 1.1), (-120, 1.12), (-10, 1.15)):
+        p.creatinine(offset, value)
+    p.egfr(-10, 66)
+    return p
+
+
+def early_worsening() -> Patient:
+    p = Patient(
+        "d-early-worsening",
+        "Started MMF 2 months ago, creatinine up > 30 %",
+        ("Diallo", "Aminata"),
+        "female",
+        "1988-01-30",
+        ("renal-worsening",),
+        ("renal-worsening", "response-status"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS[1:], -70, "Lupus nephritis class IV")
+    p.biopsy(-70)
+    med = coded("mmf")
+    rid = p.order(med, -60, per_day(mg(1500), 2, "1500 mg twice daily"))
+    p.fills(med, rid, monthly(-60, -20), tablets(180))
+    for offset, value in ((-62, 4.2), (-30, 4.0), (-3, 4.1)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-62, 0.9), (-30, 1.1), (-3, 1.35)):
+        p.creatinine(offset, value)
+    p.egfr(-62, 88)
+    p.egfr(-3, 55)
+    return p
+
+
+def cni_response() -> Patient:
+    p = Patient(
+        "e-cni-response",
+        "Multitarget MMF 1 g/day + tacrolimus 4 mg/day, UPCR 4 -> 0.3 g/g",
+        ("Eriksen", "Ingrid"),
+        "female",
+        "1990-09-09",
+        ("cni-caveat",),
+        ("cni-caveat", "response-status"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -215, "Lupus nephritis class V + IV")
+    p.biopsy(-215)
+    mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    tac = coded("tac", "tacrolimus 1 mg capsule")
+    mmf_id = p.order(mmf, -200, per_day(mg(500), 2, "500 mg twice daily"))
+    tac_id = p.order(tac, -200, per_day(mg(2), 2, "2 mg twice daily"))
+    p.fills(mmf, mmf_id, monthly(-200, -20), tablets(60))
+    p.fills(
+        tac,
+        tac_id,
+        monthly(-200, -20),
+        {"value": 120, "unit": "capsule", "system": UCUM, "code": "{capsule}"},
+    )
+    for offset, value in ((-203, 4.0), (-140, 1.2), (-80, 0.5), (-8, 0.3)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-203, 0.8), (-140, 0.85), (-8, 0.84)):
+        p.creatinine(offset, value)
+    return p
+
+
+def data_gap() -> Patient:
+    p = Patient(
+        "f-data-gap",
+        "On MMF for 5 months, no proteinuria measured since it started",
+        ("Fofana", "Awa"),
+        "female",
+        "2001-04-18",
+        ("data-gap",),
+        ("data-gap", "response-status"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -160, "Lupus nephritis class III")
+    p.biopsy(-160)
+    med = coded("mmf")
+    rid = p.order(med, -150, per_day(mg(1500), 2, "1500 mg twice daily"))
+    p.fills(med, rid, monthly(-150, -20), tablets(180))
+    p.upcr(-155, 3.5, "g/g")
+    for offset, value in ((-155, 0.95), (-90, 0.97), (-14, 0.96)):
+        p.creatinine(offset, value)
+    return p
+
+
+def responder() -> Patient:
+    p = Patient(
+        "g-responder",
+        "MMF 3 g/day, complete response at 5 months",
+        ("Garcia", "Sofia"),
+        "female",
+        "1994-12-05",
+        (),
+        ("response-status",),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -190, "Lupus nephritis class IV")
+    p.biopsy(-190)
+    med = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    rid = p.order(med, -180, per_day(mg(1500), 2, "1500 mg twice daily"))
+    p.fills(med, rid, monthly(-180, -20), tablets(180))
+    for offset, value in ((-183, 3.2), (-120, 1.5), (-60, 0.6), (-30, 0.4), (-2, 0.35)):
+        p.lab("protein24h", offset, value, "g/24h", "g/(24.h)")
+    for offset, value in ((-183, 0.9), (-120, 0.88), (-30, 0.86)):
+        p.creatinine(offset, value)
+    p.egfr(-30, 92)
+    return p
+
+
+def no_ln() -> Patient:
+    p = Patient(
+        "h-no-ln",
+        "SLE without nephritis, on hydroxychloroquine",
+        ("Hassan", "Leila"),
+        "female",
+        "1985-07-27",
+        (),
+        (),
+    )
+    p.patient()
+    p.condition(SLE_CODINGS, -900, "Systemic lupus erythematosus")
+    med = coded("hcq", "hydroxychloroquine sulfate 200 mg tablet")
+    rid = p.order(med, -800, per_day(mg(200), 2, "200 mg twice daily"))
+    p.fills(med, rid, monthly(-180, -20), tablets(60))
+    p.upcr(-40, 0.08, "g/g")
+    p.creatinine(-40, 0.75)
+    return p
+
+
+def refractory_cyclophosphamide() -> Patient:
+    p = Patient(
+        "i-refractory-cyclophosphamide",
+        "Euro-Lupus IV cyclophosphamide 7 months ago, repeat biopsy done",
+        ("Ivanova", "Daria"),
+        "female",
+        "1991-02-11",
+        ("refractory", "therapy-switch"),
+        ("refractory", "therapy-switch", "response-status"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -225, "Lupus nephritis class IV")
+    p.biopsy(-225)
+    p.body(-215, 72, 170)
+    med = coded("cyc", "cyclophosphamide 500 mg injection")
+    dosage = {
+        "text": "500 mg IV every 2 weeks x 6 (Euro-Lupus)",
+        "timing": {"repeat": {"count": 6, "frequency": 1, "period": 2, "periodUnit": "wk"}},
+        "route": {"text": "intravenous"},
+        "doseAndRate": [{"doseQuantity": mg(500)}],
+    }
+    rid = p.order(med, -210, dosage, status="completed", end=-140)
+    for offset in range(-210, -139, 14):
+        p.administration(med, rid, offset, 500)
+    p.biopsy(-30)
+    for offset, value in ((-213, 3500), (-150, 3000), (-90, 2800), (-35, 2700), (-6, 2650)):
+        p.upcr(offset, value, "mg/g")
+    for offset, value in ((-213, 1.2), (-150, 1.25), (-90, 1.22), (-6, 1.24)):
+        p.creatinine(offset, value, molar=True)
+    p.egfr(-6, 58)
+    return p
+
+
+BUILDERS = (
+    refractory,
+    under_dosed,
+    non_adherent,
+    early_worsening,
+    cni_response,
+    data_gap,
+    responder,
+    no_ln,
+    refractory_cyclophosphamide,
+)
+
+
+def write_all(out_dir: Path) -> list[Path]:
+    """Write every bundle and ``index.json`` into ``out_dir``; return the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    index: list[dict[str, Any]] = []
+    for build in BUILDERS:
+        patient = build()
+        path = out_dir / f"{patient.slug}.json"
+        path.write_text(json.dumps(patient.bundle(), indent=1, ensure_ascii=False) + "\n")
+        written.append(path)
+        index.append(
+            {
+                "slug": patient.slug,
+                "file": path.name,
+                "patient_id": patient.pid,
+                "title": patient.title,
+                "expected_topics": list(patient.expected),
+                "expected_topics_show_status": list(patient.expected_show_status),
+            }
+        )
+    index_path = out_dir / "index.json"
+    document = {
+        "anchor": ANCHOR.isoformat(),
+        "note": "Dates in the bundles are absolute relative to 'anchor'; the demo shifts "
+        "them by (today - anchor). expected_topics: default settings; "
+        "expected_topics_show_status: with LNCDS_SHOW_STATUS_CARD on (as the demo runs).",
+        "patients": index,
+    }
+    index_path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    written.append(index_path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output directory")
+    args = parser.parse_args(argv)
+    for path in write_all(args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
