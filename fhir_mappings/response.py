@@ -1,0 +1,246 @@
+"""Response to the current induction regimen: timeline and classification.
+
+Proteinuria series: UPCR (g/g) and 24 h protein (g/day) merged into one series; a
+24 h protein in g/day is taken as equivalent to a UPCR in g/g (usual clinical
+convention, clinical.md "Units"). On a day with both, the 24 h value is kept
+(KDIGO 2024 prefers a 24 h urine for the response definitions).
+
+Comparators: a ``<`` value (``<0.1``) is below any threshold at or above the
+number; a ``<=`` value is below a threshold above the number; a ``>``/``>=`` value
+is never "below". For renal function a value is only "worse" when its number is
+beyond the band and its comparator does not point to the better side.
+
+Classification (first that applies):
+INSUFFICIENT_DATA (no baseline proteinuria, or no recent follow-up value) ->
+COMPLETE / PARTIAL (met at the latest value, whatever the month) -> TOO_EARLY
+(before the ruleset's earliest month) -> NONE. When renal function cannot be
+assessed (no creatinine or eGFR baseline), response is judged on proteinuria
+alone and a reason says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from fhir_mappings.facts import Analyte, LabPoint, PatientFacts
+from fhir_mappings.findings import ResponseAssessment, ResponseClass
+from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
+
+#: Float tolerance for threshold comparisons (values at a boundary stay at it).
+_EPS = 1e-9
+_BELOW_COMPARATORS = frozenset({"<", "<="})
+_ABOVE_COMPARATORS = frozenset({">", ">="})
+
+
+def months_between(start: date, end: date) -> float:
+    """Months from ``start`` to ``end`` (30.4375 days a month)."""
+    return (end - start).days / DAYS_PER_MONTH
+
+
+def is_below(point: LabPoint, threshold: float) -> bool:
+    """Whether the true value is certainly below ``threshold`` (see module docstring)."""
+    if point.comparator in _ABOVE_COMPARATORS:
+        return False
+    if point.comparator == "<":
+        return point.value <= threshold + _EPS
+    return point.value < threshold - _EPS
+
+
+def proteinuria_series(facts: PatientFacts) -> tuple[LabPoint, ...]:
+    """UPCR and 24 h protein merged, oldest first, one value a day (24 h preferred)."""
+    by_day: dict[date, LabPoint] = {}
+    for analyte in (Analyte.UPCR, Analyte.PROTEIN_24H):  # 24 h second: it wins the day
+        for point in facts.labs.get(analyte).points:
+            if point.day <= facts.today:
+                by_day[point.day] = point
+    return tuple(by_day[day] for day in sorted(by_day))
+
+
+def _usable(points: Iterable[LabPoint], today: date) -> tuple[LabPoint, ...]:
+    return tuple(sorted((p for p in points if p.day <= today), key=lambda p: p.when))
+
+
+def find_baseline(points: Sequence[LabPoint], start: date, ruleset: Ruleset) -> LabPoint | None:
+    """The value nearest ``start`` within the window before it, else the first shortly after."""
+    earliest = start - timedelta(days=ruleset.baseline_days_before)
+    before = [p for p in points if earliest <= p.day <= start]
+    if before:
+        return max(before, key=lambda p: p.when)
+    latest_allowed = start + timedelta(days=ruleset.baseline_days_after)
+    after = [p for p in points if start < p.day <= latest_allowed]
+    return after[0] if after else None
+
+
+def renal_worse(baseline: LabPoint, point: LabPoint, ruleset: Ruleset) -> bool:
+    """Renal function at ``point`` worse than ``baseline`` beyond the ruleset's band."""
+    if point.analyte is Analyte.CREATININE:
+        beyond = point.value > baseline.value * (1 + ruleset.creatinine_band) + _EPS
+        return beyond and point.comparator not in _BELOW_COMPARATORS
+    beyond = point.value < baseline.value * (1 - ruleset.egfr_band) - _EPS
+    return beyond and point.comparator not in _ABOVE_COMPARATORS
+
+
+class _Renal:
+    """Renal-function baselines per analyte, in the ruleset's order of preference."""
+
+    def __init__(self, facts: PatientFacts, start: date, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.series: list[tuple[LabPoint, tuple[LabPoint, ...]]] = []
+        for analyte in ruleset.stability_order():
+            points = _usable(facts.labs.get(analyte).points, facts.today)
+            baseline = find_baseline(points, start, ruleset)
+            if baseline is not None and baseline.value > 0:
+                self.series.append((baseline, points))
+
+    @property
+    def preferred(self) -> tuple[LabPoint, tuple[LabPoint, ...]] | None:
+        return self.series[0] if self.series else None
+
+    def stable_on(self, day: date) -> bool | None:
+        """Stable (not worse beyond the band) at the last value on or before ``day``."""
+        if self.preferred is None:
+            return None
+        baseline, points = self.preferred
+        upto = [p for p in points if baseline.day <= p.day <= day]
+        current = upto[-1] if upto else baseline
+        return not renal_worse(baseline, current, self.ruleset)
+
+    def early_worsening(self, start: date) -> bool:
+        """Any value in the early window worse than its baseline (either analyte)."""
+        end = start + timedelta(days=self.ruleset.early_worsening_months * DAYS_PER_MONTH)
+        return any(
+            renal_worse(baseline, p, self.ruleset)
+            for baseline, points in self.series
+            for p in points
+            if start < p.day <= end
+        )
+
+
+def _level(
+    baseline: LabPoint, point: LabPoint, stable: bool | None, ruleset: Ruleset
+) -> ResponseClass:
+    """COMPLETE, PARTIAL or NONE at one follow-up value (``stable`` None = unknown)."""
+    if stable is False:
+        return ResponseClass.NONE
+    if is_below(point, ruleset.cr_proteinuria_below_g_g):
+        return ResponseClass.COMPLETE
+    if baseline.value <= 0 or point.comparator in _ABOVE_COMPARATORS:
+        return ResponseClass.NONE
+    fall = (baseline.value - point.value) / baseline.value
+    if fall < ruleset.pr_min_fall - _EPS:
+        return ResponseClass.NONE
+    nephrotic = baseline.value >= ruleset.nephrotic_baseline_g_g - _EPS
+    if (nephrotic or not ruleset.pr_cap_only_if_nephrotic) and not is_below(
+        point, ruleset.pr_cap_below_g_g
+    ):
+        return ResponseClass.NONE
+    return ResponseClass.PARTIAL
+
+
+_RANK = {ResponseClass.NONE: 0, ResponseClass.PARTIAL: 1, ResponseClass.COMPLETE: 2}
+
+
+def assess_response(facts: PatientFacts, ruleset: Ruleset) -> ResponseAssessment | None:
+    """Classify the response to the current induction (None: no LN or no induction)."""
+    induction = facts.induction
+    if not facts.has_lupus_nephritis or induction is None:
+        return None
+    start = induction.start
+    months = months_between(start, facts.today)
+    series = proteinuria_series(facts)
+    baseline = find_baseline(series, start, ruleset)
+    renal = _Renal(facts, start, ruleset)
+    base_cr = next((b for b, _ in renal.series if b.analyte is Analyte.CREATININE), None)
+    cr_points = _usable(facts.labs.get(Analyte.CREATININE).points, facts.today)
+    latest_cr = cr_points[-1] if base_cr is not None else None
+    after = max(start, baseline.day) if baseline is not None else start
+    follow_up = [p for p in series if p.day > after]
+    latest = follow_up[-1] if follow_up else None
+    reasons: list[str] = []
+
+    def result(
+        cls: ResponseClass,
+        *,
+        change: float | None = None,
+        stable: bool | None = None,
+        when: date | None = None,
+    ) -> ResponseAssessment:
+        return ResponseAssessment(
+            ruleset=ruleset.name,
+            classification=cls,
+            induction_start=start,
+            months_on_therapy=months,
+            baseline_proteinuria=baseline,
+            latest_proteinuria=latest,
+            baseline_creatinine=base_cr,
+            latest_creatinine=latest_cr,
+            proteinuria_change=change,
+            renal_function_stable=stable,
+            early_worsening=renal.early_worsening(start),
+            response_date=when,
+            reasons=tuple(reasons),
+        )
+
+    if baseline is None:
+        reasons.append(
+            f"No proteinuria within {ruleset.baseline_days_before} days before or "
+            f"{ruleset.baseline_days_after} days after the induction start ({start})."
+        )
+        return result(ResponseClass.INSUFFICIENT_DATA)
+    if latest is None:
+        if months < ruleset.earliest_judgement_months:
+            reasons.append("No proteinuria since the induction start yet.")
+            return result(ResponseClass.TOO_EARLY)
+        reasons.append("No proteinuria since the induction start.")
+        return result(ResponseClass.INSUFFICIENT_DATA)
+    if (facts.today - latest.day).days > ruleset.latest_max_age_days:
+        reasons.append(
+            f"Latest proteinuria ({latest.day}) is older than {ruleset.latest_max_age_days} days."
+        )
+        return result(ResponseClass.INSUFFICIENT_DATA)
+
+    change = (latest.value - baseline.value) / baseline.value if baseline.value > 0 else None
+    stable = renal.stable_on(latest.day)
+    if stable is None:
+        reasons.append("Renal function not assessable (no creatinine or eGFR baseline).")
+    level = _level(baseline, latest, stable, ruleset)
+    _early_target_reason(ruleset, baseline, follow_up, start, reasons)
+    if level is not ResponseClass.NONE:
+        first = latest
+        for point in reversed(follow_up):
+            if _RANK[_level(baseline, point, renal.stable_on(point.day), ruleset)] < _RANK[level]:
+                break
+            first = point
+        reasons.append(f"{level.value.capitalize()} response criteria met since {first.day}.")
+        return result(level, change=change, stable=stable, when=first.day)
+    if months < ruleset.earliest_judgement_months:
+        reasons.append(
+            f"{months:.1f} months of induction: too early to judge "
+            f"(before month {ruleset.earliest_judgement_months:g})."
+        )
+        return result(ResponseClass.TOO_EARLY, change=change, stable=stable)
+    reasons.append(f"Neither complete nor partial response after {months:.1f} months of induction.")
+    return result(ResponseClass.NONE, change=change, stable=stable)
+
+
+def _early_target_reason(
+    ruleset: Ruleset,
+    baseline: LabPoint,
+    follow_up: Sequence[LabPoint],
+    start: date,
+    reasons: list[str],
+) -> None:
+    """EULAR's early target (>= 25% fall by 3 months): a reason when it was missed."""
+    if ruleset.early_target_fall is None or ruleset.early_target_months is None:
+        return
+    by = start + timedelta(days=ruleset.early_target_months * DAYS_PER_MONTH)
+    window = [p for p in follow_up if p.day <= by]
+    if not window or baseline.value <= 0:
+        return
+    fall = (baseline.value - window[-1].value) / baseline.value
+    if fall < ruleset.early_target_fall - _EPS:
+        reasons.append(
+            f"Early target missed: proteinuria fell {max(fall, 0.0):.0%} by month "
+            f"{ruleset.early_target_months:g} (target >= {ruleset.early_target_fall:.0%})."
+        )
