@@ -1,0 +1,82 @@
+"""Tests for fhir_mappings.rulesets: named threshold tables per guideline."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from fhir_mappings.facts import Analyte
+from fhir_mappings.rulesets import DEFAULT_RULESET, RULESETS, get_ruleset
+
+
+class TestGetRuleset:
+    @pytest.mark.parametrize("name", ["kdigo-2024", "kdigo-2012", "eular-2019"])
+    def test_known_names(self, name: str) -> None:
+        """Each documented ruleset name resolves to a ruleset carrying that name."""
+        assert get_ruleset(name).name == name
+
+    def test_default_is_kdigo_2024(self) -> None:
+        """The default ruleset is KDIGO 2024."""
+        assert DEFAULT_RULESET == "kdigo-2024"
+        assert DEFAULT_RULESET in RULESETS
+
+    def test_unknown_name_lists_valid_names(self) -> None:
+        """An unknown name raises ValueError naming every valid ruleset."""
+        with pytest.raises(ValueError, match="eular-2019, kdigo-2012, kdigo-2024"):
+            get_ruleset("acr-2012")
+
+
+class TestRulesetTables:
+    @pytest.mark.parametrize(
+        ("name", "cr", "creat_band", "egfr_band", "first"),
+        [
+            ("kdigo-2024", 0.5, 0.15, 0.15, Analyte.EGFR),
+            ("kdigo-2012", 0.5, 0.25, 0.25, Analyte.CREATININE),
+            ("eular-2019", 0.7, 0.10, 0.10, Analyte.EGFR),
+        ],
+    )
+    def test_encoded_values(
+        self, name: str, cr: float, creat_band: float, egfr_band: float, first: Analyte
+    ) -> None:
+        """Complete-response thresholds (g/g, erratum corrected), bands and measure order."""
+        rs = get_ruleset(name)
+        assert rs.cr_proteinuria_below_g_g == cr
+        assert rs.creatinine_band == creat_band
+        assert rs.egfr_band == egfr_band
+        assert rs.stability_order()[0] is first
+        assert rs.pr_min_fall == 0.5
+        assert rs.earliest_judgement_months == 6.0
+        assert rs.early_worsening_months == 3.0
+        assert rs.pdc_adherent_min == 0.80
+
+    def test_only_eular_has_early_target(self) -> None:
+        """EULAR's >= 25% fall by 3 months is the only early target encoded."""
+        targets = {n: (r.early_target_fall, r.early_target_months) for n, r in RULESETS.items()}
+        assert targets == {
+            "kdigo-2024": (None, None),
+            "kdigo-2012": (None, None),
+            "eular-2019": (0.25, 3.0),
+        }
+
+    @pytest.mark.parametrize("name", sorted(RULESETS))
+    def test_citations_are_absolute_urls(self, name: str) -> None:
+        """Every ruleset cites at least one source by absolute https URL."""
+        citations = get_ruleset(name).citations
+        assert citations
+        assert all(c.url.startswith("https://") and c.label for c in citations)
+
+    def test_rulesets_are_frozen(self) -> None:
+        """A ruleset cannot be changed at run time."""
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            get_ruleset("kdigo-2024").pr_min_fall = 0.3  # type: ignore[misc]
+
+    def test_dose_targets(self) -> None:
+        """Dose targets: MMF 3 g/day, MPS 2.16 g/day, MPA trough 3 mg/L, AUC 30, eGFR 45."""
+        d = get_ruleset("kdigo-2024").doses
+        assert (d.mmf_target_mg_day, d.mps_target_mg_day) == (3000.0, 2160.0)
+        assert d.mmf_step_dose_mg * 2 == d.mmf_target_mg_day
+        assert d.mps_step_dose_mg * 2 == d.mps_target_mg_day
+        assert d.mps_target_mg_day == pytest.approx(d.mmf_target_mg_day * d.mps_mg_per_mmf_mg)
+        assert (d.mpa_trough_min_mg_l, d.mpa_auc_min_mg_h_l) == (3.0, 30.0)
+        assert d.voclosporin_min_egfr == 45.0
