@@ -11,6 +11,7 @@ Hierarchy::
     ├── PayloadTooLarge             413  body larger than ``max_body_bytes``
     ├── AuthenticationFailed        401  client JWT rejected (bare: no detail)
     ├── DataUnavailable(keys)       412  needed data could not be obtained
+    ├── ServiceUnavailable          503  a dependency of ours (feedback store) is down
     └── FhirError                   412  the FHIR server failed us (see below)
         ├── FhirUnavailable         412  connection refused / network failure
         ├── FhirTimeout             412  timeout or per-hook deadline exceeded
@@ -117,6 +118,12 @@ class DataUnavailable(LnCdsError):
             "Data needed for this service could not be obtained "
             f"(prefetch keys: {', '.join(self.keys)})."
         )
+
+
+class ServiceUnavailable(LnCdsError):
+    status_code = 503
+    issue_code = "transient"
+    message = "The service is temporarily unavailable."
 
 
 class FhirError(LnCdsError):

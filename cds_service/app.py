@@ -1,0 +1,185 @@
+"""The FastAPI application: ``create_app`` wires settings, services, clients and routes.
+
+The lifespan validates configuration (ruleset, prefetch templates), creates the one
+pooled ``httpx.AsyncClient`` and opens the feedback store; shutdown closes both.
+Errors are mapped to HTTP here and only here: ``LnCdsError`` -> its status and
+OperationOutcome; request validation -> 400; HTTP errors (unknown route, method) ->
+their status; anything else -> 500 with a generic OperationOutcome (the traceback is
+logged server-side only).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+
+from cds_service.config import Settings
+from cds_service.deps import Evaluator, Renderer, Runtime
+from cds_service.errors import AuthenticationFailed, LnCdsError, MissingField, operation_outcome
+from cds_service.feedback_store import CardLog, FeedbackStore
+from cds_service.fhir_client import FhirClient, make_http_client
+from cds_service.routes import discovery, feedback, health, hooks
+from cds_service.service_definition import ServiceDefinition, build_service, check_templates
+
+log = logging.getLogger(__name__)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _uuid4() -> str:
+    return str(uuid.uuid4())
+
+
+def _default_evaluator() -> Evaluator:
+    from fhir_mappings import assess  # engineer C's pipeline; imported lazily
+
+    evaluator: Evaluator = assess
+    return evaluator
+
+
+def _default_renderer() -> Renderer:
+    from cds_service.cards import render_cards  # engineer E's module; imported lazily
+
+    renderer: Renderer = render_cards
+    return renderer
+
+
+def _default_rulesets() -> Collection[str]:
+    from fhir_mappings.rulesets import RULESETS
+
+    return frozenset(RULESETS)
+
+
+def check_settings(settings: Settings, rulesets: Collection[str]) -> None:
+    """Start-up validation of settings that depend on other modules."""
+    if settings.ruleset not in rulesets:
+        raise ValueError(
+            f"LNCDS_RULESET={settings.ruleset!r} is unknown; choose one of {sorted(rulesets)}"
+        )
+    if settings.allow_any_fhir_server:
+        log.warning("LNCDS_FHIR_SERVER_ALLOWLIST is '*': any fhirServer will be contacted")
+    elif not settings.fhir_server_allowlist:
+        log.warning("LNCDS_FHIR_SERVER_ALLOWLIST is empty: no FHIR server will be contacted")
+
+
+def _outcome_response(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type="application/fhir+json")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """The one place errors become HTTP responses."""
+
+    async def lncds_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, LnCdsError)
+        if isinstance(exc, AuthenticationFailed):
+            return JSONResponse({}, status_code=401)
+        return _outcome_response(exc.status_code, exc.outcome())
+
+    async def validation_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = exc.errors()
+        loc = [str(part) for part in errors[0].get("loc", ())] if errors else []
+        field = ".".join(part for part in loc if part not in ("body", "path", "query")) or "body"
+        return _outcome_response(400, MissingField(field).outcome())
+
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = "not-found" if exc.status_code == 404 else "not-supported"
+        body = operation_outcome("The requested resource or method is not available.", code=code)
+        return _outcome_response(exc.status_code, body)
+
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error(
+            "unexpected error",
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"path": request.url.path},
+        )
+        return _outcome_response(500, LnCdsError().outcome())
+
+    app.add_exception_handler(LnCdsError, lncds_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], date] | None = None,
+    uuid_factory: Callable[[], str] | None = None,
+    fhir_transport: httpx.AsyncBaseTransport | None = None,
+    evaluator: Evaluator | None = None,
+    renderer: Renderer | None = None,
+    service: ServiceDefinition | None = None,
+    rulesets: Collection[str] | None = None,
+) -> FastAPI:
+    """Build the app. Every collaborator is injectable; defaults are the real ones.
+
+    ``service`` defaults to ``build_service()`` (LOINC codes from ``fhir_mappings``);
+    ``rulesets`` to ``fhir_mappings.rulesets.RULESETS`` (to validate ``LNCDS_RULESET``).
+    """
+    settings = settings if settings is not None else Settings()
+    definition = service if service is not None else build_service()
+    runtime = Runtime(
+        settings=settings,
+        services={definition.id: definition},
+        clock=clock or _today,
+        uuid_factory=uuid_factory or _uuid4,
+        evaluator=evaluator or _default_evaluator(),
+        renderer=renderer or _default_renderer(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        check_settings(settings, rulesets if rulesets is not None else _default_rulesets())
+        for item in runtime.services.values():
+            check_templates(item.prefetch)
+        runtime.fhir = FhirClient(make_http_client(settings, fhir_transport), settings)
+        store = FeedbackStore(settings.database_url)
+        try:
+            await store.open()
+            runtime.store = store
+            runtime.card_log = CardLog(store)
+            runtime.card_log.start()
+            yield
+        finally:
+            if runtime.card_log is not None:
+                await runtime.card_log.stop()
+            await runtime.fhir.aclose()
+            store.close()
+            runtime.fhir = runtime.store = runtime.card_log = None
+
+    app = FastAPI(
+        title="ln-cds",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        allow_credentials=False,
+        max_age=600,
+    )
+    for module in (discovery, hooks, feedback, health):
+        app.include_router(module.router)
+    return app

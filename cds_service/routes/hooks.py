@@ -1,0 +1,67 @@
+"""``POST /cds-services/{id}``: the hook call.
+
+Order of checks: unknown id (404), body size (413), JSON (400), fields and hook
+(400); then data gathering (412 when data cannot be obtained), assessment, cards.
+``assess`` is pure CPU work of a few milliseconds, so it is called directly rather
+than in a thread (a thread hop would cost more than it saves).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from cds_service.deps import RuntimeDep, read_body
+from cds_service.errors import WrongHook
+from cds_service.feedback_store import issued_cards
+from cds_service.hook_models import parse_hook_request
+from cds_service.prefetch import gather
+from cds_service.pseudonym import pseudonym
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+def prune(value: Any) -> Any:
+    """Drop ``None``, ``""``, ``[]`` and ``{}`` members recursively (CDS Hooks JSON rule)."""
+    if isinstance(value, dict):
+        pruned = {key: prune(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if item not in (None, "", [], {})}
+    if isinstance(value, list):
+        items = [prune(item) for item in value]
+        return [item for item in items if item not in (None, "", [], {})]
+    return value
+
+
+@router.post("/cds-services/{service_id}")
+async def call_hook(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
+    settings = runtime.settings
+    service = runtime.service(service_id)
+    hook = parse_hook_request(await read_body(request, settings.max_body_bytes))
+    if hook.hook != service.hook:
+        raise WrongHook()
+    gathered = await gather(hook, service, runtime.fhir, settings)
+    assessment = runtime.evaluator(
+        gathered.resources,
+        today=runtime.clock(),
+        ruleset=settings.ruleset,
+        show_status=settings.show_status_card,
+    )
+    cards = prune(
+        runtime.renderer(assessment, uuid_factory=runtime.uuid_factory, ruleset=settings.ruleset)
+    )
+    if runtime.card_log is not None:
+        runtime.card_log.offer(issued_cards(cards, datetime.now(UTC)))
+    log.info(
+        "hook answered",
+        extra={
+            "patient": pseudonym(settings.pseudonym_key.get_secret_value(), hook.context.patientId),
+            "cards": len(cards),
+            "sources": {key: str(src) for key, src in gathered.report.sources.items()},
+        },
+    )
+    return Response(orjson.dumps({"cards": cards}), media_type="application/json")
