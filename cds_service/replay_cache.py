@@ -35,9 +35,10 @@ class ReplayCache(Protocol):
 
 
 def replay_key(iss: str, jti: str, namespace: str = "lncds:jti") -> str:
-    """Fixed-length, namespaced key for (iss, jti); NUL cannot occur in either JSON string
-    without escaping, so distinct pairs never collide by concatenation."""
-    digest = hashlib.sha256(f"{iss}\x00{jti}".encode()).hexdigest()
+    """Fixed-length, namespaced key for (iss, jti). The issuer is length-prefixed, so distinct
+    pairs never hash the same input (plain concatenation would let ``("a", "bc")`` collide with
+    ``("ab", "c")``)."""
+    digest = hashlib.sha256(f"{len(iss)}:{iss}{jti}".encode()).hexdigest()
     return f"{namespace}:{digest}"
 
 
