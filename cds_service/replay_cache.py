@@ -113,7 +113,7 @@ class RedisReplayCache:
 
             client = Redis.from_url(redis_url)
         self._redis: Redis = client
-        self._namespace = namespace
+        self.namespace = namespace
         self._clock = clock
 
     async def seen_before(self, iss: str, jti: str, expires_at: float) -> bool:
@@ -121,9 +121,7 @@ class RedisReplayCache:
         ttl = math.ceil(expires_at - self._clock())
         if ttl <= 0:
             return False  # already expired: the verifier rejects it anyway
-        created = await self._redis.set(
-            replay_key(iss, jti, self._namespace), b"1", nx=True, ex=ttl
-        )
+        created = await self._redis.set(replay_key(iss, jti, self.namespace), b"1", nx=True, ex=ttl)
         return not created
 
     async def aclose(self) -> None:
