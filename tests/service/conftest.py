@@ -153,7 +153,7 @@ def make_app(
             "settings": settings,
             "clock": lambda: date(2025, 6, 1),
             "uuid_factory": lambda: str(uuid.UUID(int=next(counter))),
-            "fhir_transport": httpx.MockTransport(fhir.handler),
+            "fhir_transport": httpx.MockTransport(fhir.async_handler),
             "evaluator": evaluator,
             "renderer": fake_renderer,
             "service": service,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
-import httpx
 
 from cds_service.config import Settings
 from cds_service.service_definition import check_templates
@@ -28,7 +28,7 @@ def _assert_outcome(response: Any, status: int) -> dict[str, Any]:
 
 class TestDiscovery:
     async def test_lists_the_service_with_only_spec_fields(self, client: httpx.AsyncClient) -> None:
-        """Discovery returns one service with hook, title, description, id, prefetch, usageRequirements only."""
+        """Discovery lists one service carrying only the spec's fields."""
         response = await client.get("/cds-services")
         assert response.status_code == 200
         (entry,) = response.json()["services"]
@@ -180,7 +180,7 @@ class TestUnexpectedErrors:
     async def test_evaluator_crash_is_generic_500(
         self, make_app: Callable[..., FastAPI], caplog: pytest.LogCaptureFixture
     ) -> None:
-        """An exception inside assess answers 500 with a generic OperationOutcome; the traceback stays in the log."""
+        """A crash in assess answers a generic 500 OperationOutcome; the traceback is only logged."""
 
         def boom(*_: Any, **__: Any) -> Any:
             raise RuntimeError("internal detail /etc/passwd")
@@ -208,7 +208,7 @@ class TestCors:
     async def test_preflight_allowed_for_configured_origin(
         self, client: httpx.AsyncClient, path: str
     ) -> None:
-        """A preflight from a configured origin is allowed for POST with Authorization and Content-Type."""
+        """A preflight from a configured origin allows POST with Authorization, Content-Type."""
         response = await client.options(
             path,
             headers={
