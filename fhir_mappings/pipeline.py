@@ -14,11 +14,11 @@ from fhir_mappings._access import as_str
 from fhir_mappings.adherence import estimate_adherence
 from fhir_mappings.algorithm import findings_for
 from fhir_mappings.body import body_measures
-from fhir_mappings.conditions import lupus_nephritis_conditions
+from fhir_mappings.conditions import lupus_nephritis_conditions_with_exclusions
 from fhir_mappings.facts import PatientFacts
 from fhir_mappings.findings import PatientAssessment
 from fhir_mappings.observations import map_observations
-from fhir_mappings.procedures import kidney_biopsies
+from fhir_mappings.procedures import kidney_biopsies_with_exclusions
 from fhir_mappings.resources import PatientResources, Resource
 from fhir_mappings.response import assess_response
 from fhir_mappings.rulesets import DEFAULT_RULESET, get_ruleset
@@ -45,16 +45,28 @@ def build_facts(resources: PatientResources, *, today: date) -> PatientFacts:
     """Every fact the assessment needs about one patient, as of ``today``."""
     medications: Mapping[str, Resource] = medications_by_reference(resources)
     labs = map_observations(resources.observations)
+    conditions, excluded_conditions = lupus_nephritis_conditions_with_exclusions(
+        resources.conditions
+    )
+    biopsies, excluded_procedures = kidney_biopsies_with_exclusions(resources.procedures)
     weight_kg, height_cm, bsa_m2 = body_measures(labs)
-    orders = map_orders(resources.medication_requests, medications)
-    doses = map_administrations(resources.medication_administrations, medications)
+    # MedicationStatements are read as orders too (map_orders accepts both types).
+    orders = map_orders(
+        (*resources.medication_requests, *resources.medication_statements),
+        medications,
+        weight_kg=weight_kg,
+        bsa_m2=bsa_m2,
+    )
+    doses = map_administrations(
+        resources.medication_administrations, medications, weight_kg=weight_kg, bsa_m2=bsa_m2
+    )
     courses = build_courses(orders, doses, today)
     induction = find_induction(courses, today)
     patient = resources.patient
     return PatientFacts(
         today=today,
         patient_id=as_str(patient.get("id")) if patient is not None else None,
-        lupus_nephritis=lupus_nephritis_conditions(resources.conditions),
+        lupus_nephritis=conditions,
         labs=labs,
         orders=orders,
         courses=courses,
@@ -63,11 +75,11 @@ def build_facts(resources: PatientResources, *, today: date) -> PatientFacts:
         adherence=estimate_adherence(
             courses, induction, resources.medication_dispenses, labs, medications, today
         ),
-        biopsies=kidney_biopsies(resources.procedures),
+        biopsies=biopsies,
         weight_kg=weight_kg,
         height_cm=height_cm,
         body_surface_area_m2=bsa_m2,
-        excluded=labs.excluded,
+        excluded=(*labs.excluded, *excluded_conditions, *excluded_procedures),
     )
 
 
