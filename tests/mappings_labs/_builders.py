@@ -7,7 +7,9 @@ from typing import Any
 LOINC = "http://loinc.org"
 
 
-def quantity(value: Any, unit: str | None = None, code: str | None = None, **extra: Any) -> dict[str, Any]:
+def quantity(
+    value: Any, unit: str | None = None, code: str | None = None, **extra: Any
+) -> dict[str, Any]:
     out: dict[str, Any] = {"value": value}
     if unit is not None:
         out["unit"] = unit

@@ -26,7 +26,8 @@ class TestCheckDigit:
         assert loinc_check_digit_ok(code)
 
     @pytest.mark.parametrize(
-        "code", ["2890-3", "2160-1", "4485-8", "", "2890", "2890-", "-2", "28a0-2", "2890-22", "²890-2"]
+        "code",
+        ["2890-3", "2160-1", "4485-8", "", "2890", "2890-", "-2", "28a0-2", "2890-22", "²890-2"],
     )
     def test_wrong_or_malformed_codes_fail(self, code: str) -> None:
         """A wrong check digit or a malformed code fails the check."""

@@ -39,13 +39,22 @@ class TestEffectiveTime:
     @pytest.mark.parametrize(
         ("when", "expected"),
         [
-            ({"effectiveDateTime": "2024-03-01T08:00:00+01:00"}, datetime(2024, 3, 1, 7, tzinfo=UTC)),
+            (
+                {"effectiveDateTime": "2024-03-01T08:00:00+01:00"},
+                datetime(2024, 3, 1, 7, tzinfo=UTC),
+            ),
             ({"effectiveDateTime": "2024-03"}, datetime(2024, 3, 1, tzinfo=UTC)),
-            ({"effectivePeriod": {"start": "2024-02-01", "end": "2024-02-02"}}, datetime(2024, 2, 1, tzinfo=UTC)),
+            (
+                {"effectivePeriod": {"start": "2024-02-01", "end": "2024-02-02"}},
+                datetime(2024, 2, 1, tzinfo=UTC),
+            ),
             ({"effectivePeriod": {"end": "2024-02-02"}}, datetime(2024, 2, 2, tzinfo=UTC)),
             ({"effectiveInstant": "2024-01-05T10:00:00Z"}, datetime(2024, 1, 5, 10, tzinfo=UTC)),
             ({"issued": "2024-01-06T10:00:00Z"}, datetime(2024, 1, 6, 10, tzinfo=UTC)),
-            ({"effectiveDateTime": "garbage", "issued": "2024-01-07"}, datetime(2024, 1, 7, tzinfo=UTC)),
+            (
+                {"effectiveDateTime": "garbage", "issued": "2024-01-07"},
+                datetime(2024, 1, 7, tzinfo=UTC),
+            ),
         ],
     )
     def test_time_sources(self, when: dict[str, Any], expected: datetime) -> None:
@@ -83,7 +92,12 @@ class TestValues:
 
     @pytest.mark.parametrize(
         ("text", "value", "comparator"),
-        [("<0.1 g/g", 0.1, "<"), ("1.2 g/g", 1.2, None), (">= 3 g/g", 3.0, ">="), ("500 mg/g", 0.5, None)],
+        [
+            ("<0.1 g/g", 0.1, "<"),
+            ("1.2 g/g", 1.2, None),
+            (">= 3 g/g", 3.0, ">="),
+            ("500 mg/g", 0.5, None),
+        ],
     )
     def test_numeric_value_string(self, text: str, value: float, comparator: str | None) -> None:
         """A numeric valueString with a unit is parsed, comparator included."""
@@ -125,7 +139,10 @@ class TestValues:
             ({"dataAbsentReason": {"text": "lost"}}, "dataAbsentReason"),
             ({"valueQuantity": {"unit": "g/g"}}, "no numeric value"),
             ({"valueCodeableConcept": {"text": "trace"}}, "no numeric value"),
-            ({"valueQuantity": quantity(1, "mg/dL", "mg/dL")}, "unit 'mg/dL' not convertible for upcr"),
+            (
+                {"valueQuantity": quantity(1, "mg/dL", "mg/dL")},
+                "unit 'mg/dL' not convertible for upcr",
+            ),
         ],
     )
     def test_no_usable_value(self, value: dict[str, Any], reason: str) -> None:
@@ -137,7 +154,11 @@ class TestValues:
     def test_unit_text_only(self) -> None:
         """A Quantity with only the unit text is converted from that text."""
         value = {"valueQuantity": {"value": 88.4, "unit": "µmol/L"}}
-        point = map_observations([observation(loinc="14682-9", value=value)]).get(Analyte.CREATININE).latest
+        point = (
+            map_observations([observation(loinc="14682-9", value=value)])
+            .get(Analyte.CREATININE)
+            .latest
+        )
         assert point is not None
         assert point.value == pytest.approx(1.0)
         assert point.unit == "mg/dL"
@@ -159,7 +180,11 @@ class TestCoding:
 
     def test_several_codings_same_analyte(self) -> None:
         """Several codings naming one analyte are fine; the first known code is kept."""
-        point = map_observations([observation(loinc=["9999-9", "2890-2", "34366-5"])]).get(Analyte.UPCR).latest
+        point = (
+            map_observations([observation(loinc=["9999-9", "2890-2", "34366-5"])])
+            .get(Analyte.UPCR)
+            .latest
+        )
         assert point is not None
         assert point.code == "2890-2"
 
@@ -175,11 +200,30 @@ class TestComponents:
         """Components with known LOINC codes of a panel are mapped, unknown ones ignored."""
         panel = observation(loinc="24356-8", value={})
         panel["component"] = [
-            {"code": {"coding": [{"system": "http://loinc.org", "code": "2890-2"}]}, "valueQuantity": quantity(300, "mg/g", "mg/g")},
-            {"code": {"coding": [{"system": "http://loinc.org", "code": "13945-1"}]}, "valueQuantity": quantity(12, "/[HPF]", "/[HPF]")},
-            {"code": {"coding": [{"system": "http://loinc.org", "code": "5811-5"}]}, "valueQuantity": quantity(1.02, "")},
-            {"code": {"coding": [{"system": "http://loinc.org", "code": "2889-4"}]}, "dataAbsentReason": {"text": "x"}},
-            {"code": {"coding": [{"system": "http://loinc.org", "code": "2890-2"}, {"system": "http://loinc.org", "code": "2160-0"}]}},
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2890-2"}]},
+                "valueQuantity": quantity(300, "mg/g", "mg/g"),
+            },
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "13945-1"}]},
+                "valueQuantity": quantity(12, "/[HPF]", "/[HPF]"),
+            },
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "5811-5"}]},
+                "valueQuantity": quantity(1.02, ""),
+            },
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2889-4"}]},
+                "dataAbsentReason": {"text": "x"},
+            },
+            {
+                "code": {
+                    "coding": [
+                        {"system": "http://loinc.org", "code": "2890-2"},
+                        {"system": "http://loinc.org", "code": "2160-0"},
+                    ]
+                }
+            },
             "not a dict",
         ]
         labs = map_observations([panel])
@@ -193,7 +237,10 @@ class TestComponents:
         """A known top-level code and a known component both give points."""
         obs = observation()
         obs["component"] = [
-            {"code": {"coding": [{"system": "http://loinc.org", "code": "2160-0"}]}, "valueQuantity": quantity(1.1, "mg/dL", "mg/dL")}
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2160-0"}]},
+                "valueQuantity": quantity(1.1, "mg/dL", "mg/dL"),
+            }
         ]
         labs = map_observations([obs])
         assert set(labs.series) == {Analyte.UPCR, Analyte.CREATININE}

@@ -120,7 +120,9 @@ class TestToCanonical:
             (A.URINE_RBC, "/uL", None),
         ],
     )
-    def test_unknown_unit_is_none(self, analyte: Analyte, code: str | None, text: str | None) -> None:
+    def test_unknown_unit_is_none(
+        self, analyte: Analyte, code: str | None, text: str | None
+    ) -> None:
         """An unknown or missing unit is never guessed: None."""
         assert to_canonical(analyte, 1.0, code, text) is None
 
