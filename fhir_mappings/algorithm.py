@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from fhir_mappings.facts import (
     AGENT_DISPLAY,
@@ -46,7 +45,7 @@ from fhir_mappings.findings import (
     Severity,
     Topic,
 )
-from fhir_mappings.response import is_below, proteinuria_series
+from fhir_mappings.response import early_worsening, is_below, proteinuria_series
 from fhir_mappings.rulesets import (
     ADHERENCE_CITATION,
     PROGNOSIS_10Y_RENAL_SURVIVAL,
@@ -188,17 +187,18 @@ def renal_worsening(ctx: _Context) -> Finding | None:
     if not ctx.response.early_worsening:
         return None
     rs = ctx.ruleset
-    base = ctx.response.baseline_creatinine
-    analyte = Analyte.CREATININE if base is not None else Analyte.EGFR
+    found = early_worsening(ctx.facts, rs)
+    if found is None:  # pragma: no cover - the response said it worsened
+        return None
+    baseline, worse = found
+    analyte = baseline.analyte
     series = tuple(
-        p
-        for p in ctx.facts.labs.get(analyte).points
-        if ctx.induction.start - timedelta(days=rs.baseline_days_before) <= p.day <= ctx.facts.today
+        p for p in ctx.facts.labs.get(analyte).points if baseline.day <= p.day <= ctx.facts.today
     )
     band = rs.creatinine_band if analyte is Analyte.CREATININE else rs.egfr_band
     direction = "rise" if analyte is Analyte.CREATININE else "fall"
-    rows = [_row(series[0], "baseline")] if series else []
-    rows += [_row(series[-1], "latest")] if len(series) > 1 else []
+    rows = [_row(baseline, "baseline"), *(_row(p) for p in worse if p != series[-1])]
+    rows.append(_row(series[-1], "latest"))
     return Finding(
         topic=Topic.RENAL_WORSENING,
         severity=Severity.CRITICAL,
@@ -207,7 +207,7 @@ def renal_worsening(ctx: _Context) -> Finding | None:
             "earlier repeat biopsy and therapy review"
         ),
         rationale=(
-            f"{_label(series[0]) if series else 'Renal function'} {direction} beyond "
+            f"{_label(baseline)} {direction} beyond "
             f"{band:.0%} of baseline within the first {rs.early_worsening_months:g} months "
             f"of induction ({rs.title})."
         ),

@@ -106,15 +106,26 @@ class _Renal:
         current = upto[-1] if upto else baseline
         return not renal_worse(baseline, current, self.ruleset)
 
-    def early_worsening(self, start: date) -> bool:
-        """Any value in the early window worse than its baseline (either analyte)."""
+    def early_worsening(self, start: date) -> tuple[LabPoint, tuple[LabPoint, ...]] | None:
+        """(baseline, values worse beyond the band) in the early window, for the first
+        analyte in the ruleset's order that worsened; ``None`` when none did."""
         end = start + timedelta(days=self.ruleset.early_worsening_months * DAYS_PER_MONTH)
-        return any(
-            renal_worse(baseline, p, self.ruleset)
-            for baseline, points in self.series
-            for p in points
-            if start < p.day <= end
-        )
+        for baseline, points in self.series:
+            worse = tuple(
+                p for p in points if start < p.day <= end and renal_worse(baseline, p, self.ruleset)
+            )
+            if worse:
+                return baseline, worse
+        return None
+
+
+def early_worsening(
+    facts: PatientFacts, ruleset: Ruleset
+) -> tuple[LabPoint, tuple[LabPoint, ...]] | None:
+    """Early renal worsening on the current induction: (baseline, the worse values)."""
+    if facts.induction is None:
+        return None
+    return _Renal(facts, facts.induction.start, ruleset).early_worsening(facts.induction.start)
 
 
 def _level(
@@ -130,6 +141,8 @@ def _level(
     fall = (baseline.value - point.value) / baseline.value
     if fall < ruleset.pr_min_fall - _EPS:
         return ResponseClass.NONE
+    # KDIGO 2012 applies the cap only from a nephrotic baseline; from a lower baseline a
+    # >= 50% fall is below the cap anyway, so the flag mirrors the text, not a difference.
     nephrotic = baseline.value >= ruleset.nephrotic_baseline_g_g - _EPS
     if (nephrotic or not ruleset.pr_cap_only_if_nephrotic) and not is_below(
         point, ruleset.pr_cap_below_g_g
@@ -177,7 +190,7 @@ def assess_response(facts: PatientFacts, ruleset: Ruleset) -> ResponseAssessment
             latest_creatinine=latest_cr,
             proteinuria_change=change,
             renal_function_stable=stable,
-            early_worsening=renal.early_worsening(start),
+            early_worsening=renal.early_worsening(start) is not None,
             response_date=when,
             reasons=tuple(reasons),
         )

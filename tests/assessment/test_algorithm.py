@@ -486,6 +486,25 @@ class TestRenalWorsening:
         assert card.series[0].analyte is Analyte.EGFR
         assert "fall" in card.rationale
 
+    def test_card_follows_the_analyte_that_worsened(self) -> None:
+        """Creatinine stable but eGFR fell: the card shows eGFR, and the worse value itself."""
+        pts = (
+            upcr(-5, 4.0),
+            upcr(60, 3.5),
+            creat(-5, 1.0),
+            creat(60, 1.0),
+            egfr(-5, 80.0),
+            egfr(40, 40.0),
+            egfr(60, 78.0),
+        )
+        card = one(run(facts(today=day(70), points=pts), "kdigo-2012"), Topic.RENAL_WORSENING)
+        assert {p.analyte for p in card.series} == {Analyte.EGFR}
+        assert [(r.marker, r.value) for r in card.evidence] == [
+            ("baseline", "80.00"),
+            (None, "40.00"),
+            ("latest", "78.00"),
+        ]
+
     def test_absent_when_stable(self) -> None:
         """Stable renal function in the first months: no worsening card."""
         pts = (upcr(-5, 4.0), upcr(60, 3.5), creat(-5, 1.0), creat(60, 1.1))

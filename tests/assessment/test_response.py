@@ -9,7 +9,13 @@ from assessment_builders import creat, day, egfr, facts, no_induction, point, up
 
 from fhir_mappings.facts import Analyte
 from fhir_mappings.findings import ResponseClass
-from fhir_mappings.response import assess_response, is_below, months_between, renal_worse
+from fhir_mappings.response import (
+    assess_response,
+    early_worsening,
+    is_below,
+    months_between,
+    renal_worse,
+)
 from fhir_mappings.rulesets import RULESETS, get_ruleset
 
 ALL = sorted(RULESETS)
@@ -272,6 +278,17 @@ class TestEarlyWorsening:
         """Day 91 is inside the 3-month window (91.3 days); day 92 is outside."""
         r = classify("kdigo-2024", upcr(-5, 4.0), upcr(190, 3.5), egfr(-5, 80.0), egfr(n, 40.0))
         assert r.early_worsening is worse
+
+    def test_helper_without_induction(self) -> None:
+        """The early-worsening helper returns None without an induction."""
+        f = no_induction(facts(points=(creat(-5, 1.0), creat(60, 3.0))))
+        assert early_worsening(f, get_ruleset("kdigo-2024")) is None
+        assert (
+            early_worsening(
+                facts(points=(creat(-5, 1.0), creat(60, 3.0))), get_ruleset("kdigo-2024")
+            )
+            is not None
+        )
 
 
 class TestEularEarlyTarget:
