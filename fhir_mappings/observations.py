@@ -19,7 +19,9 @@ Rules (each exclusion is reported as an ``ExcludedResource`` with its reason):
   carry a unit; a number without a unit is excluded (never guessed).
 * **Analyte.** From ``code.coding`` with system ``http://loinc.org``. Codings naming two
   different analytes make the result ambiguous: excluded. ``component[]`` entries with
-  a known LOINC code are mapped as well (e.g. a UPCR inside a urinalysis panel).
+  a known LOINC code are mapped as well (e.g. a UPCR inside a urinalysis panel). A
+  recognised Observation whose values are all in its components (no ``value[x]``, no
+  ``dataAbsentReason``) is read through its components only, without an exclusion.
 * **Units.** Converted by ``fhir_mappings.units``; an unknown unit is excluded.
 * **Duplicates.** The same resource id seen twice is used once; results with the same
   analyte, instant and canonical value (and comparator) are kept once.
@@ -183,7 +185,7 @@ def _map_one(resource: Mapping[str, Any]) -> tuple[list[LabPoint], list[str]]:
     points: list[LabPoint] = []
     reasons: list[str] = []
     elements: list[tuple[Mapping[str, Any], tuple[Analyte, str] | str]] = []
-    if top is not None:
+    if top is not None and not (known_components and _is_bare_panel(resource)):
         elements.append((resource, top))
     elements.extend((c, a) for c, a in known_components if a is not None)
     for element, identified in elements:
@@ -197,6 +199,11 @@ def _map_one(resource: Mapping[str, Any]) -> tuple[list[LabPoint], list[str]]:
         else:
             points.append(outcome)
     return points, reasons
+
+
+def _is_bare_panel(resource: Mapping[str, Any]) -> bool:
+    """A panel whose values are all in its components (no value[x], no dataAbsentReason)."""
+    return not any(key.startswith("value") or key == "dataAbsentReason" for key in resource)
 
 
 def _sort_key(point: LabPoint) -> tuple[datetime, float, str, str]:

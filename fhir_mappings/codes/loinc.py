@@ -19,7 +19,10 @@ Sources (read with the project's search tools; confidence letters follow
   [#/area] by microscopy HPF, 46419-8 [#/area] automated count, 5808-1 by microscopy
   HPF. Counts per volume (30391-7, 20409-9 ...) are left out: not per HPF.
 
-Left out on purpose: hydroxychloroquine *serum* level 3684-8 ([MAYO] test HCQ): the
+Left out on purpose: eGFR 48643-1, the race-specific estimate "among blacks" (display in
+the official FHIR R4 example Observation/f205, where it is a component next to 48642-3
+"among non-blacks" from the same sample): keeping both would put two eGFR values on one
+instant. Hydroxychloroquine *serum* level 3684-8 ([MAYO] test HCQ): the
 ``HYDROXYCHLOROQUINE`` analyte is the whole-blood level, and serum thresholds differ
 (clinical.md: whole blood < 200 ng/mL vs serum < 106 ng/mL). Any time-rate or
 concentration code of urine protein other than 2889-4 (none verified).
@@ -117,7 +120,6 @@ LOINC_TABLE: tuple[LoincEntry, ...] = (
     # eGFR [CLIN]; 98979-8 is the CKD-EPI 2021 (race-free) equation
     _E("33914-3", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
     _E("48642-3", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
-    _E("48643-1", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
     _E("50044-7", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
     _E("62238-1", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
     _E("98979-8", _A.EGFR, "eGFR (CKD-EPI 2021) per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),

@@ -308,3 +308,36 @@ class TestOddInput:
         labs = map_observations([])
         assert labs.series == {}
         assert labs.excluded == ()
+
+
+class TestBarePanel:
+    def test_known_panel_code_without_value_reads_components_only(self) -> None:
+        """An eGFR Observation holding its value in a component gives one point, no exclusion."""
+        obs = observation(loinc="33914-3", value={})
+        obs["component"] = [
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "48642-3"}]},
+                "valueQuantity": quantity(60, "mL/min/1.73m2", "mL/min/{1.73_m2}"),
+            },
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "48643-1"}]},
+                "valueQuantity": quantity(60, "mL/min/1.73m2", "mL/min/{1.73_m2}", comparator=">"),
+            },
+        ]
+        labs = map_observations([obs])
+        (point,) = labs.get(Analyte.EGFR).points
+        assert point.code == "48642-3"
+        assert labs.excluded == ()
+
+    def test_known_code_with_absent_value_and_components(self) -> None:
+        """A dataAbsentReason on the panel itself is still reported."""
+        obs = observation(loinc="33914-3", value={"dataAbsentReason": {"text": "x"}})
+        obs["component"] = [
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "48642-3"}]},
+                "valueQuantity": quantity(60, "mL/min/1.73m2", "mL/min/{1.73_m2}"),
+            }
+        ]
+        labs = map_observations([obs])
+        assert len(labs.get(Analyte.EGFR).points) == 1
+        assert "dataAbsentReason" in labs.excluded[0].reason
