@@ -54,8 +54,6 @@ class DoseTargets:
     # KDIGO 2024 Rec 10.2.3.1.1) and clinical.md (voclosporin only if eGFR > 45, U/M).
     multitarget_mmf_mg_day: float = 1000.0
     voclosporin_min_egfr: float = 45.0  # strictly greater than
-    # clinical.md: hydroxychloroquine whole-blood level < 200 ng/mL = non-adherence (H).
-    hcq_whole_blood_min_ng_ml: float = 200.0
 
 
 #: PDC adherent threshold: >= 0.80. Pharmacy Quality Alliance adherence measures
@@ -144,7 +142,8 @@ RULESETS: Mapping[str, Ruleset] = MappingProxyType(
     {
         "kdigo-2024": Ruleset(
             name="kdigo-2024",
-            title="KDIGO 2024 lupus nephritis (= KDIGO 2021 GN chapter 10 definitions)",
+            # The KDIGO 2024 LN response definitions are those of KDIGO 2021 GN chapter 10.
+            title="KDIGO 2024 lupus nephritis guideline",
             # KDIGO 2024 / 2021 CR: PCR < 0.5 g/g (50 mg/mmol) (clinical.md, M). ERRATUM:
             # the review writes "<500 mg/mmol"; the correct value is < 500 mg/g (~50
             # mg/mmol) = 0.5 g/g, encoded here.
@@ -174,7 +173,7 @@ RULESETS: Mapping[str, Ruleset] = MappingProxyType(
         ),
         "kdigo-2012": Ruleset(
             name="kdigo-2012",
-            title="KDIGO 2012 glomerulonephritis, lupus nephritis",
+            title="KDIGO 2012 glomerulonephritis guideline",
             # KDIGO 2012 CR: UPCR < 500 mg/g (50 mg/mmol) (clinical.md, H for the value;
             # the review's "<500 mg/mmol" is an erratum) and creatinine back to baseline.
             cr_proteinuria_below_g_g=0.5,
@@ -201,7 +200,7 @@ RULESETS: Mapping[str, Ruleset] = MappingProxyType(
         ),
         "eular-2019": Ruleset(
             name="eular-2019",
-            title="EULAR/ERA-EDTA 2019 lupus nephritis",
+            title="EULAR/ERA-EDTA 2019 lupus nephritis recommendations",
             # EULAR 2019 CR: proteinuria < 0.5-0.7 g/24 h with (near-)normal GFR by 12
             # months (abstract, doi above). CHOICE: 0.7, the permissive edge (also the
             # MAINTAIN 12-month predictor, clinical.md).
