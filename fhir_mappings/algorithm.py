@@ -62,7 +62,19 @@ UPCR_DISPLAY = "Protein/Creatinine [Mass Ratio] in Urine"
 
 SUMMARY_MAX = 139  # summary strictly shorter than 140 characters
 ADHERENCE_UNKNOWN_NOTE = "adherence unknown: no dispense records"
-_LEVEL_ANALYTES = frozenset({Analyte.MPA_TROUGH, Analyte.HYDROXYCHLOROQUINE})
+# Agents taken by mouth (clinical.md "Doses"): a course of one with an unrecorded route is
+# still expected to be dispensed, so its missing dispense records make adherence unknown.
+_ORAL_AGENTS = frozenset(
+    {
+        Agent.MYCOPHENOLATE_MOFETIL,
+        Agent.MYCOPHENOLATE_SODIUM,
+        Agent.TACROLIMUS,
+        Agent.CYCLOSPORINE,
+        Agent.VOCLOSPORIN,
+        Agent.AZATHIOPRINE,
+        Agent.HYDROXYCHLOROQUINE,
+    }
+)
 # The review's order of next steps for a non-responder (clinical.md "The review").
 _BIOPSY_STEPS = (
     "Exclude other lesions: thrombotic microangiopathy, podocytopathy, "
@@ -177,7 +189,10 @@ def _context(facts: PatientFacts, response: ResponseAssessment, ruleset: Ruleset
     doubts = tuple(e for e in relevant if _in_doubt(e, ruleset))
     known = {e.agent for e in relevant if e.status is not AdherenceStatus.UNKNOWN}
     unknown = tuple(
-        c.agent for c in induction.courses if c.route is Route.ORAL and c.agent not in known
+        c.agent
+        for c in induction.courses
+        if c.agent not in known
+        and (c.route is Route.ORAL or (c.route is Route.UNKNOWN and c.agent in _ORAL_AGENTS))
     )
     return _Context(facts, response, ruleset, induction, doubts, unknown)
 

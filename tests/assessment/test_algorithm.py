@@ -241,8 +241,17 @@ class TestAdherence:
             adherence=[INTRINSIC],
         )
         found = run(f)
+        assert found
         assert Topic.ADHERENCE not in topics(found)
-        assert not any(f.notes and ADHERENCE_UNKNOWN_NOTE in f.notes[0] for f in found)
+        assert all(ADHERENCE_UNKNOWN_NOTE not in " ".join(x.notes) for x in found)
+
+    @pytest.mark.parametrize(("agent", "unknown"), [(MMF, True), (Agent.RITUXIMAB, False)])
+    def test_unrecorded_route(self, agent: Agent, unknown: bool) -> None:
+        """An unrecorded route counts as oral (adherence unknown) only for oral agents."""
+        reg = induction(course(agent, 3000.0, route=Route.UNKNOWN))
+        found = run(facts(points=NONE_PTS, regimen=reg, adherence=[]))
+        assert found
+        assert all((ADHERENCE_UNKNOWN_NOTE in " ".join(x.notes)) is unknown for x in found)
 
     def test_oral_cyclophosphamide_offers_iv(self) -> None:
         """Oral cyclophosphamide with low PDC offers IV cyclophosphamide, no MPA level."""
