@@ -133,6 +133,22 @@ class TestFrequency:
         assert info.interval_days == pytest.approx(days / times)
         assert info.daily_dose_mg == pytest.approx(100 * times / days)
 
+    def test_unknown_code_then_known(self) -> None:
+        """An unknown timing code is skipped for a known one in the same concept."""
+        timing = {"code": {"coding": [{"code": "XYZ"}, {"code": "TID"}]}}
+        dosage = {"timing": timing, "doseAndRate": [{"doseQuantity": {"value": 100, "code": "mg"}}]}
+        assert dose_from_dosage(dosage).daily_dose_mg == 300.0
+
+    def test_empty_dose_and_rate_entry_skipped(self) -> None:
+        """A doseAndRate entry with no dose is skipped for the next one."""
+        dosage = {
+            "doseAndRate": [
+                {"rateQuantity": {"value": 1}},
+                {"doseQuantity": {"value": 5, "code": "mg"}},
+            ]
+        }
+        assert dose_from_dosage(dosage).dose_mg == 5.0
+
     def test_lower_case_code(self) -> None:
         """Timing codes are case-insensitive."""
         assert dose_from_dosage(_dosage(100, code="bid")).daily_dose_mg == 200.0

@@ -106,6 +106,19 @@ class TestReference:
             "capsule",
         )
 
+    def test_contained_picks_by_id(self) -> None:
+        """Among several contained resources the one with the referenced id is used."""
+        resource = _request(
+            contained=[
+                {"resourceType": "Medication", "id": "a", "code": _rx("197388")},
+                {"resourceType": "Medication", "id": "b", "code": _rx("197550")},
+            ],
+            medicationReference={"reference": "#b"},
+        )
+        match = identify_medication(resource, {})
+        assert match is not None
+        assert match.agent is Agent.CYCLOPHOSPHAMIDE
+
     def test_contained_missing(self) -> None:
         """A '#id' with no such contained resource falls back to the reference display."""
         resource = _request(medicationReference={"reference": "#nope", "display": "Imuran 50 mg"})
@@ -198,6 +211,23 @@ class TestReference:
         match = identify_medication(resource, {"Medication/m3": medication})
         assert match is not None
         assert match.strength_mg is None
+
+    def test_strength_only_from_matching_ingredient(self) -> None:
+        """An excipient's strength is never taken as the drug's strength."""
+        medication = {
+            "resourceType": "Medication",
+            "code": {"text": "CellCept"},
+            "ingredient": [
+                {
+                    "itemCodeableConcept": {"text": "lactose"},
+                    "strength": {"numerator": {"value": 50, "unit": "mg"}},
+                }
+            ],
+        }
+        resource = _request(medicationReference={"reference": "Medication/c"})
+        match = identify_medication(resource, {"Medication/c": medication})
+        assert match is not None
+        assert (match.agent, match.strength_mg) == (Agent.MYCOPHENOLATE_MOFETIL, None)
 
     def test_medication_text_only(self) -> None:
         """A Medication whose code is text only is matched by name, method REFERENCE."""
