@@ -159,9 +159,9 @@ def _match_concept(concept: object, method: MatchMethod) -> MedicationMatch | No
             continue
         name = display or as_str(coding.get("display")) or product.name
         strength, form = product.strength_mg, product.dose_form
-        if product.tty == "IN":
+        if strength is None:  # ingredient or dose-form concept: the text may say more
             strength, _ = strength_from_name(name)
-            form, _ = dose_form_of(name)
+            form = form or dose_form_of(name)[0]
         return MedicationMatch(product.agent, method, product.code, name, strength, form)
     return None
 
@@ -274,7 +274,7 @@ def strength_is_per_ml(match: MedicationMatch) -> bool:
     """Whether ``strength_mg`` is per mL (solutions, suspensions) rather than per unit."""
     if match.code is not None:
         product = product_for_code(match.code)
-        if product is not None and product.tty != "IN":
+        if product is not None and product.strength_mg is not None:
             return product.per_ml
     _, per_ml = strength_from_name(match.display)
     return per_ml

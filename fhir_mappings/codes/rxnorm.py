@@ -11,12 +11,17 @@ Only codes read in a public code table are listed; each row says where it was re
   (``RxNorm/199058`` for MMF 250 MG capsule agrees with PEDSNET; ``485020`` and ``259966``
   were read only there: a single secondary source).
 * ``CLINICAL_MD``: /work/shared/reference/clinical.md, "RxNorm ingredients (H)".
+* ``VSAC_HCQ``: VSAC value set 2.16.840.1.113762.1.4.1032.127 "C19HCC Hydroxychloroquine"
+  (MITRE steward, 2020-04-17), as published in a public FHIR IG (FSH).
+* ``PRED_MULTI``: 312615 "predniSONE 20 MG Oral Tablet" read in four independent public
+  data sets (a C32 clinical-fact table, Synthea-style data, two EHR fixtures); two other
+  fixtures disagree on the strength, so this is the least certain row.
 
 Not listed because no public table confirming them was found (see the engineer's
-report): ingredient codes of mycophenolic acid, hydroxychloroquine, voclosporin,
-belimumab, obinutuzumab and anifrolumab; SCD/SBD codes of tacrolimus capsules,
-voclosporin, belimumab, obinutuzumab, anifrolumab, hydroxychloroquine, prednisone and
-prednisolone. Those drugs are still recognised by name and brand (``TEXT_NAMES``).
+report): ingredient codes of mycophenolic acid, voclosporin, belimumab, obinutuzumab and
+anifrolumab; SCD/SBD codes of tacrolimus capsules (Prograf, Envarsus XR, Astagraf XL),
+mycophenolic acid 360 MG, voclosporin, belimumab, obinutuzumab, anifrolumab, prednisone
+5/10 MG, prednisolone and IV methylprednisolone (Solu-Medrol). Those drugs are still recognised by name and brand (``TEXT_NAMES``).
 
 Lookups (``product_for_code``, ``agent_for_text``) use dicts and one compiled regex
 built at import time.
@@ -44,6 +49,8 @@ PEDSNET = "PEDSnet/Variable-Dictionary drugs/rx_*.csv (OMOP RxNorm rows)"
 NLM_RXIMAGE = "NLM RxImage record rxcui 200060 (NDC 00093-7477-01)"
 TABLE_2 = "public brand->RxNorm SCD table (single secondary source)"
 CLINICAL_MD = "clinical.md RxNorm ingredients (H)"
+VSAC_HCQ = "VSAC 2.16.840.1.113762.1.4.1032.127 C19HCC Hydroxychloroquine"
+PRED_MULTI = "four public data sets agree (two fixtures disagree)"
 PEDSNET_RXIMAGE = PEDSNET + "; " + NLM_RXIMAGE
 PEDSNET_TABLE_2 = PEDSNET + "; " + TABLE_2
 
@@ -144,6 +151,14 @@ RXNORM_PRODUCTS: tuple[_Row, ...] = (
     ("404476", _A.AZATHIOPRINE, "SBD", 100, False, "tablet", _O, PEDSNET, "Azathioprine 100 MG Oral Tablet [Azasan]"),
     ("370973", _A.AZATHIOPRINE, "SCDF", None, False, "tablet", _O, PEDSNET, "Azathioprine Oral Tablet"),
     ("368214", _A.AZATHIOPRINE, "SBDF", None, False, "tablet", _O, PEDSNET, "Azathioprine Oral Tablet [Imuran]"),
+    # --- hydroxychloroquine (VSAC_HCQ) ---
+    ("5521", _A.HYDROXYCHLOROQUINE, "IN", None, False, None, _O, VSAC_HCQ, "Hydroxychloroquine"),
+    ("153972", _A.HYDROXYCHLOROQUINE, "PIN", None, False, None, _O, VSAC_HCQ, "Hydroxychloroquine Sulfate"),
+    ("370656", _A.HYDROXYCHLOROQUINE, "SCDF", None, False, "tablet", _O, VSAC_HCQ, "Hydroxychloroquine Oral Tablet"),
+    ("979092", _A.HYDROXYCHLOROQUINE, "SCD", 200, False, "tablet", _O, VSAC_HCQ, "Hydroxychloroquine Sulfate 200 MG Oral Tablet"),
+    ("979094", _A.HYDROXYCHLOROQUINE, "SBD", 200, False, "tablet", _O, VSAC_HCQ, "Hydroxychloroquine Sulfate 200 MG Oral Tablet [Plaquenil]"),
+    # --- prednisone ---
+    ("312615", _A.PREDNISONE, "SCD", 20, False, "tablet", _O, PRED_MULTI, "predniSONE 20 MG Oral Tablet"),
     # --- methylprednisolone ---
     ("259966", _A.METHYLPREDNISOLONE, "SCD", 4, False, "tablet", _O, TABLE_2, "methylPREDNISolone 4 MG Oral Tablet"),
 )

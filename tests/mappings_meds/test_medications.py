@@ -65,6 +65,17 @@ class TestCoding:
         assert match is not None
         assert (match.strength_mg, match.dose_form) == (500.0, "tablet")
 
+    def test_dose_form_code_reads_strength_from_text(self) -> None:
+        """A dose-form concept (SCDF) keeps its form and takes the strength from the text."""
+        concept = {**_rx("370656"), "text": "Hydroxychloroquine 200 mg tablet"}
+        match = identify_medication(_request(medicationCodeableConcept=concept), {})
+        assert match is not None
+        assert (match.agent, match.strength_mg, match.dose_form) == (
+            Agent.HYDROXYCHLOROQUINE,
+            200.0,
+            "tablet",
+        )
+
     def test_unknown_rxnorm_code_falls_back_to_text(self) -> None:
         """An RxNorm code not in the table falls back to the display text."""
         concept = _rx("999999", "tacrolimus 1 MG Oral Capsule")

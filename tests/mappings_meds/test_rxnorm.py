@@ -45,6 +45,9 @@ class TestTable:
             ("197550", Agent.CYCLOPHOSPHAMIDE, 50.0, "tablet", Route.ORAL),
             ("197388", Agent.AZATHIOPRINE, 50.0, "tablet", Route.ORAL),
             ("1657867", Agent.RITUXIMAB, 500.0, "injection", Route.INTRAVENOUS),
+            ("979092", Agent.HYDROXYCHLOROQUINE, 200.0, "tablet", Route.ORAL),
+            ("979094", Agent.HYDROXYCHLOROQUINE, 200.0, "tablet", Route.ORAL),
+            ("312615", Agent.PREDNISONE, 20.0, "tablet", Route.ORAL),
         ],
     )
     def test_product_rows(
