@@ -18,6 +18,7 @@ from fhir_mappings.adherence import (
 )
 from fhir_mappings.facts import (
     CANONICAL_UNIT,
+    AdherenceEstimate,
     AdherenceStatus,
     Agent,
     Analyte,
@@ -95,7 +96,9 @@ def _labs(analyte: Analyte, value: float, when: date, comparator: str | None = N
     return LabResults({analyte: LabSeries(analyte, (point,))})
 
 
-def _one(course: TherapyCourse, dispenses: list[dict[str, Any]], labs: LabResults = NO_LABS):
+def _one(
+    course: TherapyCourse, dispenses: list[dict[str, Any]], labs: LabResults = NO_LABS
+) -> AdherenceEstimate:
     (estimate,) = estimate_adherence([course], _induction(course), dispenses, labs, {}, TODAY)
     return estimate
 
