@@ -11,7 +11,8 @@ Rules (the constants below are the knobs; each says why it has its value):
 * Courses: orders of one agent merge while the gap between one order's end and the
   next one's start is <= ``COURSE_GAP_DAYS``; a dose change is not a new course.
 * Induction: the most recent backbone (mycophenolate or cyclophosphamide) course that
-  is ongoing or ended within ``INDUCTION_RECENCY_DAYS``; add-ons started within
+  is ongoing or ended within ``INDUCTION_RECENCY_DAYS`` (a cyclophosphamide pulse
+  course: started within ``PULSE_COURSE_ASSESSMENT_DAYS``); add-ons started within
   ``REGIMEN_WINDOW_DAYS`` of it join the regimen; else a CNI alone.
 """
 
@@ -66,6 +67,11 @@ ADMIN_GRACE_DAYS = 14
 #: (KDIGO/ACR response is judged at 6-12 months; a gap of up to 3 months after the last
 #: dose still belongs to the regimen under assessment).
 INDUCTION_RECENCY_DAYS = 90
+#: A finite cyclophosphamide pulse course (Euro-Lupus: 6 doses over 10 weeks; NIH: 6
+#: monthly pulses) ends long before its response is judged at 6-12 months (review,
+#: Figure 1; KDIGO 2024): it stays the induction under assessment until this many days
+#: after its start, maintenance (azathioprine, low-dose MMF) notwithstanding.
+PULSE_COURSE_ASSESSMENT_DAYS = 366
 #: Agents started within this many days of the backbone form one regimen.
 REGIMEN_WINDOW_DAYS = 90
 #: Mycophenolate after a completed cyclophosphamide course, below these daily doses, is
@@ -381,7 +387,12 @@ def build_courses(
 
 
 def _recent(course: TherapyCourse, today: date) -> bool:
-    return course.end is None or (today - course.end).days <= INDUCTION_RECENCY_DAYS
+    if course.end is None or (today - course.end).days <= INDUCTION_RECENCY_DAYS:
+        return True
+    return (
+        course.agent is Agent.CYCLOPHOSPHAMIDE
+        and (today - course.start).days <= PULSE_COURSE_ASSESSMENT_DAYS
+    )
 
 
 def is_maintenance_mycophenolate(course: TherapyCourse, courses: Sequence[TherapyCourse]) -> bool:

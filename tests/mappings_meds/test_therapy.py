@@ -20,6 +20,7 @@ from fhir_mappings.facts import (
 from fhir_mappings.therapy import (
     COURSE_GAP_DAYS,
     INDUCTION_RECENCY_DAYS,
+    PULSE_COURSE_ASSESSMENT_DAYS,
     REGIMEN_WINDOW_DAYS,
     build_courses,
     find_induction,
@@ -515,6 +516,27 @@ class TestFindInduction:
         assert induction is not None
         assert (induction.kind, induction.contains_cni, len(induction.courses)) == (kind, cni, 2)
         assert induction.course(addon) is not None
+
+    @pytest.mark.parametrize(
+        ("days_since_start", "expected"),
+        [(PULSE_COURSE_ASSESSMENT_DAYS, True), (PULSE_COURSE_ASSESSMENT_DAYS + 1, False)],
+    )
+    def test_finished_pulse_course_stays_under_assessment(
+        self, days_since_start: int, expected: bool
+    ) -> None:
+        """A Euro-Lupus course finished months ago is still the induction until 12 months."""
+        start = TODAY - timedelta(days=days_since_start)
+        courses = [
+            _course(
+                Agent.CYCLOPHOSPHAMIDE, start, start + timedelta(days=70), route=Route.INTRAVENOUS
+            ),
+            _course(Agent.AZATHIOPRINE, start + timedelta(days=84)),
+        ]
+        induction = find_induction(courses, TODAY)
+        assert (induction is not None) is expected
+        if induction is not None:
+            assert induction.primary_agent is Agent.CYCLOPHOSPHAMIDE
+            assert maintenance_courses(courses, induction)[0].agent is Agent.AZATHIOPRINE
 
     def test_triple_therapy(self) -> None:
         """MMF + voclosporin + prednisone: the CNI combination, steroids not a member."""
