@@ -274,22 +274,28 @@ class CardLog:
 
     async def _run(self) -> None:
         while True:
-            batch = await self._queue.get()
+            batch = list(await self._queue.get())
+            taken = 1
             while not self._queue.empty():
                 batch.extend(self._queue.get_nowait())
+                taken += 1
             try:
                 await anyio.to_thread.run_sync(self._store.remember_cards, batch)
             except Exception:
                 log.exception("recording issued cards failed")
             finally:
-                self._queue.task_done()
+                for _ in range(taken):
+                    self._queue.task_done()
 
-    async def stop(self) -> None:
-        """Drain what is queued, then stop the writer."""
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Drain what is queued (at most ``timeout`` seconds), then stop the writer."""
         if self._task is None:
             return
         if not self._task.done():
-            await self._queue.join()
+            try:
+                await asyncio.wait_for(self._queue.join(), timeout)
+            except TimeoutError:
+                log.warning("issued-card queue not drained at shutdown")
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task

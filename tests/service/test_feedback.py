@@ -1,0 +1,190 @@
+"""Feedback: validation, idempotency, durability, issued cards and the summary."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cds_service.config import Settings
+from cds_service.feedback_store import CardLog, FeedbackStore, IssuedCard, issued_cards
+from cds_service.hook_models import FeedbackItem
+
+from .conftest import SERVICE_PATH, hook_body, running
+
+pytestmark = pytest.mark.anyio
+
+CARD = "00000000-0000-0000-0000-000000000001"
+
+
+def item(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "card": CARD,
+        "outcome": "overridden",
+        "overrideReason": {
+            "reason": {
+                "system": "http://example.org/reasons",
+                "code": "not-relevant",
+                "display": "Not relevant",
+            },
+            "userComment": "seen by nephrology",
+        },
+        "outcomeTimestamp": "2025-06-01T10:00:00Z",
+    }
+    body.update(overrides)
+    return {key: value for key, value in body.items() if value is not ...}
+
+
+def store_url(settings: Settings) -> str:
+    return settings.database_url
+
+
+class TestFeedbackRoute:
+    async def test_stored_once_when_sent_twice(
+        self, client: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        """The same feedback report sent twice answers 200 both times and is stored once."""
+        for _ in range(2):
+            response = await client.post(f"{SERVICE_PATH}/feedback", json={"feedback": [item()]})
+            assert response.status_code == 200
+            assert response.json() == {}
+        assert FeedbackStore(settings.database_url).count_feedback() == 1
+
+    async def test_durable_across_store_objects(
+        self, client: httpx.AsyncClient, settings: Settings
+    ) -> None:
+        """A new store object on the same SQLite file sees stored feedback."""
+        accepted = item(outcome="accepted", overrideReason=..., acceptedSuggestions=[{"id": "s1"}])
+        await client.post(f"{SERVICE_PATH}/feedback", json={"feedback": [accepted]})
+        reopened = FeedbackStore(settings.database_url)
+        assert reopened.migrate() == 2
+        assert reopened.count_feedback() == 1
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {},
+            {"feedback": []},
+            {"feedback": "x"},
+            {"feedback": [item(card="not-a-uuid")]},
+            {"feedback": [item(outcome="ignored")]},
+            {"feedback": [item(outcomeTimestamp=...)]},
+            {"feedback": [item(outcomeTimestamp="2025-06-01T10:00:00")]},
+            {"feedback": [item(outcomeTimestamp="yesterday")]},
+            {"feedback": [item(acceptedSuggestions=[{}])]},
+            {"feedback": [item(overrideReason={"reason": "text"})]},
+        ],
+    )
+    async def test_invalid_feedback_is_400(
+        self, client: httpx.AsyncClient, body: dict[str, Any], settings: Settings
+    ) -> None:
+        """Invalid feedback answers 400 with an OperationOutcome and stores nothing."""
+        response = await client.post(f"{SERVICE_PATH}/feedback", json=body)
+        assert response.status_code == 400
+        assert response.json()["resourceType"] == "OperationOutcome"
+        assert FeedbackStore(settings.database_url).count_feedback() == 0
+
+    async def test_malformed_feedback_is_400(self, client: httpx.AsyncClient) -> None:
+        """A feedback body that is not JSON answers 400."""
+        response = await client.post(f"{SERVICE_PATH}/feedback", content=b"nope")
+        assert response.status_code == 400
+
+    async def test_store_down_is_503(self, make_app: Callable[..., FastAPI]) -> None:
+        """Feedback with no open store answers 503, not 500."""
+        from .conftest import asgi_client
+
+        async with asgi_client(make_app()) as client:  # lifespan not run: no store
+            response = await client.post(f"{SERVICE_PATH}/feedback", json={"feedback": [item()]})
+        assert response.status_code == 503
+
+    async def test_issued_cards_linked_to_feedback(
+        self, make_app: Callable[..., FastAPI], settings: Settings
+    ) -> None:
+        """Cards issued by the hook are remembered, so the summary counts feedback by topic."""
+        async with running(make_app()) as client:
+            (card,) = (await client.post(SERVICE_PATH, json=hook_body())).json()["cards"]
+            await client.post(
+                f"{SERVICE_PATH}/feedback", json={"feedback": [item(card=card["uuid"])]}
+            )
+        rows = FeedbackStore(settings.database_url).summary(
+            datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+        )
+        assert [(r.topic, r.outcome, r.override_reason_code, r.count) for r in rows] == [
+            ("refractory", "overridden", "not-relevant", 1)
+        ]
+
+
+class TestStore:
+    def test_migrations_idempotent(self, tmp_path: Path) -> None:
+        """Running the migrations twice leaves schema version 2 and one version row each."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+        assert store.migrate() == 2
+        assert store.migrate() == 2
+        assert store.ping()
+
+    def test_ping_false_without_schema(self, tmp_path: Path) -> None:
+        """ping() is False before the schema exists."""
+        assert not FeedbackStore(f"sqlite:///{tmp_path / 'y.sqlite3'}").ping()
+
+    def test_summary_window_and_unknown_topic(self, tmp_path: Path) -> None:
+        """summary() counts only outcomes in [since, until) and reports unlinked cards as topic None."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 'z.sqlite3'}")
+        store.migrate()
+        now = datetime(2025, 6, 2, tzinfo=UTC)
+        items = [
+            FeedbackItem.model_validate(item(outcome="accepted", overrideReason=...)),
+            FeedbackItem.model_validate(item(outcomeTimestamp="2025-06-01T12:00:00+02:00")),
+            FeedbackItem.model_validate(item(outcomeTimestamp="2024-01-01T00:00:00Z")),
+        ]
+        assert store.record("svc", items, now) == 3
+        assert store.record("svc", items[:1], now) == 0
+        rows = store.summary(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, tzinfo=UTC))
+        assert [(r.topic, r.outcome, r.count) for r in rows] == [
+            (None, "accepted", 1),
+            (None, "overridden", 1),
+        ]
+
+    def test_issued_cards_from_json(self) -> None:
+        """issued_cards() reads uuid, topic code and indicator; cards without uuid are skipped."""
+        when = datetime(2025, 6, 1, tzinfo=UTC)
+        cards = [
+            {"uuid": "u1", "indicator": "warning", "source": {"topic": {"code": "adherence"}}},
+            {"uuid": "u2", "source": "odd"},
+            {"summary": "no uuid"},
+        ]
+        assert issued_cards(cards, when) == [
+            IssuedCard("u1", "adherence", "warning", when),
+            IssuedCard("u2", None, None, when),
+        ]
+
+
+class TestCardLog:
+    async def test_full_queue_drops_and_says_so(self, tmp_path: Path) -> None:
+        """When the queue is full, offer() returns False instead of blocking the hook."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 'q.sqlite3'}")
+        store.migrate()
+        log = CardLog(store, max_queued=1)
+        card = [IssuedCard("u1", "t", "info", datetime(2025, 1, 1, tzinfo=UTC))]
+        assert log.offer(card)
+        assert not log.offer(card)
+        assert log.offer([])
+
+    async def test_writer_drains_on_stop(self, tmp_path: Path) -> None:
+        """Queued cards are written before stop() returns."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 'w.sqlite3'}")
+        store.migrate()
+        log = CardLog(store)
+        log.start()
+        when = datetime(2025, 1, 1, tzinfo=UTC)
+        log.offer([IssuedCard("u1", "t", "info", when)])
+        log.offer([IssuedCard("u2", "t", "info", when)])
+        await asyncio.sleep(0)
+        await log.stop()
+        await log.stop()
+        assert store.remember_cards([IssuedCard("u1", "t", "info", when)]) == 0
