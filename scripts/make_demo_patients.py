@@ -370,7 +370,7 @@ def refractory() -> Patient:
         "female",
         "1992-03-14",
         ("repeat-biopsy", "refractory", "therapy-switch"),
-        ("repeat-biopsy", "refractory", "therapy-switch", "response-status"),
+        ("repeat-biopsy", "refractory", "therapy-switch"),
     )
     p.patient()
     p.condition(LN_CODINGS, -262, "Lupus nephritis, ISN/RPS class IV")
@@ -396,7 +396,7 @@ def under_dosed() -> Patient:
         "female",
         "1996-11-02",
         ("dose-review", "repeat-biopsy"),
-        ("dose-review", "repeat-biopsy", "response-status"),
+        ("dose-review", "repeat-biopsy"),
     )
     p.patient()
     p.condition(LN_CODINGS[:1], -225, "Lupus nephritis class III")
@@ -420,7 +420,7 @@ def non_adherent() -> Patient:
         "female",
         "1999-06-21",
         ("adherence", "repeat-biopsy"),
-        ("adherence", "repeat-biopsy", "response-status"),
+        ("adherence", "repeat-biopsy"),
     )
     p.patient()
     p.condition(LN_CODINGS, -220, "Lupus nephritis class IV")
@@ -445,7 +445,7 @@ def early_worsening() -> Patient:
         "female",
         "1988-01-30",
         ("renal-worsening",),
-        ("renal-worsening", "response-status"),
+        ("renal-worsening",),
     )
     p.patient()
     p.condition(LN_CODINGS[1:], -70, "Lupus nephritis class IV")
@@ -496,12 +496,12 @@ def cni_response() -> Patient:
 def data_gap() -> Patient:
     p = Patient(
         "f-data-gap",
-        "On MMF for 5 months, no proteinuria measured since it started",
+        "On MMF for 5 months, no baseline proteinuria and none since the start",
         ("Fofana", "Awa"),
         "female",
         "2001-04-18",
         ("data-gap",),
-        ("data-gap", "response-status"),
+        ("data-gap",),
     )
     p.patient()
     p.condition(LN_CODINGS, -160, "Lupus nephritis class III")
@@ -509,7 +509,9 @@ def data_gap() -> Patient:
     med = coded("mmf")
     rid = p.order(med, -150, per_day(mg(1500), 2, "1500 mg twice daily"))
     p.fills(med, rid, monthly(-150, -20), tablets(180))
-    p.upcr(-155, 3.5, "g/g")
+    # The only UPCR is from the diagnostic work-up a year before: no baseline (none in
+    # the weeks before the start) and none since the start -> not assessable.
+    p.upcr(-420, 3.5, "g/g")
     for offset, value in ((-155, 0.95), (-90, 0.97), (-14, 0.96)):
         p.creatinine(offset, value)
     return p
@@ -567,7 +569,7 @@ def refractory_cyclophosphamide() -> Patient:
         "female",
         "1991-02-11",
         ("refractory", "therapy-switch"),
-        ("refractory", "therapy-switch", "response-status"),
+        ("refractory", "therapy-switch"),
     )
     p.patient()
     p.condition(LN_CODINGS, -225, "Lupus nephritis class IV")

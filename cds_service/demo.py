@@ -1,0 +1,502 @@
+"""``ln-cds demo``: synthetic patients through the real service, as an EHR would send them.
+
+For each shipped patient (``cds_service/demo_data``): shift its dates so the story ends
+today, fill the service's own prefetch templates (read from discovery, like an EHR)
+with a small local FHIR search evaluator over the patient's bundle, POST the hook
+request to the real app in-process and print the cards.
+
+Other modes:
+* ``--json``: print the raw CDS Hooks responses.
+* ``--serve``: run the real app with uvicorn (no client JWT, CORS open to the CDS Hooks
+  Sandbox and localhost). The Sandbox reads patients from a FHIR server, not from this
+  process: load them first with ``--load-into``.
+* ``--load-into FHIR_BASE``: PUT every resource of every patient into a FHIR server with
+  one transaction Bundle per patient (idempotent: reloading overwrites).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, Final, TextIO
+from urllib.parse import parse_qsl
+
+import httpx
+
+from cds_service.terminal import format_cards
+
+DEMO_DATA_DIR: Final = Path(__file__).resolve().parent / "demo_data"
+SERVICE_ID: Final = "lupus-nephritis-refractory"
+DEMO_USER_ID: Final = "Practitioner/ln-demo-clinician"
+SANDBOX_ORIGIN: Final = "https://sandbox.cds-hooks.org"
+LOCAL_ORIGINS: Final = ("http://localhost:3000", "http://localhost:8080", "http://127.0.0.1:8080")
+_HOOK_NAMESPACE: Final = uuid.UUID("6f1d7c1e-3a52-4f3e-9a4e-3c0f2b6d1e10")
+
+Json = dict[str, Any]
+Resource = Mapping[str, Any]
+
+
+class UnsupportedQuery(ValueError):
+    """A prefetch query the local evaluator does not implement."""
+
+
+# --- demo data --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPatient:
+    slug: str
+    title: str
+    patient_id: str
+    expected_topics: tuple[str, ...]
+    expected_topics_show_status: tuple[str, ...]
+    bundle: Json
+
+    def resources(self) -> list[Json]:
+        return [e["resource"] for e in self.bundle.get("entry", ()) if "resource" in e]
+
+
+def load_index(data_dir: Path = DEMO_DATA_DIR) -> Json:
+    index: Json = json.loads((data_dir / "index.json").read_text(encoding="utf-8"))
+    return index
+
+
+def load_patients(
+    today: date, *, data_dir: Path = DEMO_DATA_DIR, slugs: Sequence[str] = ()
+) -> list[DemoPatient]:
+    """The demo patients, dates shifted by ``today - anchor`` (all when ``slugs`` is empty)."""
+    index = load_index(data_dir)
+    delta = (today - date.fromisoformat(index["anchor"])).days
+    patients: list[DemoPatient] = []
+    for entry in index["patients"]:
+        if slugs and entry["slug"] not in slugs:
+            continue
+        bundle = json.loads((data_dir / entry["file"]).read_text(encoding="utf-8"))
+        patients.append(
+            DemoPatient(
+                slug=entry["slug"],
+                title=entry["title"],
+                patient_id=entry["patient_id"],
+                expected_topics=tuple(entry["expected_topics"]),
+                expected_topics_show_status=tuple(entry["expected_topics_show_status"]),
+                bundle=shift_dates(bundle, delta),
+            )
+        )
+    return patients
+
+
+_DATE_RE: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})(T.*)?$")
+
+
+def shift_dates(value: Any, days: int) -> Any:
+    """A copy of ``value`` with every full date or dateTime string moved by ``days``.
+
+    Partial dates (``"2024"``, ``"2024-03"``) and other strings are left as they are;
+    the time of day and offset of a dateTime are kept.
+    """
+    if isinstance(value, dict):
+        return {key: shift_dates(item, days) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shift_dates(item, days) for item in value]
+    if isinstance(value, str) and days:
+        match = _DATE_RE.match(value)
+        if match:
+            try:
+                moved = date.fromisoformat(match.group(1)) + timedelta(days=days)
+            except ValueError:
+                return value
+            return moved.isoformat() + (match.group(2) or "")
+    return value
+
+
+# --- local FHIR search (what an EHR does to fill prefetch) ------------------------------
+
+#: The resource element that holds each resource type's clinical date (for ``_sort=date``).
+_DATE_ELEMENTS: Final[Mapping[str, tuple[str, ...]]] = {
+    "Observation": ("effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"),
+    "Procedure": ("performedDateTime", "performedPeriod.start"),
+    "MedicationRequest": ("authoredOn",),
+    "MedicationDispense": ("whenHandedOver", "whenPrepared"),
+    "MedicationAdministration": ("effectiveDateTime", "effectivePeriod.start"),
+    "Condition": ("recordedDate", "onsetDateTime", "onsetPeriod.start"),
+}
+_CODE_ELEMENTS: Final = ("code", "medicationCodeableConcept")
+
+
+def resolve_tokens(template: str, context: Mapping[str, str], user_id: str) -> str:
+    """Fill ``{{context.x}}`` and ``{{userPractitionerId}}`` tokens (the EHR side)."""
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match.group(1).strip()
+        if token.startswith("context."):
+            return context[token.removeprefix("context.")]
+        rtype, _, rid = user_id.partition("/")
+        if token == f"user{rtype}Id":
+            return rid
+        raise UnsupportedQuery(f"token {{{{{token}}}}} has no value")
+
+    return re.sub(r"\{\{([^{}]*)\}\}", substitute, template)
+
+
+def evaluate_query(query: str, resources: Sequence[Resource]) -> Json | None:
+    """Answer one resolved prefetch query against ``resources``.
+
+    ``Type/id`` -> the resource (``None`` if absent); ``Type?params`` -> a searchset
+    Bundle (no ``entry`` when nothing matches). Supported parameters: ``patient`` /
+    ``subject``, token lists ``code=system|code,...`` and ``status``, ``_sort`` on
+    ``date`` (``-`` for descending), ``_count``. Anything else -> ``UnsupportedQuery``.
+    """
+    path, _, params = query.partition("?")
+    rtype, _, rid = path.partition("/")
+    if rid:
+        found = next(
+            (r for r in resources if r.get("resourceType") == rtype and r.get("id") == rid), None
+        )
+        return dict(found) if found is not None else None
+    matches = [r for r in resources if r.get("resourceType") == rtype]
+    sort: str | None = None
+    count: int | None = None
+    for name, value in parse_qsl(params, keep_blank_values=True):
+        if name in ("patient", "subject"):
+            matches = [r for r in matches if _belongs_to(r, value)]
+        elif name in _TOKEN_FILTERS:
+            matches = [r for r in matches if _TOKEN_FILTERS[name](r, value)]
+        elif name == "_sort":
+            sort = value
+        elif name == "_count" and value.isdigit():
+            count = int(value)
+        else:
+            raise UnsupportedQuery(f"search parameter {name!r} is not supported by the demo")
+    if sort is not None:
+        matches = _sorted(matches, sort)
+    total = len(matches)
+    if count is not None:
+        matches = matches[:count]
+    bundle: Json = {"resourceType": "Bundle", "type": "searchset", "total": total}
+    if matches:
+        bundle["entry"] = [
+            {
+                "fullUrl": f"{r.get('resourceType')}/{r.get('id')}",
+                "resource": dict(r),
+                "search": {"mode": "match"},
+            }
+            for r in matches
+        ]
+    return bundle
+
+
+def _belongs_to(resource: Resource, patient: str) -> bool:
+    patient_id = patient.removeprefix("Patient/")
+    if resource.get("resourceType") == "Patient":
+        return resource.get("id") == patient_id
+    for element in ("subject", "patient"):
+        reference = resource.get(element)
+        if isinstance(reference, Mapping) and reference.get("reference") in (
+            f"Patient/{patient_id}",
+            patient_id,
+        ):
+            return True
+    return False
+
+
+def _token_match(codings: Iterable[Mapping[str, Any]], wanted: str) -> bool:
+    for alternative in wanted.split(","):
+        system, bar, code = alternative.partition("|")
+        if not bar:
+            system, code = "", alternative
+        for coding in codings:
+            system_ok = not bar or not system or coding.get("system") == system
+            if bar and not system and "system" in coding:
+                system_ok = False  # "|code": a code with no system
+            code_ok = not code or coding.get("code") == code
+            if system_ok and code_ok:
+                return True
+    return False
+
+
+def _code_filter(resource: Resource, wanted: str) -> bool:
+    for element in _CODE_ELEMENTS:
+        concept = resource.get(element)
+        if isinstance(concept, Mapping):
+            codings = [c for c in concept.get("coding", ()) if isinstance(c, Mapping)]
+            return _token_match(codings, wanted)
+    return False
+
+
+def _status_filter(resource: Resource, wanted: str) -> bool:
+    return resource.get("status") in wanted.split(",")
+
+
+_TOKEN_FILTERS: Final[Mapping[str, Callable[[Resource, str], bool]]] = {
+    "code": _code_filter,
+    "status": _status_filter,
+}
+
+
+def _resource_date(resource: Resource) -> str | None:
+    for element in _DATE_ELEMENTS.get(str(resource.get("resourceType")), ()):
+        value: Any = resource
+        for part in element.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _sorted(resources: list[Resource], sort: str) -> list[Resource]:
+    descending = sort.startswith("-")
+    if sort.lstrip("-") != "date":
+        raise UnsupportedQuery(f"_sort={sort} is not supported by the demo")
+    dated = [r for r in resources if _resource_date(r) is not None]
+    undated = [r for r in resources if _resource_date(r) is None]
+    dated.sort(key=lambda r: _sort_key(_resource_date(r) or ""), reverse=descending)
+    return dated + undated  # resources without a date last, either way
+
+
+def _sort_key(value: str) -> datetime:
+    text = value if "T" in value else f"{value}T00:00:00+00:00"
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def build_hook_request(
+    patient: DemoPatient, templates: Mapping[str, str], *, user_id: str = DEMO_USER_ID
+) -> Json:
+    """The ``patient-view`` request an EHR would send, every prefetch key filled.
+
+    A key whose instance read finds nothing is sent as ``null`` (no such data).
+    """
+    context = {"userId": user_id, "patientId": patient.patient_id}
+    resources = patient.resources()
+    prefetch = {
+        key: evaluate_query(resolve_tokens(template, context, user_id), resources)
+        for key, template in templates.items()
+    }
+    return {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid5(_HOOK_NAMESPACE, patient.slug)),
+        "context": context,
+        "prefetch": prefetch,
+    }
+
+
+# --- running the demo ---------------------------------------------------------------------
+
+
+def topics_of(cards: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    return tuple(str(card.get("source", {}).get("topic", {}).get("code", "")) for card in cards)
+
+
+async def evaluate_in_process(
+    app_factory: Callable[[], Any], patients: Sequence[DemoPatient]
+) -> list[tuple[DemoPatient, int, Json]]:
+    """POST each patient's hook request to a fresh ASGI app (its lifespan run around the calls).
+
+    The app is created inside the running event loop: objects it makes at creation must
+    belong to the loop that serves it. Returns (patient, HTTP status, JSON body) per patient.
+    """
+    app = app_factory()
+    results: list[tuple[DemoPatient, int, Json]] = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ln-cds.demo") as client:
+            discovery = (await client.get("/cds-services")).json()
+            service = next(s for s in discovery["services"] if s["id"] == SERVICE_ID)
+            for patient in patients:
+                request = build_hook_request(patient, service.get("prefetch", {}))
+                response = await client.post(f"/cds-services/{SERVICE_ID}", json=request)
+                results.append((patient, response.status_code, response.json()))
+    return results
+
+
+def report(
+    results: Sequence[tuple[DemoPatient, int, Json]], *, out: TextIO, color: bool, as_json: bool
+) -> int:
+    """Print the responses; 0 when every call answered 200, else 1."""
+    failed = 0
+    if as_json:
+        document = [{"patient": p.slug, "status": s, "response": body} for p, s, body in results]
+        out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return 0 if all(s == 200 for _, s, _ in results) else 1
+    for patient, status, body in results:
+        title = f"{patient.slug}: {patient.title}"
+        if status != 200:
+            failed += 1
+            out.write(f"{title}\n  error: HTTP {status}: {json.dumps(body)[:200]}\n\n")
+            continue
+        cards = body.get("cards", [])
+        out.write(format_cards(cards, title=title, color=color))
+        expected, got = patient.expected_topics_show_status, topics_of(cards)
+        verdict = "as expected" if expected == got else "DIFFERS from expected"
+        out.write(f"  topics {verdict}: expected {list(expected)}, got {list(got)}\n\n")
+    return 1 if failed else 0
+
+
+def _demo_settings(**overrides: Any) -> Any:
+    from cds_service.config import Settings
+
+    return Settings(require_jwt=False, show_status_card=True, **overrides)
+
+
+def run_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from cds_service.app import create_app
+
+    today: date = args.today or datetime.now(UTC).date()
+    patients = load_patients(today, slugs=args.patient or ())
+    with tempfile.TemporaryDirectory(prefix="ln-cds-demo-") as tmp:
+        settings = _demo_settings(database_url=f"sqlite:///{Path(tmp) / 'feedback.sqlite3'}")
+        factory = partial(create_app, settings, clock=lambda: today)
+        results = asyncio.run(evaluate_in_process(factory, patients))
+    if not args.json:
+        out.write(
+            f"ln-cds demo: {len(patients)} synthetic patients, evaluated on {today.isoformat()} "
+            "(bundle dates shifted to end today).\n"
+            "Status cards are ON for the demo (LNCDS_SHOW_STATUS_CARD=true): a responder "
+            "shows a response-status card; with default settings it shows none.\n\n"
+        )
+    return report(results, out=out, color=args.color, as_json=args.json)
+
+
+# --- --load-into ------------------------------------------------------------------------
+
+
+def transaction_bundle(patient: DemoPatient, base: str) -> Json:
+    """A transaction Bundle that PUTs every resource at ``Type/id`` (idempotent)."""
+    entries = []
+    for resource in patient.resources():
+        rtype, rid = resource["resourceType"], resource["id"]
+        entries.append(
+            {
+                "fullUrl": f"{base}/{rtype}/{rid}",
+                "resource": resource,
+                "request": {"method": "PUT", "url": f"{rtype}/{rid}"},
+            }
+        )
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+def load_into(
+    base: str,
+    patients: Sequence[DemoPatient],
+    *,
+    out: TextIO,
+    err: TextIO,
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    """POST one transaction per patient to ``base``; 0 on success, 1 (one-line message) on error."""
+    base = base.rstrip("/")
+    headers = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+    with httpx.Client(transport=transport, timeout=30.0, headers=headers) as client:
+        for patient in patients:
+            bundle = transaction_bundle(patient, base)
+            try:
+                response = client.post(base, content=json.dumps(bundle))
+            except httpx.HTTPError as exc:
+                err.write(
+                    f"error: loading {patient.slug} into {base}: {type(exc).__name__}: {exc}\n"
+                )
+                return 1
+            if not response.is_success:
+                err.write(
+                    f"error: loading {patient.slug} into {base}: HTTP {response.status_code} "
+                    f"{response.text[:200]!r}\n"
+                )
+                return 1
+            out.write(
+                f"loaded {patient.slug}: {len(bundle['entry'])} resources "
+                f"(Patient/{patient.patient_id})\n"
+            )
+    return 0
+
+
+# --- --serve ----------------------------------------------------------------------------
+
+
+def serve(args: argparse.Namespace, out: TextIO) -> int:
+    import uvicorn
+
+    from cds_service.app import create_app
+
+    overrides: dict[str, Any] = {
+        "cors_origins": [SANDBOX_ORIGIN, *LOCAL_ORIGINS, *(args.cors_origin or ())]
+    }
+    if args.allow_fhir_server:
+        overrides["fhir_server_allowlist"] = args.allow_fhir_server
+    app = create_app(_demo_settings(**overrides))
+    base = f"http://{args.host}:{args.port}"
+    out.write(
+        f"ln-cds demo server (no client JWT, CORS open to {SANDBOX_ORIGIN} and localhost)\n"
+        f"  discovery: {base}/cds-services\n"
+        f"  service:   {base}/cds-services/{SERVICE_ID}\n"
+        "The CDS Hooks Sandbox reads patients from its FHIR server, not from this process:\n"
+        "  1. ln-cds demo --load-into <FHIR base URL>   (loads the synthetic patients)\n"
+        "  2. start this server with --allow-fhir-server <FHIR base URL>\n"
+        f"  3. in {SANDBOX_ORIGIN} set that FHIR server, add the discovery URL above,\n"
+        "     and open a patient whose id starts with 'ln-demo-'.\n"
+    )
+    out.flush()
+    uvicorn.run(app, host=args.host, port=args.port)
+    return 0
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``ln-cds demo``."""
+    parser.add_argument("--json", action="store_true", help="print the raw CDS Hooks responses")
+    parser.add_argument(
+        "--patient", action="append", metavar="SLUG", help="only this patient (repeatable)"
+    )
+    parser.add_argument(
+        "--today", type=date.fromisoformat, help="evaluation day YYYY-MM-DD (default: today)"
+    )
+    parser.add_argument(
+        "--color",
+        action=argparse.BooleanOptionalAction,
+        default=sys.stdout.isatty(),
+        help="ANSI colours (default: on when stdout is a terminal)",
+    )
+    parser.add_argument("--serve", action="store_true", help="run the real app with uvicorn")
+    parser.add_argument("--host", default="127.0.0.1", help="--serve host")
+    parser.add_argument("--port", type=int, default=8000, help="--serve port")
+    parser.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN", help="--serve: extra CORS origin"
+    )
+    parser.add_argument(
+        "--allow-fhir-server", action="append", metavar="URL", help="--serve: FHIR base allowed"
+    )
+    parser.add_argument(
+        "--load-into", metavar="FHIR_BASE", help="load the patients into a FHIR server and exit"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``ln-cds demo``."""
+    if args.load_into:
+        today: date = args.today or datetime.now(UTC).date()
+        patients = load_patients(today, slugs=args.patient or ())
+        return load_into(args.load_into, patients, out=sys.stdout, err=sys.stderr)
+    if args.serve:
+        return serve(args, sys.stdout)
+    return run_demo(args, sys.stdout)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ln-cds demo", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
