@@ -78,12 +78,14 @@ def observation_template(loinc_codes: Sequence[str], system: str = LOINC_SYSTEM_
     return f"Observation?patient={{{{context.patientId}}}}&code={codes}&_sort=-date&_count=250"
 
 
-def prefetch_templates(loinc_codes: Sequence[str]) -> dict[str, str]:
+def prefetch_templates(
+    loinc_codes: Sequence[str], system: str = LOINC_SYSTEM_URL
+) -> dict[str, str]:
     """The prefetch keys of docs/design.md "Prefetch keys"."""
     return {
         "patient": "Patient/{{context.patientId}}",
         "conditions": "Condition?patient={{context.patientId}}",
-        "observations": observation_template(loinc_codes),
+        "observations": observation_template(loinc_codes, system),
         "medicationRequests": "MedicationRequest?patient={{context.patientId}}&_count=100",
         "medicationDispenses": "MedicationDispense?patient={{context.patientId}}&_count=100",
         "medicationAdministrations": (
@@ -93,18 +95,22 @@ def prefetch_templates(loinc_codes: Sequence[str]) -> dict[str, str]:
     }
 
 
-def _default_loinc_codes() -> tuple[str, ...]:
+def _default_loinc() -> tuple[tuple[str, ...], str]:
     from fhir_mappings.codes.loinc import (  # type: ignore[import-not-found,unused-ignore]
+        LOINC_SYSTEM,
         PREFETCH_LOINC_CODES,  # engineer A's module; lazy so tests can inject codes
     )
 
-    return tuple(PREFETCH_LOINC_CODES)
+    return tuple(PREFETCH_LOINC_CODES), str(LOINC_SYSTEM)
 
 
 def build_service(loinc_codes: Sequence[str] | None = None) -> ServiceDefinition:
     """The lupus nephritis service; ``loinc_codes`` defaults to ``PREFETCH_LOINC_CODES``."""
-    codes = tuple(loinc_codes) if loinc_codes is not None else _default_loinc_codes()
-    templates = prefetch_templates(codes)
+    if loinc_codes is None:
+        codes, system = _default_loinc()
+    else:
+        codes, system = tuple(loinc_codes), LOINC_SYSTEM_URL
+    templates = prefetch_templates(codes, system)
     return ServiceDefinition(
         id=SERVICE_ID,
         hook=HOOK,

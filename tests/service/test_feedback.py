@@ -133,7 +133,7 @@ class TestStore:
         assert not FeedbackStore(f"sqlite:///{tmp_path / 'y.sqlite3'}").ping()
 
     def test_summary_window_and_unknown_topic(self, tmp_path: Path) -> None:
-        """summary() counts only outcomes in [since, until) and reports unlinked cards as topic None."""
+        """summary() counts outcomes in [since, until); unlinked cards have topic None."""
         store = FeedbackStore(f"sqlite:///{tmp_path / 'z.sqlite3'}")
         store.migrate()
         now = datetime(2025, 6, 2, tzinfo=UTC)

@@ -180,7 +180,7 @@ class TestUnexpectedErrors:
     async def test_evaluator_crash_is_generic_500(
         self, make_app: Callable[..., FastAPI], caplog: pytest.LogCaptureFixture
     ) -> None:
-        """A crash in assess answers a generic 500 OperationOutcome; the traceback is only logged."""
+        """A crash in assess answers a generic 500 OperationOutcome; the traceback is logged."""
 
         def boom(*_: Any, **__: Any) -> Any:
             raise RuntimeError("internal detail /etc/passwd")
@@ -256,3 +256,16 @@ class TestHealth:
     async def test_response_is_json(self, client: httpx.AsyncClient) -> None:
         """The hook answer parses as JSON with orjson (no NaN, no bytes)."""
         assert "cards" in orjson.loads((await client.post(SERVICE_PATH, json=hook_body())).content)
+
+
+class TestDefaultWiring:
+    async def test_real_collaborators_answer(self, settings: Settings) -> None:
+        """create_app without injections wires assess, render_cards, RULESETS, LOINC codes."""
+        from cds_service.app import create_app
+
+        async with running(create_app(settings)) as client:
+            entry = (await client.get("/cds-services")).json()["services"][0]
+            check_templates(entry["prefetch"])
+            response = await client.post(SERVICE_PATH, json=hook_body())
+        assert response.status_code == 200
+        assert isinstance(response.json()["cards"], list)
