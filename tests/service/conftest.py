@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -91,7 +92,13 @@ class FakeEvaluator:
         self, resources: PatientResources, *, today: date, ruleset: str, show_status: bool
     ) -> PatientAssessment:
         self.calls.append(
-            {"resources": resources, "today": today, "ruleset": ruleset, "show_status": show_status}
+            {
+                "resources": resources,
+                "today": today,
+                "ruleset": ruleset,
+                "show_status": show_status,
+                "thread": threading.get_ident(),
+            }
         )
         return PatientAssessment(facts=None, response=None)  # type: ignore[arg-type]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,17 @@ from fastapi import FastAPI
 from cds_service.config import Settings
 from cds_service.service_definition import check_templates
 
-from .conftest import ORIGIN, SERVICE_PATH, FakeEvaluator, asgi_client, hook_body, running
+from .conftest import (
+    ORIGIN,
+    SERVICE_PATH,
+    FakeEvaluator,
+    asgi_client,
+    full_prefetch,
+    hook_body,
+    resource,
+    running,
+    searchset,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -174,6 +185,22 @@ class TestHookSuccess:
         body["context"]["encounterId"] = "e1"
         body["context"]["other"] = {"a": 1}
         assert (await client.post(SERVICE_PATH, json=body)).status_code == 200
+
+
+class TestAssessPlacement:
+    @pytest.mark.parametrize(("count", "inline"), [(10, True), (400, False)])
+    async def test_large_inputs_assessed_off_the_loop(
+        self, client: httpx.AsyncClient, evaluator: FakeEvaluator, count: int, inline: bool
+    ) -> None:
+        """Small inputs are assessed on the event-loop thread, large ones in a worker thread."""
+        prefetch = full_prefetch()
+        prefetch["observations"] = searchset(
+            [resource("Observation", f"o{i}") for i in range(count)]
+        )
+        assert (
+            await client.post(SERVICE_PATH, json=hook_body(prefetch=prefetch))
+        ).status_code == 200
+        assert (evaluator.calls[0]["thread"] == threading.get_ident()) is inline
 
 
 class TestUnexpectedErrors:
