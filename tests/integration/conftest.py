@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +122,12 @@ def run_fhir_server(env: Mapping[str, str] | None = None) -> Iterator[str]:
                 process.wait(timeout=10)
             if process.stdout is not None:
                 process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def run_fhir_server_with() -> Callable[[Mapping[str, str] | None], AbstractContextManager[str]]:
+    """``run(env)``: a context manager starting one more FHIR test server with ``env``."""
+    return run_fhir_server
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,10 @@ integration tests rely on. Each test uses fresh patient ids: the server is share
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +21,7 @@ CREATININE = "2160-0"  # LOINC: Creatinine [Mass/volume] in Serum or Plasma
 OTHER = "8867-4"  # LOINC: Heart rate (a code the searches below must not match)
 
 LoadBundle = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+RunServer = Callable[[Mapping[str, str] | None], AbstractContextManager[str]]
 
 
 def _observation(subject: str, code: str, day: int) -> dict[str, Any]:
@@ -181,3 +184,14 @@ class TestSearchPaging:
         entries, responses = _follow(first)
         assert len(entries) == 5
         assert [len(r.json().get("entry", [])) for r in responses] == [small_page_size] * 2 + [1]
+
+
+class TestDelay:
+    def test_delay_env_slows_every_request(self, run_fhir_server_with: RunServer) -> None:
+        """FHIR_DELAY_MS adds at least that many milliseconds to each answer."""
+        with run_fhir_server_with({"FHIR_DELAY_MS": "300"}) as base_url:
+            started = time.monotonic()
+            response = httpx.get(f"{base_url}/metadata")
+            elapsed = time.monotonic() - started
+        assert response.status_code == 200
+        assert elapsed >= 0.3
