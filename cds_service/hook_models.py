@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -101,8 +102,10 @@ class HookRequest(_Lenient):
 
 
 class Coding(_Lenient):
-    system: str | None = None
-    code: str | None = None
+    """CDS Hooks Coding: ``code`` and ``system`` REQUIRED, ``display`` optional here."""
+
+    system: NonBlank
+    code: NonBlank
     display: str | None = None
 
 
@@ -118,7 +121,9 @@ class AcceptedSuggestion(_Lenient):
 class FeedbackItem(_Lenient):
     card: UuidStr
     outcome: Literal["accepted", "overridden"]
-    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list)
+    acceptedSuggestions: list[AcceptedSuggestion] = Field(
+        default_factory=list, validate_default=True
+    )
     overrideReason: OverrideReason | None = None
     outcomeTimestamp: datetime
 
@@ -127,6 +132,16 @@ class FeedbackItem(_Lenient):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("outcomeTimestamp needs a time zone")
+        return value
+
+    @field_validator("acceptedSuggestions")
+    @classmethod
+    def _accepted_needs_suggestions(
+        cls, value: list[AcceptedSuggestion], info: ValidationInfo
+    ) -> list[AcceptedSuggestion]:
+        # CDS Hooks 2.0 "Feedback": acceptedSuggestions is REQUIRED for accepted outcomes
+        if info.data.get("outcome") == "accepted" and not value:
+            raise ValueError("acceptedSuggestions is required when the outcome is accepted")
         return value
 
 

@@ -79,6 +79,8 @@ class TestFeedbackRoute:
             {"feedback": [item(outcomeTimestamp="yesterday")]},
             {"feedback": [item(acceptedSuggestions=[{}])]},
             {"feedback": [item(overrideReason={"reason": "text"})]},
+            {"feedback": [item(overrideReason={"reason": {"code": "x"}})]},
+            {"feedback": [item(outcome="accepted", overrideReason=...)]},
         ],
     )
     async def test_invalid_feedback_is_400(
@@ -89,6 +91,21 @@ class TestFeedbackRoute:
         assert response.status_code == 400
         assert response.json()["resourceType"] == "OperationOutcome"
         assert FeedbackStore(settings.database_url).count_feedback() == 0
+
+    @pytest.mark.parametrize(
+        "feedback_item",
+        [
+            item(overrideReason=...),
+            item(overrideReason={"userComment": "no coded reason"}),
+            item(outcome="accepted", overrideReason=..., acceptedSuggestions=[{"id": "s1"}]),
+        ],
+    )
+    async def test_spec_examples_accepted(
+        self, client: httpx.AsyncClient, feedback_item: dict[str, Any]
+    ) -> None:
+        """The spec's shapes (override without reason, comment only, accepted) answer 200."""
+        response = await client.post(f"{SERVICE_PATH}/feedback", json={"feedback": [feedback_item]})
+        assert response.status_code == 200
 
     async def test_malformed_feedback_is_400(self, client: httpx.AsyncClient) -> None:
         """A feedback body that is not JSON answers 400."""
@@ -138,7 +155,9 @@ class TestStore:
         store.migrate()
         now = datetime(2025, 6, 2, tzinfo=UTC)
         items = [
-            FeedbackItem.model_validate(item(outcome="accepted", overrideReason=...)),
+            FeedbackItem.model_validate(
+                item(outcome="accepted", overrideReason=..., acceptedSuggestions=[{"id": "s"}])
+            ),
             FeedbackItem.model_validate(item(outcomeTimestamp="2025-06-01T12:00:00+02:00")),
             FeedbackItem.model_validate(item(outcomeTimestamp="2024-01-01T00:00:00Z")),
         ]
