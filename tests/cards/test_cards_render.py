@@ -1,0 +1,263 @@
+"""cds_service.cards: Finding -> CDS Hooks 2.0 card JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from card_builders import (
+    ALL_ACTIONS,
+    KDIGO,
+    check_card,
+    counter_uuids,
+    make_assessment,
+    make_finding,
+    upcr_point,
+)
+
+from cds_service.cards import (
+    CARD_TOPIC_SYSTEM,
+    escape_cell,
+    evidence_table,
+    format_value,
+    month_label,
+    prune_empty,
+    render_card,
+    render_cards,
+    render_detail,
+    selection_behavior,
+    trend_line,
+    truncate_summary,
+)
+from fhir_mappings.findings import (
+    ActionKind,
+    Citation,
+    EvidenceRow,
+    RecommendedAction,
+    Severity,
+    Topic,
+)
+
+
+class TestRenderCards:
+    def test_every_card_follows_the_rules(self) -> None:
+        """Cards of every topic and severity, with every action kind, pass the card rules."""
+        findings = tuple(
+            make_finding(topic=topic, severity=severity, actions=ALL_ACTIONS)
+            for topic in Topic
+            for severity in Severity
+        )
+        cards = render_cards(
+            make_assessment(findings), uuid_factory=counter_uuids(), ruleset="kdigo-2024"
+        )
+        assert len(cards) == len(findings)
+        for card in cards:
+            check_card(card)
+
+    def test_minimal_finding_omits_optional_fields(self) -> None:
+        """A finding without evidence, actions or citations has no suggestions, links or empties."""
+        finding = make_finding(
+            evidence=(), series=(), next_steps=(), actions=(), citations=(), notes=()
+        )
+        card = render_card(
+            finding, uuid_factory=counter_uuids(), ruleset="kdigo-2024", patient_id="p1"
+        )
+        check_card(card)
+        assert "suggestions" not in card
+        assert "selectionBehavior" not in card
+        assert "links" not in card
+
+    def test_cards_follow_topic_order(self) -> None:
+        """Cards come out in Topic order whatever the order of the findings."""
+        findings = (
+            make_finding(topic=Topic.THERAPY_SWITCH),
+            make_finding(topic=Topic.RENAL_WORSENING),
+            make_finding(topic=Topic.REPEAT_BIOPSY),
+        )
+        cards = render_cards(make_assessment(findings), uuid_factory=counter_uuids(), ruleset="r")
+        assert [c["source"]["topic"]["code"] for c in cards] == [
+            "renal-worsening",
+            "repeat-biopsy",
+            "therapy-switch",
+        ]
+
+    def test_deterministic_given_uuid_factory(self) -> None:
+        """The same assessment and a fresh identical uuid factory give byte-identical JSON."""
+        assessment = make_assessment(
+            (make_finding(actions=ALL_ACTIONS), make_finding(topic=Topic.DATA_GAP))
+        )
+        first = render_cards(assessment, uuid_factory=counter_uuids(), ruleset="kdigo-2024")
+        second = render_cards(assessment, uuid_factory=counter_uuids(), ruleset="kdigo-2024")
+        assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+    def test_uuids_are_drawn_card_then_suggestions(self) -> None:
+        """The card takes the first uuid and its suggestions the following ones, all distinct."""
+        card = render_card(
+            make_finding(actions=ALL_ACTIONS[:2]),
+            uuid_factory=counter_uuids(),
+            ruleset="r",
+            patient_id="p",
+        )
+        assert card["uuid"].endswith("000000000001")
+        assert [s["uuid"][-1] for s in card["suggestions"]] == ["2", "3"]
+
+    def test_no_patient_id_drops_suggestions(self) -> None:
+        """Without a patient id no suggestion resource can be built, so none is offered."""
+        cards = render_cards(
+            make_assessment((make_finding(actions=ALL_ACTIONS),), patient_id=None),
+            uuid_factory=counter_uuids(),
+            ruleset="r",
+        )
+        assert "suggestions" not in cards[0]
+        assert "selectionBehavior" not in cards[0]
+
+    def test_source_topic_coding(self) -> None:
+        """source.topic is a Coding in the project's card-topic CodeSystem with the topic code."""
+        card = render_card(
+            make_finding(topic=Topic.CNI_CAVEAT),
+            uuid_factory=counter_uuids(),
+            ruleset="r",
+            patient_id="p",
+        )
+        assert card["source"]["topic"]["system"] == CARD_TOPIC_SYSTEM
+        assert card["source"]["topic"]["code"] == "cni-caveat"
+        assert card["indicator"] == "warning"
+
+    def test_links_from_citations_only_absolute(self) -> None:
+        """Citations become absolute links; a citation with a relative URL is not linked."""
+        finding = make_finding(citations=(KDIGO, Citation("Local protocol", "/docs/protocol")))
+        card = render_card(finding, uuid_factory=counter_uuids(), ruleset="r", patient_id="p")
+        assert card["links"] == [{"label": KDIGO.label, "url": KDIGO.url, "type": "absolute"}]
+
+    def test_suggestion_recommended_flag(self) -> None:
+        """isRecommended mirrors RecommendedAction.recommended."""
+        card = render_card(
+            make_finding(actions=ALL_ACTIONS[:2]),
+            uuid_factory=counter_uuids(),
+            ruleset="r",
+            patient_id="p",
+        )
+        assert [s["isRecommended"] for s in card["suggestions"]] == [True, False]
+
+
+class TestSelectionBehavior:
+    @pytest.mark.parametrize(
+        ("kinds", "expected"),
+        [
+            ((ActionKind.ORDER_KIDNEY_BIOPSY,), "any"),
+            ((ActionKind.ORDER_KIDNEY_BIOPSY, ActionKind.ORDER_LAB), "any"),
+            ((ActionKind.DOSE_STEP, ActionKind.ORDER_LAB), "any"),
+            ((ActionKind.START_THERAPY, ActionKind.START_THERAPY), "at-most-one"),
+            ((ActionKind.DOSE_STEP, ActionKind.START_THERAPY), "at-most-one"),
+        ],
+    )
+    def test_alternative_medications_are_exclusive(
+        self, kinds: tuple[ActionKind, ...], expected: str
+    ) -> None:
+        """Two or more medication suggestions are alternatives (at-most-one); otherwise any."""
+        actions = [RecommendedAction(kind, "x", {}) for kind in kinds]
+        assert selection_behavior(actions) == expected
+
+
+class TestSummary:
+    @pytest.mark.parametrize(
+        ("length", "truncated"), [(10, False), (139, False), (140, True), (400, True)]
+    )
+    def test_summary_under_140(self, length: int, truncated: bool) -> None:
+        """Summaries of 140 characters or more are cut below 140 and end with an ellipsis."""
+        text = truncate_summary("x" * length)
+        assert len(text) < 140
+        assert text.endswith("…") is truncated
+
+    def test_summary_on_one_line(self) -> None:
+        """Newlines and runs of spaces in a summary collapse to single spaces."""
+        assert truncate_summary("a\n b   c") == "a b c"
+
+
+class TestMarkdown:
+    def test_pipe_escaped_in_cells(self) -> None:
+        """A | in a cell is escaped so it cannot split the table row."""
+        finding = make_finding(
+            evidence=(EvidenceRow(date(2026, 1, 2), None, "MMF | CellCept", "1|2", "mg", None),)
+        )
+        table = evidence_table(finding)
+        row = table.splitlines()[2]
+        assert row == "| 2026-01-02 | MMF \\| CellCept | 1\\|2 | mg |  |"
+
+    @pytest.mark.parametrize(
+        ("raw", "escaped"),
+        [("a|b", "a\\|b"), ("a\\b", "a\\\\b"), ("two\nlines", "two lines"), ("plain", "plain")],
+    )
+    def test_escape_cell(self, raw: str, escaped: str) -> None:
+        """Cells escape pipes and backslashes and stay on one line."""
+        assert escape_cell(raw) == escaped
+
+    def test_detail_sections(self) -> None:
+        """The detail has the marked table, trend, rule, source, numbered steps, notes, ruleset."""
+        detail = render_detail(make_finding(), ruleset="kdigo-2024")
+        assert "| Date | Test | Value | Unit | Note |" in detail
+        assert "| 2026-01-10 | UPCR | 3.1 | g/g | baseline |" in detail
+        assert "| 2026-07-02 | UPCR | 2.2 | g/g | latest |" in detail
+        assert "**Trend:** UPCR g/g: 3.1 → 2.4 → 2.2 (Jan 2026 → Jul 2026), −29 %" in detail
+        assert "**Rule applied:** No complete or partial response" in detail
+        assert f"**Source:** {KDIGO.label}" in detail
+        assert "1. Assess adherence.\n2. Review the dose.\n3. Repeat the kidney biopsy." in detail
+        assert "- Adherence estimated from pharmacy fills." in detail
+        assert detail.endswith("_Ruleset: kdigo-2024_")
+
+
+class TestTrend:
+    def test_example_from_the_brief(self) -> None:
+        """Three UPCR values give arrows, the month range and the rounded percent change."""
+        series = (
+            upcr_point(date(2026, 1, 5), 3.1),
+            upcr_point(date(2026, 3, 1), 2.4),
+            upcr_point(date(2026, 7, 1), 2.2),
+        )
+        assert trend_line(series) == "UPCR g/g: 3.1 → 2.4 → 2.2 (Jan 2026 → Jul 2026), −29 %"
+
+    def test_rise_has_plus_sign(self) -> None:
+        """A rising series shows a + percentage."""
+        series = (upcr_point(date(2026, 1, 5), 1.0), upcr_point(date(2026, 2, 5), 1.5))
+        text = trend_line(series)
+        assert text is not None
+        assert text.endswith("+50 %")
+
+    def test_single_point_has_no_trend(self) -> None:
+        """One point is not a trend."""
+        assert trend_line((upcr_point(date(2026, 1, 5), 1.0),)) is None
+
+    def test_comparator_kept_and_no_percent(self) -> None:
+        """A '<' value keeps its comparator and the percentage is left out."""
+        series = (upcr_point(date(2026, 1, 5), 2.0), upcr_point(date(2026, 6, 5), 0.1, "<"))
+        assert trend_line(series) == "UPCR g/g: 2 → <0.1 (Jan 2026 → Jun 2026)"
+
+    def test_long_series_elided(self) -> None:
+        """More than 8 points show the first, an ellipsis and the last six."""
+        series = tuple(upcr_point(date(2026, m, 1), float(m)) for m in range(1, 11))
+        text = trend_line(series)
+        assert text is not None
+        assert text.startswith("UPCR g/g: 1 → … → 5 → 6 → 7 → 8 → 9 → 10 (Jan 2026 → Oct 2026)")
+
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [(3.1, "3.1"), (0.254, "0.25"), (12.34, "12.3"), (1234.0, "1234"), (2.0, "2"), (0.0, "0")],
+    )
+    def test_format_value(self, value: float, text: str) -> None:
+        """Values keep sensible precision without trailing zeros."""
+        assert format_value(value) == text
+
+    @pytest.mark.parametrize(
+        ("day", "label"), [(date(2026, 1, 31), "Jan 2026"), (date(2025, 12, 1), "Dec 2025")]
+    )
+    def test_month_label(self, day: date, label: str) -> None:
+        """Month labels are English abbreviations regardless of locale."""
+        assert month_label(day) == label
+
+
+class TestPrune:
+    def test_prune_empty(self) -> None:
+        """None, empty strings, lists and dicts disappear recursively; False and 0 stay."""
+        value = {"a": None, "b": "", "c": [], "d": {}, "e": {"f": [None, {}]}, "g": False, "h": 0}
+        assert prune_empty(value) == {"g": False, "h": 0}

@@ -1,0 +1,132 @@
+"""cds_service.suggestions: RecommendedAction -> draft FHIR R4 resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from card_builders import ALL_ACTIONS
+from fhir.resources.R4B import get_fhir_model_class
+
+from cds_service.suggestions import (
+    RXNORM_INGREDIENT,
+    RXNORM_SYSTEM,
+    SUGGESTION_INTENT,
+    build_suggestion_resource,
+    format_mg,
+    medication_concept,
+)
+from fhir_mappings.facts import Agent
+from fhir_mappings.findings import ActionKind, RecommendedAction
+
+
+def build(action: RecommendedAction) -> dict[str, Any]:
+    resource = build_suggestion_resource(action, patient_id="p1")
+    assert resource is not None
+    return resource
+
+
+class TestBuildSuggestionResource:
+    @pytest.mark.parametrize("action", ALL_ACTIONS, ids=lambda a: a.label)
+    def test_valid_r4_draft_proposal(self, action: RecommendedAction) -> None:
+        """Every action kind builds a valid R4 resource: draft, proposal, subject the patient."""
+        resource = build(action)
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        assert resource["status"] == "draft"
+        assert resource["intent"] == SUGGESTION_INTENT == "proposal"
+        assert resource["subject"] == {"reference": "Patient/p1"}
+
+    def test_biopsy_service_request(self) -> None:
+        """A biopsy is a ServiceRequest coded in SNOMED CT and CPT with the reason as text."""
+        resource = build(ALL_ACTIONS[0])
+        assert resource["resourceType"] == "ServiceRequest"
+        codes = {(c["system"], c["code"]) for c in resource["code"]["coding"]}
+        assert ("http://snomed.info/sct", "708940003") in codes
+        assert ("http://www.ama-assn.org/go/cpt", "50200") in codes
+        assert resource["reasonCode"] == [{"text": "x"}]
+
+    def test_lab_service_request(self) -> None:
+        """A lab order is a LOINC-coded ServiceRequest."""
+        resource = build(ALL_ACTIONS[1])
+        assert resource["code"]["coding"][0]["system"] == "http://loinc.org"
+        assert resource["code"]["coding"][0]["code"] == "2890-2"
+
+    def test_dose_step_medication_request(self) -> None:
+        """A dose step carries RxNorm, mg dose, frequency timing, text and the order it replaces."""
+        resource = build(ALL_ACTIONS[2])
+        assert resource["resourceType"] == "MedicationRequest"
+        coding = resource["medicationCodeableConcept"]["coding"][0]
+        assert (coding["system"], coding["code"]) == (RXNORM_SYSTEM, "68149")
+        dosage = resource["dosageInstruction"][0]
+        assert dosage["doseAndRate"][0]["doseQuantity"] == {
+            "value": 1500.0,
+            "unit": "mg",
+            "system": "http://unitsofmeasure.org",
+            "code": "mg",
+        }
+        assert dosage["timing"]["repeat"] == {"frequency": 2, "period": 1.0, "periodUnit": "d"}
+        assert dosage["text"] == "1500 mg twice daily (3000 mg/day), oral"
+        assert resource["priorPrescription"] == {"reference": "MedicationRequest/mmf-1"}
+
+    def test_start_therapy_text_dosage(self) -> None:
+        """Starting an agent gives the RxNorm ingredient and the dosage text with its route."""
+        resource = build(ALL_ACTIONS[3])
+        assert resource["medicationCodeableConcept"]["coding"][0]["code"] == "3002"
+        assert resource["dosageInstruction"][0] == {
+            "text": "500 mg IV every 2 weeks x 6 (Euro-Lupus)",
+            "route": {"text": "intravenous"},
+        }
+
+    @pytest.mark.parametrize(
+        ("kind", "parameters"),
+        [
+            (ActionKind.ORDER_LAB, {"display": "no code"}),
+            (ActionKind.DOSE_STEP, {"agent": "mycophenolate-mofetil", "dose_mg": 500.0}),
+            (
+                ActionKind.DOSE_STEP,
+                {"agent": "unknown-drug", "dose_mg": 500.0, "frequency_per_day": 2},
+            ),
+            (
+                ActionKind.DOSE_STEP,
+                {"agent": "tacrolimus", "dose_mg": -1.0, "frequency_per_day": 2},
+            ),
+            (ActionKind.START_THERAPY, {"dosage_text": "no agent"}),
+        ],
+    )
+    def test_incomplete_parameters_give_none(
+        self, kind: ActionKind, parameters: dict[str, Any]
+    ) -> None:
+        """Parameters missing what the resource needs give no suggestion rather than a bad one."""
+        assert (
+            build_suggestion_resource(RecommendedAction(kind, "x", parameters), patient_id="p1")
+            is None
+        )
+
+    def test_no_patient_gives_none(self) -> None:
+        """Without a patient id (subject is required in R4) nothing is built."""
+        assert build_suggestion_resource(ALL_ACTIONS[0], patient_id=None) is None
+
+
+class TestMedicationConcept:
+    @pytest.mark.parametrize(
+        ("agent", "code"),
+        [
+            (Agent.MYCOPHENOLATE_MOFETIL, "68149"),
+            (Agent.CYCLOPHOSPHAMIDE, "3002"),
+            (Agent.TACROLIMUS, "42316"),
+            (Agent.RITUXIMAB, "121191"),
+        ],
+    )
+    def test_rxnorm_ingredient(self, agent: Agent, code: str) -> None:
+        """Agents with a verified RxNorm ingredient code are coded with it (clinical.md table)."""
+        assert medication_concept(agent)["coding"][0]["code"] == code
+
+    def test_unverified_agent_text_only(self) -> None:
+        """An agent without a verified code gets a text-only concept."""
+        assert Agent.VOCLOSPORIN not in RXNORM_INGREDIENT
+        assert medication_concept(Agent.VOCLOSPORIN) == {"text": "voclosporin"}
+
+    @pytest.mark.parametrize(("value", "text"), [(1500.0, "1500"), (23.7, "23.7"), (0.5, "0.5")])
+    def test_format_mg(self, value: float, text: str) -> None:
+        """Whole milligrams print without decimals."""
+        assert format_mg(value) == text
