@@ -44,10 +44,17 @@ class Paged:
     truncated: bool
 
 
+#: httpx logs every request URL at INFO (and httpcore more at DEBUG); our URLs hold
+#: patient ids, so these loggers are kept at WARNING.
+_QUIET_LOGGERS = ("httpx", "httpcore")
+
+
 def make_http_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The one pooled client of the process (explicit timeouts and limits)."""
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     timeout = httpx.Timeout(
         settings.fhir_read_timeout_seconds,
         connect=settings.fhir_connect_timeout_seconds,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,6 +137,23 @@ class TestFeedbackRoute:
         assert [(r.topic, r.outcome, r.override_reason_code, r.count) for r in rows] == [
             ("refractory", "overridden", "not-relevant", 1)
         ]
+
+
+POSTGRES_URL = os.environ.get("LNCDS_TEST_POSTGRES_URL")
+
+
+class TestPostgres:
+    @pytest.mark.postgres
+    @pytest.mark.skipif(POSTGRES_URL is None, reason="LNCDS_TEST_POSTGRES_URL not set")
+    def test_insert_or_ignore_on_postgres(self) -> None:
+        """On PostgreSQL, migrations apply and a repeated report is stored once."""
+        assert POSTGRES_URL is not None
+        store = FeedbackStore(POSTGRES_URL)
+        assert store.migrate() == 2
+        unique = item(card=str(uuid.uuid4()))
+        now = datetime.now(UTC)
+        assert store.record("svc", [FeedbackItem.model_validate(unique)], now) == 1
+        assert store.record("svc", [FeedbackItem.model_validate(unique)], now) == 0
 
 
 class TestStore:

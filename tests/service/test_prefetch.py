@@ -349,7 +349,10 @@ class TestHeaders:
             await post(client, fhirAuthorization={"access_token": TOKEN, "token_type": "Bearer"})
         assert TOKEN not in caplog.text
         for record in caplog.records:
-            assert TOKEN not in str(record.__dict__)
+            text = str(record.__dict__)
+            assert TOKEN not in text
+            assert "Patient/p1" not in text
+            assert "'p1'" not in text
 
 
 def _fault_routes(fhir: respx.Router, **respond: Any) -> None:

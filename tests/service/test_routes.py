@@ -296,3 +296,37 @@ class TestDefaultWiring:
             response = await client.post(SERVICE_PATH, json=hook_body())
         assert response.status_code == 200
         assert isinstance(response.json()["cards"], list)
+
+
+class TestErrorMapping:
+    async def test_authentication_failed_is_bare_401(
+        self, make_app: Callable[..., FastAPI]
+    ) -> None:
+        """AuthenticationFailed answers 401 with an empty body (no reason given)."""
+        from cds_service.errors import AuthenticationFailed
+
+        app = make_app()
+
+        async def guarded() -> None:
+            raise AuthenticationFailed()
+
+        app.add_api_route("/guarded", guarded)
+        async with asgi_client(app) as client:
+            response = await client.get("/guarded")
+        assert response.status_code == 401
+        assert response.json() == {}
+
+    async def test_request_validation_is_400_outcome(
+        self, make_app: Callable[..., FastAPI]
+    ) -> None:
+        """FastAPI's own request validation failures answer 400 naming the parameter."""
+        app = make_app()
+
+        async def numbered(page: int) -> dict[str, int]:
+            return {"page": page}
+
+        app.add_api_route("/numbered", numbered)
+        async with asgi_client(app) as client:
+            response = await client.get("/numbered", params={"page": "x"})
+        body = _assert_outcome(response, 400)
+        assert "'page'" in body["issue"][0]["diagnostics"]
