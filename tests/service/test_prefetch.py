@@ -503,3 +503,35 @@ class TestMedicationReferences:
         )
         assert response.status_code == 412
         assert "medicationReference" in _outcome_text(response)
+
+
+class TestConcurrency:
+    @pytest.mark.parametrize(("limit", "expected"), [(8, 7), (2, 2)])
+    async def test_fetches_overlap_up_to_the_limit(
+        self,
+        make_app: Callable[..., FastAPI],
+        settings: Settings,
+        fhir: respx.Router,
+        limit: int,
+        expected: int,
+    ) -> None:
+        """Key fetches run concurrently, never more at once than fhir_concurrency."""
+        import anyio
+
+        state = {"now": 0, "peak": 0}
+
+        async def slow(request: httpx.Request) -> httpx.Response:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+            await anyio.sleep(0.02)
+            state["now"] -= 1
+            if request.url.path.endswith("/Patient/p1"):
+                return httpx.Response(200, json=patient_resource())
+            rtype = request.url.path.rsplit("/", 1)[-1]
+            return httpx.Response(200, json=searchset([resource(rtype, "x")]))
+
+        fhir.route().mock(side_effect=slow)
+        bounded = settings.model_copy(update={"fhir_concurrency": limit})
+        async with running(make_app(settings=bounded)) as client:
+            assert (await post(client, prefetch=...)).status_code == 200
+        assert state["peak"] == expected
