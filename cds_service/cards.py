@@ -273,9 +273,8 @@ def trend_line(series: Sequence[LabPoint]) -> str | None:
     shown: list[str] = [_point_text(p) for p in series]
     if len(shown) > TREND_MAX_POINTS:
         shown = [shown[0], ELLIPSIS, *shown[-(TREND_MAX_POINTS - 2) :]]
-    label = ANALYTE_LABEL.get(first.analyte, first.analyte.value)
     text = (
-        f"{label} {first.unit}: {' → '.join(shown)} "
+        f"{_series_label(series)}: {' → '.join(shown)} "
         f"({month_label(first.day)} → {month_label(last.day)})"
     )
     if first.value != 0 and first.comparator is None and last.comparator is None:
@@ -283,6 +282,17 @@ def trend_line(series: Sequence[LabPoint]) -> str | None:
         sign = "−" if change < 0 else "+" if change > 0 else "±"
         text += f", {sign}{abs(change)} %"
     return text
+
+
+def _series_label(series: Sequence[LabPoint]) -> str:
+    """``UPCR g/g``; a mixed series (UPCR and 24 h protein) names both: ``UPCR / 24 h protein
+    (g/g, g/d)``, so a reader sees that 24 h protein is read as equivalent to UPCR."""
+    analytes = list(dict.fromkeys(p.analyte for p in series))
+    units = list(dict.fromkeys(p.unit for p in series))
+    names = " / ".join(ANALYTE_LABEL.get(a, a.value) for a in analytes)
+    if len(analytes) == 1 and len(units) == 1:
+        return f"{names} {units[0]}"
+    return f"{names} ({', '.join(units)})"
 
 
 def prune_empty(value: Any) -> Any:

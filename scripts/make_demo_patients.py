@@ -405,7 +405,7 @@ def under_dosed() -> Patient:
     med = text_only("CellCept 500 mg tablet")
     rid = p.order(med, -210, bid_code(tablets(2), "2 tablets (1000 mg) twice a day"))
     p.fills(med, rid, monthly(-210, -20), tablets(120))
-    for offset, value in ((-214, 2800), (-120, 2600), (-60, 2500), (-7, 2400)):
+    for offset, value in ((-214, 2800.0), (-120, 2600.0), (-60, 2500.0), (-7, 2400.0)):
         p.upcr(offset, value, "mg/g")
     for offset, value in ((-214, 0.9), (-120, 0.92), (-7, 0.93)):
         p.creatinine(offset, value, molar=True)
@@ -425,10 +425,11 @@ def non_adherent() -> Patient:
     p.patient()
     p.condition(LN_CODINGS, -220, "Lupus nephritis class IV")
     p.biopsy(-220)
+    p.body(-212, 54, 158)
     med = contained_mmf_500()
     rid = p.order(med, -210, per_day(tablets(3), 2, "3 tablets (1500 mg) twice daily"))
     p.fills(med, rid, (-210, -150, -90, -40), tablets(180))
-    for offset, value in ((-212, 350), (-120, 330), (-60, 325), (-10, 320)):
+    for offset, value in ((-212, 350.0), (-120, 330.0), (-60, 325.0), (-10, 320.0)):
         p.upcr(offset, value, "mg/mmol")
     p.lab("protein24h", -100, 3.8, "g/24h", "g/(24.h)")
     for offset, value in ((-212, 1.1), (-120, 1.12), (-10, 1.15)):
@@ -450,6 +451,7 @@ def early_worsening() -> Patient:
     p.patient()
     p.condition(LN_CODINGS[1:], -70, "Lupus nephritis class IV")
     p.biopsy(-70)
+    p.body(-62, 81, 172)
     med = coded("mmf")
     rid = p.order(med, -60, per_day(mg(1500), 2, "1500 mg twice daily"))
     p.fills(med, rid, monthly(-60, -20), tablets(180))
@@ -475,6 +477,7 @@ def cni_response() -> Patient:
     p.patient()
     p.condition(LN_CODINGS, -215, "Lupus nephritis class V + IV")
     p.biopsy(-215)
+    p.body(-203, 63, 168)
     mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
     tac = coded("tac", "tacrolimus 1 mg capsule")
     mmf_id = p.order(mmf, -200, per_day(mg(500), 2, "500 mg twice daily"))
@@ -506,6 +509,7 @@ def data_gap() -> Patient:
     p.patient()
     p.condition(LN_CODINGS, -160, "Lupus nephritis class III")
     p.biopsy(-160)
+    p.body(-155, 57, 160)
     med = coded("mmf")
     rid = p.order(med, -150, per_day(mg(1500), 2, "1500 mg twice daily"))
     p.fills(med, rid, monthly(-150, -20), tablets(180))
@@ -530,6 +534,7 @@ def responder() -> Patient:
     p.patient()
     p.condition(LN_CODINGS, -190, "Lupus nephritis class IV")
     p.biopsy(-190)
+    p.body(-183, 66, 163)
     med = coded("mmf", "mycophenolate mofetil 500 mg tablet")
     rid = p.order(med, -180, per_day(mg(1500), 2, "1500 mg twice daily"))
     p.fills(med, rid, monthly(-180, -20), tablets(180))
@@ -553,6 +558,7 @@ def no_ln() -> Patient:
     )
     p.patient()
     p.condition(SLE_CODINGS, -900, "Systemic lupus erythematosus")
+    p.body(-40, 70, 166)
     med = coded("hcq", "hydroxychloroquine sulfate 200 mg tablet")
     rid = p.order(med, -800, per_day(mg(200), 2, "200 mg twice daily"))
     p.fills(med, rid, monthly(-180, -20), tablets(60))
@@ -586,7 +592,13 @@ def refractory_cyclophosphamide() -> Patient:
     for offset in range(-210, -139, 14):
         p.administration(med, rid, offset, 500)
     p.biopsy(-30)
-    for offset, value in ((-213, 3500), (-150, 3000), (-90, 2800), (-35, 2700), (-6, 2650)):
+    for offset, value in (
+        (-213, 3500.0),
+        (-150, 3000.0),
+        (-90, 2800.0),
+        (-35, 2700.0),
+        (-6, 2650.0),
+    ):
         p.upcr(offset, value, "mg/g")
     for offset, value in ((-213, 1.2), (-150, 1.25), (-90, 1.22), (-6, 1.24)):
         p.creatinine(offset, value, molar=True)

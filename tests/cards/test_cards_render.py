@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -30,6 +31,7 @@ from cds_service.cards import (
     trend_line,
     truncate_summary,
 )
+from fhir_mappings.facts import Analyte
 from fhir_mappings.findings import (
     ActionKind,
     Citation,
@@ -224,6 +226,16 @@ class TestTrend:
         assert text is not None
         assert text.endswith("+50 %")
 
+    def test_mixed_series_names_both_analytes(self) -> None:
+        """A series mixing UPCR and 24 h protein names both tests and both units."""
+        protein = replace(
+            upcr_point(date(2026, 2, 5), 2.0), analyte=Analyte.PROTEIN_24H, unit="g/d"
+        )
+        series = (upcr_point(date(2026, 1, 5), 4.0), protein)
+        assert trend_line(series) == (
+            "UPCR / 24 h protein (g/g, g/d): 4 → 2 (Jan 2026 → Feb 2026), −50 %"
+        )
+
     def test_single_point_has_no_trend(self) -> None:
         """One point is not a trend."""
         assert trend_line((upcr_point(date(2026, 1, 5), 1.0),)) is None
@@ -259,5 +271,13 @@ class TestTrend:
 class TestPrune:
     def test_prune_empty(self) -> None:
         """None, empty strings, lists and dicts disappear recursively; False and 0 stay."""
-        value = {"a": None, "b": "", "c": [], "d": {}, "e": {"f": [None, {}]}, "g": False, "h": 0}
+        value: dict[str, object] = {
+            "a": None,
+            "b": "",
+            "c": [],
+            "d": {},
+            "e": {"f": [None, {}]},
+            "g": False,
+            "h": 0,
+        }
         assert prune_empty(value) == {"g": False, "h": 0}
