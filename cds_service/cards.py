@@ -115,7 +115,7 @@ def render_card(
     """The CDS Hooks card for one finding (uuids drawn in order: card, then suggestions)."""
     card: dict[str, Any] = {
         "uuid": uuid_factory(),
-        "summary": truncate_summary(finding.summary),
+        "summary": truncate_summary(finding.summary) or TOPIC_DISPLAY[finding.topic],
         "indicator": finding.severity.value,
         "source": {
             "label": SOURCE_LABEL,

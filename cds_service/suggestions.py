@@ -21,6 +21,8 @@ from typing import Any, Final
 
 from fhir.resources.R4B import get_fhir_model_class
 
+from fhir_mappings.codes.conditions import KIDNEY_BIOPSY_CPT
+from fhir_mappings.codes.rxnorm import INGREDIENT_CODES
 from fhir_mappings.facts import AGENT_DISPLAY, Agent, Route
 from fhir_mappings.findings import ActionKind, RecommendedAction
 
@@ -33,33 +35,23 @@ SNOMED_SYSTEM: Final = "http://snomed.info/sct"
 CPT_SYSTEM: Final = "http://www.ama-assn.org/go/cpt"
 UCUM_SYSTEM: Final = "http://unitsofmeasure.org"
 
-#: Kidney biopsy order codes.
-#: SNOMED CT 708940003 "Image-guided percutaneous biopsy of kidney" (seen in public FHIR
-#: code tables, e.g. an interventional-radiology code map; a percutaneous biopsy is what a
-#: repeat LN biopsy is). CPT 50200 "Renal biopsy; percutaneous, by trocar or needle":
-#: /work/shared/reference/clinical.md lists it as U (unverified) - kept as a second coding.
+#: Kidney biopsy order codes. CPT 50200 from the project's table
+#: (``fhir_mappings.codes.conditions.KIDNEY_BIOPSY_CPT``). SNOMED CT 708940003
+#: "Image-guided percutaneous biopsy of kidney" (seen in public FHIR code tables, e.g. an
+#: interventional-radiology code map) is used for the order rather than the table's
+#: 48426002 "Fine needle biopsy of kidney": a repeat LN biopsy is a percutaneous core
+#: biopsy, not a fine-needle one.
+KIDNEY_BIOPSY_CPT_CODE: Final = "50200"
 KIDNEY_BIOPSY_CODINGS: Final[tuple[tuple[str, str, str], ...]] = (
     (SNOMED_SYSTEM, "708940003", "Image-guided percutaneous biopsy of kidney"),
-    (CPT_SYSTEM, "50200", "Renal biopsy; percutaneous, by trocar or needle"),
+    (CPT_SYSTEM, KIDNEY_BIOPSY_CPT_CODE, KIDNEY_BIOPSY_CPT[KIDNEY_BIOPSY_CPT_CODE]),
 )
 KIDNEY_BIOPSY_TEXT: Final = "Kidney biopsy (percutaneous)"
 
-#: RxNorm ingredient codes (TTY=IN) per agent.
-#: Source: /work/shared/reference/clinical.md "RxNorm ingredients (H)"; hydroxychloroquine
-#: 5521 from a public FHIR ValueSet (rxnorm#5521 "Hydroxychloroquine"). Agents without a
-#: verified code get a text-only CodeableConcept.
-RXNORM_INGREDIENT: Final[Mapping[Agent, str]] = {
-    Agent.MYCOPHENOLATE_MOFETIL: "68149",
-    Agent.CYCLOPHOSPHAMIDE: "3002",
-    Agent.TACROLIMUS: "42316",
-    Agent.CYCLOSPORINE: "3008",
-    Agent.RITUXIMAB: "121191",
-    Agent.AZATHIOPRINE: "1256",
-    Agent.METHYLPREDNISOLONE: "6902",
-    Agent.PREDNISONE: "8640",
-    Agent.PREDNISOLONE: "8638",
-    Agent.HYDROXYCHLOROQUINE: "5521",
-}
+#: RxNorm ingredient codes (TTY=IN) per agent: the project's table
+#: (``fhir_mappings.codes.rxnorm.INGREDIENT_CODES``, from clinical.md, confidence H).
+#: Agents without a verified code get a text-only CodeableConcept.
+RXNORM_INGREDIENT: Final[Mapping[Agent, str]] = INGREDIENT_CODES
 
 ROUTE_TEXT: Final[Mapping[Route, str]] = {
     Route.ORAL: "oral",

@@ -7,6 +7,7 @@ import asyncio
 import io
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -324,3 +325,50 @@ class TestLoadInto:
         assert load_into("https://fhir.test/r4", patients, out=out, err=err) == 1
         assert err.getvalue().startswith("error: loading ")
         assert err.getvalue().count("\n") == 1
+
+
+class TestServe:
+    def test_serve_runs_real_app_with_sandbox_cors(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """--serve starts the real app (no JWT, CORS for the Sandbox) and prints the URLs."""
+        import uvicorn
+
+        monkeypatch.chdir(tmp_path)  # the default feedback database is ./ln-cds-feedback.sqlite3
+
+        captured: dict[str, Any] = {}
+
+        def fake_run(app: Any, host: str, port: int) -> None:
+            captured.update(app=app, host=host, port=port)
+
+        monkeypatch.setattr(uvicorn, "run", fake_run)
+        parser = argparse.ArgumentParser()
+        demo.add_arguments(parser)
+        out = io.StringIO()
+        args = parser.parse_args(
+            ["--serve", "--port", "8123", "--allow-fhir-server", "http://fhir.test/r4"]
+        )
+        assert demo.serve(args, out) == 0
+        assert captured["port"] == 8123
+        assert captured["host"] == "127.0.0.1"
+        text = out.getvalue()
+        assert "http://127.0.0.1:8123/cds-services" in text
+        assert "--load-into" in text
+        preflight, discovery = asyncio.run(_preflight_and_discovery(captured["app"]))
+        assert preflight.headers.get("access-control-allow-origin") == demo.SANDBOX_ORIGIN
+        assert discovery.status_code == 200
+
+
+async def _preflight_and_discovery(app: Any) -> tuple[httpx.Response, httpx.Response]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+            preflight = await client.options(
+                f"/cds-services/{demo.SERVICE_ID}",
+                headers={
+                    "Origin": demo.SANDBOX_ORIGIN,
+                    "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "content-type",
+                },
+            )
+            return preflight, await client.get("/cds-services")

@@ -16,6 +16,8 @@ from card_builders import (
     make_finding,
     upcr_point,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cds_service.cards import (
     CARD_TOPIC_SYSTEM,
@@ -31,6 +33,7 @@ from cds_service.cards import (
     trend_line,
     truncate_summary,
 )
+from cds_service.terminal import split_row
 from fhir_mappings.facts import Analyte
 from fhir_mappings.findings import (
     ActionKind,
@@ -143,6 +146,26 @@ class TestRenderCards:
         assert [s["isRecommended"] for s in card["suggestions"]] == [True, False]
 
 
+class TestInvariants:
+    @given(
+        summary=st.text(min_size=1, max_size=400),
+        cell=st.text(max_size=40),
+        steps=st.lists(st.text(max_size=60), max_size=4),
+    )
+    @settings(max_examples=60, deadline=None)
+    def test_any_text_gives_a_valid_card(self, summary: str, cell: str, steps: list[str]) -> None:
+        """Whatever the text in a finding, the card keeps every rule and its table its shape."""
+        finding = make_finding(
+            summary=summary,
+            evidence=(EvidenceRow(date(2026, 1, 2), None, cell or "x", cell, cell, cell or None),),
+            next_steps=tuple(steps),
+        )
+        card = render_card(finding, uuid_factory=counter_uuids(), ruleset="r", patient_id="p")
+        check_card(card)
+        row = card["detail"].splitlines()[2]
+        assert len(split_row(row)) == 5
+
+
 class TestSelectionBehavior:
     @pytest.mark.parametrize(
         ("kinds", "expected"),
@@ -171,6 +194,13 @@ class TestSummary:
         text = truncate_summary("x" * length)
         assert len(text) < 140
         assert text.endswith("…") is truncated
+
+    def test_blank_summary_falls_back_to_topic(self) -> None:
+        """A blank summary (required in a card) is replaced by the topic's display."""
+        card = render_card(
+            make_finding(summary=" \n"), uuid_factory=counter_uuids(), ruleset="r", patient_id="p"
+        )
+        assert card["summary"] == "Refractory lupus nephritis"
 
     def test_summary_on_one_line(self) -> None:
         """Newlines and runs of spaces in a summary collapse to single spaces."""

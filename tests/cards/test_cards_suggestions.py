@@ -107,6 +107,23 @@ class TestBuildSuggestionResource:
         assert build_suggestion_resource(ALL_ACTIONS[0], patient_id=None) is None
 
 
+class TestClosedLoop:
+    def test_biopsy_order_codes_are_recognised_when_performed(self) -> None:
+        """A completed Procedure coded as the biopsy suggestion is read back as a kidney biopsy."""
+        from fhir_mappings.procedures import kidney_biopsies
+
+        order = build(ALL_ACTIONS[0])
+        procedure = {
+            "resourceType": "Procedure",
+            "id": "bx",
+            "status": "completed",
+            "code": order["code"],
+            "subject": order["subject"],
+            "performedDateTime": "2026-07-01",
+        }
+        assert len(kidney_biopsies([procedure])) == 1
+
+
 class TestMedicationConcept:
     @pytest.mark.parametrize(
         ("agent", "code"),
