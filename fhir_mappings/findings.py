@@ -16,13 +16,18 @@ from fhir_mappings.facts import Agent, Analyte, LabPoint, PatientFacts
 
 
 class Topic(StrEnum):
-    """Card topics, in the order the review orders the work (this is also card order)."""
+    """Card topics, in the order the review orders the work (this is also card order).
+
+    Critical first (renal function worsening in the first 3 months), then the
+    diagnosis (refractory) followed by the review's steps in order: assess adherence,
+    review the dose, repeat the biopsy, then switch; information cards last.
+    """
 
     RENAL_WORSENING = "renal-worsening"
+    REFRACTORY = "refractory"
     ADHERENCE = "adherence"
     DOSE_REVIEW = "dose-review"
     REPEAT_BIOPSY = "repeat-biopsy"
-    REFRACTORY = "refractory"
     THERAPY_SWITCH = "therapy-switch"
     CNI_CAVEAT = "cni-caveat"
     DATA_GAP = "data-gap"

@@ -92,9 +92,9 @@ class TestNoFindings:
 
 class TestNonResponder:
     def test_full_work_up_at_target_dose(self) -> None:
-        """No response on MMF 3 g/day, adherent: biopsy, refractory and switch, in order."""
+        """No response on MMF 3 g/day, adherent: refractory, biopsy and switch, in order."""
         found = run(facts(points=NONE_PTS))
-        assert topics(found) == [Topic.REPEAT_BIOPSY, Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert topics(found) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
         assert all(f.severity is Severity.WARNING for f in found)
         assert all(f.citations == get_ruleset("kdigo-2024").citations for f in found)
 

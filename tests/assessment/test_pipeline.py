@@ -173,13 +173,13 @@ class TestBuildFacts:
 
 class TestAssess:
     def test_refractory_patient(self) -> None:
-        """Adherent, MMF 3 g/day, no response at 8 months: biopsy, refractory, switch."""
+        """Adherent, MMF 3 g/day, no response at 8 months: refractory, biopsy, switch."""
         result = assess(patient(), today=TODAY)
         assert result.response is not None
         assert result.response.classification is ResponseClass.NONE
         assert [f.topic for f in result.findings] == [
-            Topic.REPEAT_BIOPSY,
             Topic.REFRACTORY,
+            Topic.REPEAT_BIOPSY,
             Topic.THERAPY_SWITCH,
         ]
 
