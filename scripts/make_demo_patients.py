@@ -35,6 +35,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from fhir_mappings.findings import Topic
+
 #: The evaluation day the absolute dates are written against (stored in index.json).
 ANCHOR = date(2026, 6, 30)
 OUT_DIR = Path(__file__).resolve().parents[1] / "cds_service" / "demo_data"
@@ -619,6 +621,12 @@ BUILDERS = (
 )
 
 
+def in_card_order(topics: Sequence[str]) -> list[str]:
+    """Topics in card order (the order of ``fhir_mappings.findings.Topic``)."""
+    order = {topic.value: i for i, topic in enumerate(Topic)}
+    return sorted(topics, key=lambda t: order[t])
+
+
 def write_all(out_dir: Path) -> list[Path]:
     """Write every bundle and ``index.json`` into ``out_dir``; return the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -635,8 +643,8 @@ def write_all(out_dir: Path) -> list[Path]:
                 "file": path.name,
                 "patient_id": patient.pid,
                 "title": patient.title,
-                "expected_topics": list(patient.expected),
-                "expected_topics_show_status": list(patient.expected_show_status),
+                "expected_topics": in_card_order(patient.expected),
+                "expected_topics_show_status": in_card_order(patient.expected_show_status),
             }
         )
     index_path = out_dir / "index.json"
