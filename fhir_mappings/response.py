@@ -11,7 +11,8 @@ is never "below". For renal function a value is only "worse" when its number is
 beyond the band and its comparator does not point to the better side.
 
 Classification (first that applies):
-INSUFFICIENT_DATA (no baseline proteinuria, or no recent follow-up value) ->
+INSUFFICIENT_DATA (no baseline proteinuria, or no recent follow-up value: none since
+the start once the start is older than the recency window) ->
 COMPLETE / PARTIAL (met at the latest value, whatever the month) -> TOO_EARLY
 (before the ruleset's earliest month) -> NONE. When renal function cannot be
 assessed (no creatinine or eGFR baseline), response is judged on proteinuria
@@ -202,10 +203,16 @@ def assess_response(facts: PatientFacts, ruleset: Ruleset) -> ResponseAssessment
         )
         return result(ResponseClass.INSUFFICIENT_DATA)
     if latest is None:
-        if months < ruleset.earliest_judgement_months:
+        # Within one monitoring interval of the start a missing follow-up is expected;
+        # past it (ACR 2024: proteinuria at least every 3 months) it is a data gap,
+        # whatever the month, so the gap is flagged before month 6.
+        if (facts.today - start).days <= ruleset.latest_max_age_days:
             reasons.append("No proteinuria since the induction start yet.")
             return result(ResponseClass.TOO_EARLY)
-        reasons.append("No proteinuria since the induction start.")
+        reasons.append(
+            f"No proteinuria since the induction start ({start}), "
+            f"{(facts.today - start).days} days ago."
+        )
         return result(ResponseClass.INSUFFICIENT_DATA)
     if (facts.today - latest.day).days > ruleset.latest_max_age_days:
         reasons.append(

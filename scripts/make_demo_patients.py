@@ -397,8 +397,8 @@ def under_dosed() -> Patient:
         ("Baptiste", "Chloe"),
         "female",
         "1996-11-02",
-        ("dose-review", "repeat-biopsy"),
-        ("dose-review", "repeat-biopsy"),
+        ("refractory", "dose-review", "repeat-biopsy"),
+        ("refractory", "dose-review", "repeat-biopsy"),
     )
     p.patient()
     p.condition(LN_CODINGS[:1], -225, "Lupus nephritis class III")

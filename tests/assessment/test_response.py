@@ -215,10 +215,15 @@ class TestTimePoints:
         r = classify("kdigo-2024", upcr(-5, 4.0), upcr(300 - age, 3.5), today_n=300)
         assert r.classification is expected
 
-    def test_no_follow_up_before_six_months_is_too_early(self) -> None:
-        """Only a baseline, at month 2: too early."""
-        r = classify("kdigo-2024", upcr(-5, 4.0), today_n=60)
-        assert r.classification is C.TOO_EARLY
+    @pytest.mark.parametrize(
+        ("today_n", "expected"), [(120, C.TOO_EARLY), (121, C.INSUFFICIENT_DATA)]
+    )
+    def test_no_follow_up_is_a_gap_after_one_monitoring_interval(
+        self, today_n: int, expected: ResponseClass
+    ) -> None:
+        """Only a baseline: too early within 120 days of the start, a data gap after it."""
+        r = classify("kdigo-2024", upcr(-5, 4.0), today_n=today_n)
+        assert r.classification is expected
         assert r.latest_proteinuria is None
 
     def test_no_follow_up_after_six_months_is_insufficient(self) -> None:
