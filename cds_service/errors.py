@@ -10,7 +10,7 @@ Hierarchy::
     ├── UnknownService              404  no service with that id
     ├── PayloadTooLarge             413  body larger than ``max_body_bytes``
     ├── AuthenticationFailed        401  client JWT rejected (bare: no detail)
-    ├── DataUnavailable(keys)       412  needed data could not be obtained
+    ├── DataUnavailable(keys, why)  412  needed data could not be obtained (or only part)
     ├── ServiceUnavailable          503  a dependency of ours (feedback store) is down
     └── FhirError                   412  the FHIR server failed us (see below)
         ├── FhirUnavailable         412  connection refused / network failure
@@ -106,18 +106,29 @@ class AuthenticationFailed(LnCdsError):
 
 
 class DataUnavailable(LnCdsError):
+    """Needed data is missing, or only part of it could be had (``reason`` says why).
+
+    Partial data answers 412 too: a card drawn from part of the record could read
+    differently with all of it. ``reason`` must be a caller-safe sentence fragment
+    (a fixed phrase, never a URL, id or exception text).
+    """
+
     status_code = 412
     issue_code = "not-found"
 
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(self, keys: Iterable[str], reason: str | None = None) -> None:
         self.keys = tuple(sorted(set(keys)))
+        self.reason = reason
         super().__init__(", ".join(self.keys))
 
     def diagnostics(self) -> str:
-        return (
+        text = (
             "Data needed for this service could not be obtained "
-            f"(prefetch keys: {', '.join(self.keys)})."
+            f"(prefetch keys: {', '.join(self.keys)})"
         )
+        if self.reason:
+            return f"{text}: {self.reason}; only part of the data was available."
+        return text + "."
 
 
 class ServiceUnavailable(LnCdsError):

@@ -4,9 +4,12 @@
   ``fhirServer`` and bearer token, with a semaphore bounding concurrent requests.
 * Searches follow ``Bundle.link[relation=next]`` within bounds (pages, resources); a
   next link outside ``base`` is not followed (the token never leaves ``base``) and a
-  next-link loop stops paging. Hitting a bound is reported as ``truncated``.
-* Every failure is a ``FhirError`` subclass (see ``cds_service.errors``). URLs (which
-  hold patient ids) and tokens are never logged.
+  next-link loop stops paging. Paging that stops early is reported in
+  ``Paged.stopped`` (a ``PagingStop``): the caller must treat the data as partial.
+* Every failure is a ``FhirError`` subclass (see ``cds_service.errors``), including a
+  URL httpx refuses (e.g. a next link with control characters). URLs (which hold
+  patient ids) and tokens are never logged.
+* ``r5_elements`` spots resources in FHIR R5 shape (this service reads R4).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import httpx
@@ -35,13 +39,60 @@ Params = Mapping[str, str] | str | httpx.QueryParams
 Json = dict[str, Any]
 
 
+class PagingStop(StrEnum):
+    """Why paging stopped before the last page (values are caller-safe sentences)."""
+
+    PAGE_BOUND = "more pages than the page limit"
+    RESOURCE_BOUND = "more resources than the resource limit"
+    LEFT_BASE = "a next link leaves the FHIR server"
+    LOOP = "the next links loop"
+
+
 @dataclass(frozen=True, slots=True)
 class Paged:
-    """Resources of a (possibly multi-page) searchset; ``truncated`` if paging stopped early."""
+    """Resources of a (possibly multi-page) searchset; ``stopped`` if paging stopped early."""
 
     resources: list[Json]
     pages: int
-    truncated: bool
+    stopped: PagingStop | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the resources are only part of the search result."""
+        return self.stopped is not None
+
+
+#: Elements that exist in FHIR R5 but not in R4, in the resource types this service
+#: reads, where R5 moved data we need (R4 element in the comment). Source: the
+#: fhir.resources 8.3 models, R5 (``fhir.resources``) against R4B
+#: (``fhir.resources.R4B``), and HL7 "Extensions for Using Data Elements from FHIR R5
+#: in FHIR R4" (hl7.org/fhir/uv/xver-r5.r4/0.1.0): MedicationRequest.medication is a
+#: CodeableReference in R5, Procedure.occurrence[x] is R5-only.
+R5_ONLY_ELEMENTS: Mapping[str, frozenset[str]] = {
+    "MedicationRequest": frozenset({"medication"}),  # R4 medication[x]
+    "MedicationDispense": frozenset({"medication"}),  # R4 medication[x]
+    "MedicationStatement": frozenset({"medication"}),  # R4 medication[x]
+    "MedicationAdministration": frozenset(
+        {"medication", "occurenceDateTime", "occurencePeriod", "occurenceTiming"}
+    ),  # R4 medication[x], effective[x] (R5 spells it "occurence")
+    "Procedure": frozenset(
+        {
+            "occurrenceDateTime",
+            "occurrencePeriod",
+            "occurrenceString",
+            "occurrenceAge",
+            "occurrenceRange",
+            "occurrenceTiming",
+        }
+    ),  # R4 performed[x]
+    "Condition": frozenset({"participant"}),  # R4 asserter/recorder
+}
+
+
+def r5_elements(resource: Mapping[str, Any]) -> list[str]:
+    """The R5-only elements present in ``resource`` (empty for an R4-shaped resource)."""
+    names = R5_ONLY_ELEMENTS.get(str(resource.get("resourceType")), frozenset())
+    return sorted(name for name in names if name in resource)
 
 
 #: httpx logs every request URL at INFO (and httpcore more at DEBUG); our URLs hold
@@ -153,6 +204,10 @@ class FhirSession:
         except httpx.HTTPError as exc:
             log.warning("fhir request failed", extra={"error": type(exc).__name__})
             raise FhirUnavailable() from None
+        except httpx.InvalidURL:
+            # not an HTTPError: e.g. a next link or id with control characters
+            log.warning("fhir request URL refused by the HTTP client")
+            raise FhirInvalidContent() from None
         if not response.is_success:
             log.warning("fhir server answered", extra={"status": response.status_code})
             raise FhirBadResponse(response.status_code)
@@ -189,21 +244,14 @@ class FhirSession:
 
     async def _page(self, first: Mapping[str, Any], max_resources: int) -> Paged:
         resources = bundle_resources(first)
-        pages, truncated = 1, False
+        pages = 1
         seen: set[str] = set()
         url = next_link(first)
         while url is not None:
-            if not under_base(url, self.base):
-                log.warning("next link leaves the FHIR base: not followed")
-                truncated = True
-                break
-            if url in seen:
-                log.warning("next-link loop detected: paging stopped")
-                break
-            if pages >= self._settings.max_pages_per_search or len(resources) >= max_resources:
-                log.warning("paging bound reached", extra={"pages": pages})
-                truncated = True
-                break
+            stop = self._stop_before(url, seen, pages, len(resources), max_resources)
+            if stop is not None:
+                log.warning("paging stopped early", extra={"reason": stop.name, "pages": pages})
+                return Paged(resources[:max_resources], pages, stop)
             seen.add(url)
             page = await self._get(url)
             _check_searchset(page)
@@ -211,8 +259,23 @@ class FhirSession:
             pages += 1
             url = next_link(page)
         if len(resources) > max_resources:
-            resources, truncated = resources[:max_resources], True
-        return Paged(resources, pages, truncated)
+            log.warning("paging stopped early", extra={"reason": "RESOURCE_BOUND", "pages": pages})
+            return Paged(resources[:max_resources], pages, PagingStop.RESOURCE_BOUND)
+        return Paged(resources, pages)
+
+    def _stop_before(
+        self, url: str, seen: set[str], pages: int, count: int, max_resources: int
+    ) -> PagingStop | None:
+        """Why the next page at ``url`` must not be fetched, or ``None`` to fetch it."""
+        if not under_base(url, self.base):
+            return PagingStop.LEFT_BASE
+        if url in seen:
+            return PagingStop.LOOP
+        if pages >= self._settings.max_pages_per_search:
+            return PagingStop.PAGE_BOUND
+        if count >= max_resources:
+            return PagingStop.RESOURCE_BOUND
+        return None
 
 
 def _check_searchset(bundle: Mapping[str, Any]) -> None:

@@ -3,13 +3,17 @@
 The body is parsed once with ``orjson`` and validated into lean pydantic models;
 ``prefetch`` values stay plain JSON (no ``fhir.resources`` models of inbound data).
 Lenient where the spec lets clients vary: ``expires_in``/``scope``/``subject`` may be
-missing; ``fhirServer`` without ``fhirAuthorization`` is fine (open servers), and
-``fhirAuthorization`` without ``fhirServer`` is tolerated (the token is then unused).
+missing; ``fhirServer`` without ``fhirAuthorization`` is fine (open servers). Strict
+where the spec is: ``fhirAuthorization`` without ``fhirServer`` is refused (CDS Hooks
+2.0 "Calling a CDS Service": fhirServer is required when fhirAuthorization is present),
+and an ``access_token`` must be an RFC 6750 section 2.1 ``b64token`` (it goes into an
+``Authorization: Bearer`` header; anything else could not be sent).
 Validation failures become ``MissingField`` naming the field, never pydantic's text.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -24,11 +28,18 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from cds_service.errors import MalformedJson, MissingField
 
 _M = TypeVar("_M", bound=BaseModel)
+
+#: RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+_B64TOKEN_RE = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+#: Model-level (cross-field) error types -> the field the caller is told about.
+_MODEL_ERROR_FIELDS = {"fhir_server_required": "fhirServer"}
 
 
 def _uuid_string(value: str) -> str:
@@ -70,8 +81,8 @@ class FhirAuthorization(_Lenient):
     @field_validator("access_token")
     @classmethod
     def _token_present(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
-            raise ValueError("blank")
+        if not _B64TOKEN_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("access_token must be a bearer token (RFC 6750 b64token)")
         return value
 
 
@@ -95,6 +106,14 @@ class HookRequest(_Lenient):
         if value is not None and not value.lower().startswith(("https://", "http://")):
             raise ValueError("fhirServer must be an http(s) URL")
         return value
+
+    @model_validator(mode="after")
+    def _server_for_token(self) -> HookRequest:
+        if self.fhirAuthorization is not None and self.fhirServer is None:
+            raise PydanticCustomError(
+                "fhir_server_required", "fhirServer is required with fhirAuthorization"
+            )
+        return self
 
     @property
     def context_dict(self) -> dict[str, Any]:
@@ -151,8 +170,11 @@ class FeedbackRequest(_Lenient):
 
 def _field_name(exc: ValidationError) -> str:
     errors = exc.errors()
-    loc = errors[0]["loc"] if errors else ()
-    return ".".join(str(part) for part in loc) or "body"
+    if not errors:
+        return "body"
+    loc = errors[0]["loc"]
+    named = ".".join(str(part) for part in loc)
+    return named or _MODEL_ERROR_FIELDS.get(errors[0]["type"], "body")
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:

@@ -5,10 +5,21 @@ Per prefetch key (CDS Hooks 2.0 "Prefetch Template"):
 * key absent -> fetch from ``fhirServer``;
 * value ``null`` -> the client has no such data: nothing fetched;
 * an ``OperationOutcome`` -> the client failed to prefetch: fetch (logged);
-* a ``Bundle`` (searchset/collection) -> its entries, plus ``link[next]`` pages
-  through ``fhirServer`` (bounded); a next link with no usable server -> 412;
+* a ``searchset`` Bundle -> its entries, plus ``link[next]`` pages through
+  ``fhirServer`` (bounded); a next link with no usable server -> 412;
 * a single resource of the template's type (the Patient read) -> itself;
-* anything else, or a Bundle holding another patient's data -> treated as absent.
+* anything else (another Bundle type such as ``collection`` or
+  ``transaction-response``, a resource in FHIR R5 shape, a Bundle holding another
+  patient's data) -> treated as absent: fetched, with a log line.
+
+Never partial data: paging that stops early (page or resource limit, a next link
+leaving ``fhirServer``, a next-link loop), a prefetched Bundle with more than
+``max_resources_per_prefetch_bundle`` entries, or more distinct Medications to read
+than ``MAX_MEDICATION_READS`` -> ``DataUnavailable`` (412) naming the key and why,
+rather than cards drawn from part of the record.
+
+Entries of a type the key's search cannot return are dropped (logged); a FHIR server
+answering with R5-shaped resources -> ``FhirInvalidContent`` (412).
 
 A ``fhirServer`` not on the allow-list is treated as if none had been sent (and the
 token is never sent anywhere). Every key is needed: one that cannot be obtained ->
@@ -20,14 +31,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from cds_service.config import Settings
-from cds_service.errors import DataUnavailable, FhirTimeout
-from cds_service.fhir_client import FhirClient, FhirSession, Paged, bundle_resources, next_link
+from cds_service.errors import DataUnavailable, FhirInvalidContent, FhirTimeout
+from cds_service.fhir_client import (
+    FhirClient,
+    FhirSession,
+    Paged,
+    bundle_resources,
+    next_link,
+    r5_elements,
+)
 from cds_service.hook_models import HookRequest
 from cds_service.service_definition import ServiceDefinition, TemplateError, resolve_template
 from fhir_mappings.resources import PatientResources
@@ -53,7 +72,16 @@ _PATIENT_BOUND = frozenset(
 _MEDICATION_USERS = frozenset(
     {"MedicationRequest", "MedicationDispense", "MedicationAdministration", "MedicationStatement"}
 )
-_BUNDLE_TYPES = frozenset({"searchset", "collection"})
+#: The one Bundle type a search answers with (FHIR R4 Bundle.type "searchset").
+_SEARCH_BUNDLE = "searchset"
+#: Resource types a search of the key type may also carry: the Medications of
+#: ``_include``d medication references.
+_ALSO_ALLOWED = {name: frozenset({"Medication"}) for name in _MEDICATION_USERS}
+#: Most distinct Medications read in one hook call (each is a FHIR read); more -> 412.
+#: Not a setting yet: a module constant (see the report to the integrator).
+MAX_MEDICATION_READS = 100
+#: FHIR R4 "id" datatype: [A-Za-z0-9\-\.]{1,64} (hl7.org/fhir/R4/datatypes.html#id).
+_FHIR_ID_RE = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 class KeySource(StrEnum):
@@ -108,6 +136,22 @@ def _template_type(template: str) -> tuple[str, bool]:
     return rtype, bool(rid)
 
 
+def _of_type(key: str, rtype: str, resources: list[Json]) -> list[Json]:
+    """The resources a search of ``rtype`` can return; others dropped with a log line."""
+    allowed = {rtype} | _ALSO_ALLOWED.get(rtype, frozenset())
+    kept = [item for item in resources if item.get("resourceType") in allowed]
+    if len(kept) != len(resources):
+        log.warning(
+            "entries of another resource type dropped",
+            extra={"key": key, "dropped": len(resources) - len(kept)},
+        )
+    return kept
+
+
+def _any_r5(resources: Iterable[Json]) -> bool:
+    return any(r5_elements(item) for item in resources)
+
+
 class _Gatherer:
     def __init__(
         self,
@@ -115,11 +159,13 @@ class _Gatherer:
         service: ServiceDefinition,
         session: FhirSession | None,
         report: PrefetchReport,
+        settings: Settings,
     ) -> None:
         self.request = request
         self.service = service
         self.session = session
         self.report = report
+        self.settings = settings
         self.patient_id = request.context.patientId
         self.context = request.context_dict
 
@@ -137,37 +183,55 @@ class _Gatherer:
             if not belongs_to(value, self.patient_id):
                 log.warning("prefetched resource of another patient dropped", extra={"key": key})
                 return None
-            return [value]
-        if vtype == "Bundle" and value.get("type") in _BUNDLE_TYPES and not is_read:
-            entries = bundle_resources(value)
-            if not all(belongs_to(item, self.patient_id) for item in entries):
-                log.warning(
-                    "prefetch bundle with another patient's data dropped", extra={"key": key}
-                )
+            if _any_r5([value]):
+                log.warning("prefetched resource in FHIR R5 shape, fetching", extra={"key": key})
                 return None
-            return entries
+            return [value]
+        if vtype == "Bundle" and value.get("type") == _SEARCH_BUNDLE and not is_read:
+            return self._from_searchset(key, rtype, value)
         log.info("prefetch key has unexpected content, fetching", extra={"key": key})
         return None
 
-    async def _pages(self, key: str, bundle: Json) -> list[Json]:
+    def _from_searchset(self, key: str, rtype: str, bundle: Json) -> list[Json] | None:
+        entries = bundle_resources(bundle)
+        if len(entries) > self.settings.max_resources_per_prefetch_bundle:
+            log.warning("prefetch bundle over the resource limit", extra={"key": key})
+            raise DataUnavailable([key], "more resources than the prefetch bundle limit")
+        if not all(belongs_to(item, self.patient_id) for item in entries):
+            log.warning("prefetch bundle with another patient's data dropped", extra={"key": key})
+            return None
+        if _any_r5(entries):
+            log.warning("prefetch bundle in FHIR R5 shape, fetching", extra={"key": key})
+            return None
+        return _of_type(key, rtype, entries)
+
+    async def _pages(self, key: str, template: str, bundle: Json) -> list[Json]:
         assert self.session is not None
         paged = await self.session.follow_next(bundle)
-        self._note(key, paged)
-        return paged.resources
+        return self._checked(key, _template_type(template)[0], paged)
 
     async def _fetch(self, key: str, template: str) -> list[Json]:
         assert self.session is not None
         resolved = resolve_template(template, self.context, self.request.context.userId)
         path, _, query = resolved.partition("?")
         if not query:
-            return [await self.session.read(path)]
+            return self._not_r5(key, [await self.session.read(path)])
         paged = await self.session.search(path, query)
-        self._note(key, paged)
-        return paged.resources
+        return self._checked(key, path, paged)
 
-    def _note(self, key: str, paged: Paged) -> None:
-        if paged.truncated:
+    def _checked(self, key: str, rtype: str, paged: Paged) -> list[Json]:
+        """The complete, well-typed, R4 resources of a search, or a 412 error."""
+        if paged.stopped is not None:
             self.report.truncated.append(key)
+            raise DataUnavailable([key], paged.stopped.value)
+        return self._not_r5(key, _of_type(key, rtype, paged.resources))
+
+    @staticmethod
+    def _not_r5(key: str, resources: list[Json]) -> list[Json]:
+        if _any_r5(resources):
+            log.warning("FHIR server answered with R5-shaped resources", extra={"key": key})
+            raise FhirInvalidContent()
+        return resources
 
     async def run(self) -> list[Json]:
         provided = self.request.prefetch or {}
@@ -188,7 +252,7 @@ class _Gatherer:
                     missing.append(key)
                 else:
                     self.report.sources[key] = KeySource.PREFETCH_PAGED
-                    jobs[key] = self._pages(key, value)
+                    jobs[key] = self._pages(key, template, value)
                 continue
             if self.session is None:
                 missing.append(key)
@@ -220,13 +284,18 @@ class _Gatherer:
                 continue
             mid = _medication_id(reference, self.session.base if self.session else None)
             if mid is None:
-                log.info("medicationReference outside the FHIR server not read")
+                log.info("medicationReference outside the FHIR server (or not an id): not read")
             elif mid not in known:
                 wanted.add(mid)
         if not wanted:
             return []
         if self.session is None:
             raise DataUnavailable(["medicationReference"])
+        if len(wanted) > MAX_MEDICATION_READS:
+            log.warning("too many Medications to read", extra={"count": len(wanted)})
+            raise DataUnavailable(
+                ["medicationReference"], "more Medications to read than the read limit"
+            )
         session = self.session
         found = await _all(session.read(f"Medication/{mid}") for mid in sorted(wanted))
         self.report.medications_fetched = len(found)
@@ -239,7 +308,7 @@ def _medication_id(reference: str, base: str | None) -> str | None:
     if base is not None and ref.startswith(base.rstrip("/") + "/"):
         ref = ref[len(base.rstrip("/")) + 1 :]
     rtype, _, rid = ref.partition("/")
-    if rtype != "Medication" or not rid or "/" in rid:
+    if rtype != "Medication" or not _FHIR_ID_RE.fullmatch(rid):
         return None
     return rid
 
@@ -278,7 +347,7 @@ async def gather(
         auth = request.fhirAuthorization
         token = auth.access_token.get_secret_value() if auth is not None else None
         session = client.session(base, token)
-    gatherer = _Gatherer(request, service, session, report)
+    gatherer = _Gatherer(request, service, session, report, settings)
     try:
         async with asyncio.timeout(settings.hook_deadline_seconds):
             resources = await gatherer.run()

@@ -109,7 +109,11 @@ class TestPerKeyRules:
             "a string",
             {"resourceType": "Bundle", "type": "transaction", "entry": []},
             {"resourceType": "Condition", "id": "x"},
+            {"resourceType": "Bundle", "type": "collection", "entry": []},
+            {"resourceType": "Bundle", "type": "transaction-response", "entry": []},
+            searchset([resource("Condition", "r5", participant=[{"actor": {"reference": "x"}}])]),
         ],
+        ids=["string", "transaction", "single-resource", "collection", "tx-response", "r5-shape"],
     )
     async def test_odd_value_is_fetched(
         self, client: httpx.AsyncClient, fhir: respx.Router, value: object
@@ -170,6 +174,84 @@ class TestPerKeyRules:
         assert ids == ["ok", "abs"]
 
 
+class TestVersionAndShape:
+    async def test_r5_medication_request_prefetch_is_fetched(
+        self,
+        client: httpx.AsyncClient,
+        fhir: respx.Router,
+        evaluator: FakeEvaluator,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """A prefetched MedicationRequest in R5 shape (medication as CodeableReference) is refetched."""
+        serve_everything(fhir)
+        prefetch = full_prefetch()
+        r5 = resource("MedicationRequest", "r5", medication={"concept": {"text": "MMF"}})
+        prefetch["medicationRequests"] = searchset([r5])
+        with caplog.at_level(logging.INFO):
+            assert (await post(client, prefetch=prefetch)).status_code == 200
+        assert [c.request.url.path for c in fhir.calls] == ["/r4/MedicationRequest"]
+        ids = [m["id"] for m in evaluator.calls[0]["resources"].medication_requests]
+        assert ids == ["medicationRequests-srv"]
+        assert any("R5" in r.getMessage() for r in caplog.records)
+
+    async def test_r5_answer_from_server_is_412(
+        self, client: httpx.AsyncClient, fhir: respx.Router
+    ) -> None:
+        """A FHIR server answering with R5-shaped resources gives 412, not cards from misread data."""
+        r5 = resource("Procedure", "pr", occurrenceDateTime="2024-01-01")
+        fhir.get("/Procedure").respond(json=searchset([r5]))
+        prefetch = full_prefetch()
+        del prefetch["procedures"]
+        response = await post(client, prefetch=prefetch)
+        assert response.status_code == 412
+        assert response.json()["issue"][0]["code"] == "invalid"
+
+    async def test_wrong_entry_types_from_server_are_dropped(
+        self,
+        client: httpx.AsyncClient,
+        fhir: respx.Router,
+        evaluator: FakeEvaluator,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """Entries of another resource type in a search answer are dropped with a log line."""
+        fhir.get("/Observation").respond(
+            json=searchset(
+                [
+                    resource("Observation", "o1"),
+                    resource("Condition", "stray"),
+                    {"resourceType": "OperationOutcome", "issue": []},
+                ]
+            )
+        )
+        prefetch = full_prefetch()
+        del prefetch["observations"]
+        assert (await post(client, prefetch=prefetch)).status_code == 200
+        resources = evaluator.calls[0]["resources"]
+        assert [o["id"] for o in resources.observations] == ["o1"]
+        assert [c["id"] for c in resources.conditions] == ["conditions-1"]
+        assert any("another resource type" in r.getMessage() for r in caplog.records)
+
+    async def test_included_medications_are_kept(
+        self, client: httpx.AsyncClient, fhir: respx.Router, evaluator: FakeEvaluator
+    ) -> None:
+        """Medication entries of a MedicationRequest search (an _include) are kept."""
+        fhir.get("/MedicationRequest").respond(
+            json=searchset(
+                [
+                    resource(
+                        "MedicationRequest", "mr", medicationReference={"reference": "Medication/m"}
+                    ),
+                    {"resourceType": "Medication", "id": "m"},
+                ]
+            )
+        )
+        prefetch = full_prefetch()
+        del prefetch["medicationRequests"]
+        assert (await post(client, prefetch=prefetch)).status_code == 200
+        assert [m["id"] for m in evaluator.calls[0]["resources"].medications] == ["m"]
+        assert fhir.calls.call_count == 1
+
+
 class TestPaging:
     async def test_prefetched_bundle_next_link_is_followed(
         self, client: httpx.AsyncClient, fhir: respx.Router, evaluator: FakeEvaluator
@@ -189,43 +271,48 @@ class TestPaging:
         ids = [o["id"] for o in evaluator.calls[0]["resources"].observations]
         assert ids == ["o1", "o2", "o3"]
 
-    async def test_next_link_leaving_the_base_is_not_followed(
-        self, client: httpx.AsyncClient, fhir: respx.Router, evaluator: FakeEvaluator
+    @pytest.mark.parametrize(
+        "next_url",
+        ["https://evil.example/r4/Observation?p=2", f"{BASE}x/Observation"],
+        ids=["other-host", "lookalike-prefix"],
+    )
+    async def test_next_link_leaving_the_base_is_412(
+        self, client: httpx.AsyncClient, fhir: respx.Router, next_url: str
     ) -> None:
-        """A next link pointing outside fhirServer is never requested (the token stays home)."""
+        """A next link outside fhirServer is never requested and the partial key answers 412."""
         prefetch = full_prefetch()
-        prefetch["observations"] = searchset(
-            [resource("Observation", "o1")], next_url="https://evil.example/r4/Observation?p=2"
-        )
-        lookalike = searchset([resource("Observation", "o1")], next_url=f"{BASE}x/Observation")
-        prefetch["conditions"] = lookalike
+        prefetch["observations"] = searchset([resource("Observation", "o1")], next_url=next_url)
         response = await post(
             client,
             prefetch=prefetch,
             fhirAuthorization={"access_token": TOKEN, "token_type": "Bearer"},
         )
-        # the fake server raises on any request it was not told about (-> 500), so 200
-        # with no recorded call means neither next link was requested
-        assert response.status_code == 200
+        assert response.status_code == 412
         assert fhir.calls.call_count == 0
+        text = _outcome_text(response)
+        assert "observations" in text
+        assert "leaves the FHIR server" in text
+        assert next_url not in text
 
-    async def test_next_link_loop_is_bounded(
+    async def test_next_link_loop_is_412(
         self, client: httpx.AsyncClient, fhir: respx.Router
     ) -> None:
-        """A next link that points back to itself stops after one extra request."""
+        """A next link that points back to itself stops after one extra request and answers 412."""
         loop_url = f"{BASE}/Observation?page=2"
         fhir.get("/Observation", params={"page": "2"}).respond(
             json=searchset([resource("Observation", "o2")], next_url=loop_url)
         )
         prefetch = full_prefetch()
         prefetch["observations"] = searchset([resource("Observation", "o1")], next_url=loop_url)
-        assert (await post(client, prefetch=prefetch)).status_code == 200
+        response = await post(client, prefetch=prefetch)
+        assert response.status_code == 412
+        assert "loop" in _outcome_text(response)
         assert fhir.calls.call_count == 1
 
-    async def test_page_bound_stops_paging(
+    async def test_page_bound_stops_paging_with_412(
         self, make_app: Callable[..., FastAPI], settings: Settings, fhir: respx.Router
     ) -> None:
-        """Paging stops at max_pages_per_search even when next links keep coming."""
+        """Paging stops at max_pages_per_search when next links keep coming, and answers 412."""
         counter = {"n": 0}
 
         def endless(request: httpx.Request) -> httpx.Response:
@@ -238,7 +325,9 @@ class TestPaging:
         prefetch["observations"] = searchset([], next_url=f"{BASE}/Observation?page=2")
         bounded = settings.model_copy(update={"max_pages_per_search": 3})
         async with running(make_app(settings=bounded)) as client:
-            assert (await post(client, prefetch=prefetch)).status_code == 200
+            response = await post(client, prefetch=prefetch)
+        assert response.status_code == 412
+        assert "page limit" in _outcome_text(response)
         assert counter["n"] == 2
 
     async def test_next_link_without_server_is_412(self, client: httpx.AsyncClient) -> None:
