@@ -147,7 +147,18 @@ class _Context:
 
     @property
     def months(self) -> int:
-        return int(self.response.months_on_therapy or 0.0)
+        """Whole months on therapy, rounded (6.9 months reads "7 months")."""
+        return round(self.response.months_on_therapy or 0.0)
+
+    @property
+    def regimen_label(self) -> str:
+        """Backbone agent and daily dose when known ("mycophenolate mofetil 3 g/day")."""
+        ind = self.induction
+        course = ind.course(ind.primary_agent)
+        name = AGENT_DISPLAY[ind.primary_agent]
+        if course is not None and course.daily_dose_mg is not None and course.route is Route.ORAL:
+            return f"{name} {_grams(course.daily_dose_mg)}"
+        return name
 
     def proteinuria_rows(self) -> tuple[EvidenceRow, ...]:
         rows = []
@@ -483,7 +494,8 @@ def refractory(ctx: _Context) -> Finding | None:
         topic=Topic.REFRACTORY,
         severity=Severity.WARNING,
         summary=_summary(
-            f"Refractory lupus nephritis: no response after {ctx.months} months of induction"
+            f"Refractory lupus nephritis: no response after {ctx.months} months of "
+            f"{ctx.regimen_label}"
         ),
         rationale=_no_response_rationale(ctx),
         evidence=ctx.proteinuria_rows(),

@@ -287,13 +287,31 @@ def _fields(est: AdherenceEstimate) -> dict[str, object]:
     return {name: getattr(est, name) for name in AdherenceEstimate.__slots__}
 
 
+class TestRefractorySummary:
+    def test_names_the_oral_regimen_and_dose(self) -> None:
+        """The refractory summary names the backbone agent and its daily dose."""
+        card = one(run(facts(points=NONE_PTS)), Topic.REFRACTORY)
+        assert card.summary == (
+            "Refractory lupus nephritis: no response after 7 months of "
+            "mycophenolate mofetil 3 g/day"
+        )
+
+    def test_iv_regimen_has_no_daily_dose(self) -> None:
+        """An IV backbone is named without a daily dose (pulses are not daily)."""
+        ctx_facts = facts(
+            points=NONE_PTS, regimen=induction(CYC_IV, kind=RegimenKind.CYCLOPHOSPHAMIDE_IV)
+        )
+        card = one(run(ctx_facts), Topic.REFRACTORY)
+        assert card.summary.endswith("of cyclophosphamide")
+
+
 class TestDoseReview:
     def test_mmf_2g_without_response(self) -> None:
         """No response on MMF 2 g/day: consider 3 g/day (1.5 g twice daily); switch hidden."""
         found = run(facts(points=NONE_PTS, regimen=induction(MMF_2G), adherence=[adherent()]))
         card = one(found, Topic.DOSE_REVIEW)
         assert card.summary == (
-            "No response after 6 months of mycophenolate mofetil 2 g/day: consider 3 g/day"
+            "No response after 7 months of mycophenolate mofetil 2 g/day: consider 3 g/day"
         )
         (step,) = card.actions
         assert step.kind is ActionKind.DOSE_STEP
