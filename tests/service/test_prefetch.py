@@ -182,7 +182,7 @@ class TestVersionAndShape:
         evaluator: FakeEvaluator,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """A prefetched MedicationRequest in R5 shape (medication as CodeableReference) is refetched."""
+        """A prefetched MedicationRequest in R5 shape (CodeableReference medication) is fetched."""
         serve_everything(fhir)
         prefetch = full_prefetch()
         r5 = resource("MedicationRequest", "r5", medication={"concept": {"text": "MMF"}})
@@ -197,7 +197,7 @@ class TestVersionAndShape:
     async def test_r5_answer_from_server_is_412(
         self, client: httpx.AsyncClient, fhir: respx.Router
     ) -> None:
-        """A FHIR server answering with R5-shaped resources gives 412, not cards from misread data."""
+        """A server answering with R5-shaped resources gives 412, not cards from misread data."""
         r5 = resource("Procedure", "pr", occurrenceDateTime="2024-01-01")
         fhir.get("/Procedure").respond(json=searchset([r5]))
         prefetch = full_prefetch()
