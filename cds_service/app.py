@@ -1,11 +1,19 @@
 """The FastAPI application: ``create_app`` wires settings, services, clients and routes.
 
-The lifespan validates configuration (ruleset, prefetch templates), creates the one
-pooled ``httpx.AsyncClient`` and opens the feedback store; shutdown closes both.
+The lifespan validates configuration (ruleset, prefetch templates, client-JWT settings)
+and fails fast with a one-line ``ConfigurationError``; it creates the one pooled
+``httpx.AsyncClient`` (FHIR and JWKS traffic, instrumented with metrics event hooks),
+the client-JWT verifier (replay cache: Redis when ``redis_url`` is set, else in
+memory) and opens the feedback store; shutdown drains the issued-card queue, then
+closes the store, the client and the replay cache.
+
 Errors are mapped to HTTP here and only here: ``LnCdsError`` -> its status and
-OperationOutcome; request validation -> 400; HTTP errors (unknown route, method) ->
-their status; anything else -> 500 with a generic OperationOutcome (the traceback is
-logged server-side only).
+OperationOutcome (401: a generic one with ``WWW-Authenticate: Bearer``); request
+validation -> 400; HTTP errors (unknown route, method) -> their status; anything else ->
+500 with a generic OperationOutcome (the traceback is logged server-side only).
+
+``app_factory`` is what ``ln-cds serve`` gives uvicorn: settings from the environment
+and logging configured, in every worker process.
 """
 
 from __future__ import annotations
@@ -24,12 +32,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from cds_service.config import Settings
+from cds_service.auth import JwtVerifier
+from cds_service.config import ConfigurationError, Settings, jwt_policy
 from cds_service.deps import Evaluator, Renderer, Runtime
 from cds_service.errors import AuthenticationFailed, LnCdsError, MissingField, operation_outcome
 from cds_service.feedback_store import CardLog, FeedbackStore
 from cds_service.fhir_client import FhirClient, make_http_client
-from cds_service.routes import discovery, feedback, health, hooks
+from cds_service.jwks import JwksCache
+from cds_service.metrics import RequestMetricsMiddleware, fhir_event_hooks
+from cds_service.replay_cache import MemoryReplayCache, RedisReplayCache, ReplayCache
+from cds_service.routes import discovery, feedback, health, hooks, metrics
 from cds_service.service_definition import ServiceDefinition, build_service, check_templates
 
 log = logging.getLogger(__name__)
@@ -57,17 +69,27 @@ def _default_renderer() -> Renderer:
     return renderer
 
 
-def _default_rulesets() -> Collection[str]:
+def default_rulesets() -> Collection[str]:
     from fhir_mappings.rulesets import RULESETS
 
     return frozenset(RULESETS)
 
 
 def check_settings(settings: Settings, rulesets: Collection[str]) -> None:
-    """Start-up validation of settings that depend on other modules."""
+    """Start-up validation of settings that depend on other modules.
+
+    Raises ``ConfigurationError`` (one line) on the first problem; logs warnings for
+    settings that work but are risky.
+    """
     if settings.ruleset not in rulesets:
-        raise ValueError(
+        raise ConfigurationError(
             f"LNCDS_RULESET={settings.ruleset!r} is unknown; choose one of {sorted(rulesets)}"
+        )
+    jwt_policy(settings)
+    if settings.require_jwt and settings.workers > 1 and settings.redis_url is None:
+        log.warning(
+            "LNCDS_WORKERS > 1 without LNCDS_REDIS_URL: each worker has its own jti replay "
+            "cache, so a token replayed to another worker is not detected"
         )
     if settings.allow_any_fhir_server:
         log.warning("LNCDS_FHIR_SERVER_ALLOWLIST is '*': any fhirServer will be contacted")
@@ -84,9 +106,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def lncds_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, LnCdsError)
+        response = _outcome_response(exc.status_code, exc.outcome())
         if isinstance(exc, AuthenticationFailed):
-            return JSONResponse({}, status_code=401)
-        return _outcome_response(exc.status_code, exc.outcome())
+            # RFC 6750 section 3: a 401 names the scheme; no error detail is given.
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -144,10 +168,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        check_settings(settings, rulesets if rulesets is not None else _default_rulesets())
+        check_settings(settings, rulesets if rulesets is not None else default_rulesets())
+        policy = jwt_policy(settings)
         for item in runtime.services.values():
             check_templates(item.prefetch)
-        runtime.fhir = FhirClient(make_http_client(settings, fhir_transport), settings)
+        http = make_http_client(settings, fhir_transport)
+        http.event_hooks = fhir_event_hooks()
+        runtime.fhir = FhirClient(http, settings)
+        replay: ReplayCache | None = None
+        if policy is not None:
+            replay = _replay_cache(settings)
+            runtime.verifier = JwtVerifier(policy, JwksCache(http), replay)
         store = FeedbackStore(settings.database_url)
         try:
             await store.open()
@@ -156,11 +187,15 @@ def create_app(
             runtime.card_log.start()
             yield
         finally:
+            # in-flight requests have finished (uvicorn waits for them before the
+            # lifespan shutdown); what they queued is written before the store closes
             if runtime.card_log is not None:
                 await runtime.card_log.stop()
             await runtime.fhir.aclose()
+            if isinstance(replay, RedisReplayCache):
+                await replay.aclose()
             store.close()
-            runtime.fhir = runtime.store = runtime.card_log = None
+            runtime.fhir = runtime.store = runtime.card_log = runtime.verifier = None
 
     app = FastAPI(
         title="ln-cds",
@@ -180,6 +215,23 @@ def create_app(
         allow_credentials=False,
         max_age=600,
     )
-    for module in (discovery, hooks, feedback, health):
+    app.add_middleware(RequestMetricsMiddleware)  # outermost: times CORS answers too
+    for module in (discovery, hooks, feedback, health, metrics):
         app.include_router(module.router)
     return app
+
+
+def _replay_cache(settings: Settings) -> ReplayCache:
+    if settings.redis_url is not None:
+        return RedisReplayCache(settings.redis_url.get_secret_value())
+    return MemoryReplayCache()
+
+
+def app_factory() -> FastAPI:
+    """The app for uvicorn (``ln-cds serve``): settings from the environment, logging
+    configured in this (worker) process."""
+    from cds_service.logging_config import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",
+    "REJECTION_CATEGORIES",
     "JwtPolicy",
     "JwtRejected",
     "JwtVerifier",
@@ -65,12 +66,36 @@ MAX_TOKEN_CHARS = 16 * 1024  # a signed CDS client JWT is well under 2 KiB
 _LOG_FIELD_CHARS = 200  # unverified iss/kid are attacker-controlled: truncated, repr'd
 
 
-class JwtRejected(Exception):
-    """The client JWT is missing or invalid. ``reason`` is for logs, never for the caller."""
+#: Fixed reason categories of a rejection: the ``reason`` label of ``JWT_FAILURES`` (a small,
+#: bounded set; the free-text reason goes to the log only).
+REJECTION_CATEGORIES: frozenset[str] = frozenset(
+    {
+        "missing",  # no Authorization header
+        "malformed",  # not a Bearer JWT, undecodable, typ/kid/jti/sub missing or mistyped
+        "algorithm",  # alg missing or not on the allow-list
+        "issuer",  # iss not allow-listed, jku not the issuer's JWK Set URL
+        "audience",  # aud is not this endpoint's public URL
+        "expired",  # exp/iat/nbf/lifetime checks
+        "tenant",  # tenant not on the allow-list
+        "key",  # JWK Set unavailable, unknown kid, unusable key
+        "signature",  # signature does not verify
+        "replay",  # jti seen before
+        "other",
+    }
+)
 
-    def __init__(self, reason: str) -> None:
+
+class JwtRejected(Exception):
+    """The client JWT is missing or invalid. ``reason`` is for logs, never for the caller;
+    ``category`` (one of ``REJECTION_CATEGORIES``) is for metrics."""
+
+    default_category = "other"
+
+    def __init__(self, reason: str, category: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        chosen = category or self.default_category
+        self.category = chosen if chosen in REJECTION_CATEGORIES else "other"
 
 
 class KeySource(Protocol):
@@ -175,30 +200,30 @@ def _short(value: object) -> str:
 
 def _bearer_token(authorization_header: str | None) -> str:
     if not authorization_header:
-        raise JwtRejected("missing Authorization header")
+        raise JwtRejected("missing Authorization header", "missing")
     scheme, _, token = authorization_header.strip().partition(" ")
     # RFC 7235 section 2.1: the auth-scheme is case-insensitive.
     if scheme.lower() != "bearer":
-        raise JwtRejected("Authorization scheme is not Bearer")
+        raise JwtRejected("Authorization scheme is not Bearer", "malformed")
     token = token.strip()
     if not token or " " in token:
-        raise JwtRejected("malformed Bearer token")
+        raise JwtRejected("malformed Bearer token", "malformed")
     if len(token) > MAX_TOKEN_CHARS:
-        raise JwtRejected("token too large")
+        raise JwtRejected("token too large", "malformed")
     return token
 
 
 def _numeric(claims: Mapping[str, Any], name: str) -> float:
     value = claims.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise JwtRejected(f"{name} missing or not a number")
+        raise JwtRejected(f"{name} missing or not a number", "expired")
     return float(value)
 
 
 def _optional_str(claims: Mapping[str, Any], name: str) -> str | None:
     value = claims.get(name)
     if value is not None and not isinstance(value, str):
-        raise JwtRejected(f"{name} is not a string")
+        raise JwtRejected(f"{name} is not a string", "malformed")
     return value
 
 
@@ -242,43 +267,43 @@ class JwtVerifier:
             header = jwt.get_unverified_header(token)
             claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
-            raise JwtRejected(f"malformed token: {type(exc).__name__}") from exc
+            raise JwtRejected(f"malformed token: {type(exc).__name__}", "malformed") from exc
         context["kid"] = _short(header.get("kid"))
         context["iss"] = _short(claims.get("iss"))
         alg, kid = self._check_header(header)
         iss = claims.get("iss")
         if not isinstance(iss, str) or iss not in self.policy.trusted_issuers:
-            raise JwtRejected("iss missing or not on the allow-list")
+            raise JwtRejected("iss missing or not on the allow-list", "issuer")
         jwks_url = self.policy.trusted_issuers[iss]
         if "jku" in header and header["jku"] != jwks_url:
-            raise JwtRejected("jku is not the allow-listed JWK Set URL for this iss")
+            raise JwtRejected("jku is not the allow-listed JWK Set URL for this iss", "issuer")
         # Cheap claim checks before any key fetch; the same bytes are then signature-checked.
         expires_at = self._check_times(claims)
         self._check_audience(claims, path)
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
-            raise JwtRejected("jti missing")
+            raise JwtRejected("jti missing", "malformed")
         tenant = self._check_tenant(claims)
         sub = _optional_str(claims, "sub")
         key = await self._keys.get_key(jwks_url, kid, alg)
         try:
             self._jws.decode(token, key, algorithms=[alg])
         except jwt.PyJWTError as exc:
-            raise JwtRejected(f"signature invalid: {type(exc).__name__}") from exc
+            raise JwtRejected(f"signature invalid: {type(exc).__name__}", "signature") from exc
         if await self._replay.seen_before(iss, jti, expires_at):
-            raise JwtRejected("jti replayed")
+            raise JwtRejected("jti replayed", "replay")
         return VerifiedClient(iss=iss, jti=jti, tenant=tenant, sub=sub, kid=kid)
 
     def _check_header(self, header: Mapping[str, Any]) -> tuple[str, str]:
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self.policy.algorithms:
-            raise JwtRejected("alg missing or not allowed")
+            raise JwtRejected("alg missing or not allowed", "algorithm")
         typ = header.get("typ")
         if not isinstance(typ, str) or typ.lower() not in ACCEPTED_TYP:
-            raise JwtRejected("typ missing or not JWT")
+            raise JwtRejected("typ missing or not JWT", "malformed")
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
-            raise JwtRejected("kid missing")
+            raise JwtRejected("kid missing", "malformed")
         return alg, kid
 
     def _check_times(self, claims: Mapping[str, Any]) -> float:
@@ -289,16 +314,16 @@ class JwtVerifier:
         exp = _numeric(claims, "exp")
         iat = _numeric(claims, "iat")
         if now >= exp + leeway:
-            raise JwtRejected("token expired")
+            raise JwtRejected("token expired", "expired")
         if iat > now + leeway:
-            raise JwtRejected("iat in the future")
+            raise JwtRejected("iat in the future", "expired")
         if exp < iat:
-            raise JwtRejected("exp before iat")
+            raise JwtRejected("exp before iat", "expired")
         if "nbf" in claims and _numeric(claims, "nbf") > now + leeway:
-            raise JwtRejected("token not yet valid (nbf)")
+            raise JwtRejected("token not yet valid (nbf)", "expired")
         limit = self.policy.max_token_lifetime_seconds
         if limit is not None and exp - iat > limit:
-            raise JwtRejected("token lifetime exceeds the maximum")
+            raise JwtRejected("token lifetime exceeds the maximum", "expired")
         return exp + leeway
 
     def _check_audience(self, claims: Mapping[str, Any], path: str) -> None:
@@ -306,15 +331,15 @@ class JwtVerifier:
         expected = self.policy.audience_for(path)
         audiences = [aud] if isinstance(aud, str) else aud
         if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
-            raise JwtRejected("aud missing or not a string / array of strings")
+            raise JwtRejected("aud missing or not a string / array of strings", "audience")
         if expected not in audiences:
-            raise JwtRejected("aud does not match this endpoint")
+            raise JwtRejected("aud does not match this endpoint", "audience")
 
     def _check_tenant(self, claims: Mapping[str, Any]) -> str | None:
         tenant = _optional_str(claims, "tenant")
         allowed = self.policy.tenants
         if allowed is not None and tenant not in allowed:
-            raise JwtRejected("tenant missing or not on the allow-list")
+            raise JwtRejected("tenant missing or not on the allow-list", "tenant")
         return tenant
 
 

@@ -1,6 +1,10 @@
-"""``ln-cds``: serve | demo | evaluate (``feedback-report`` comes later).
+"""``ln-cds``: serve | demo | evaluate | feedback-report.
 
 Errors print one line on stderr and exit non-zero; no traceback reaches the user.
+Configuration errors (``ConfigurationError``, invalid ``LNCDS_*`` values) exit 2.
+``serve`` checks the configuration before uvicorn starts (the same checks as the app
+lifespan), then runs ``cds_service.app:app_factory`` with a graceful-shutdown timeout
+that fits a Kubernetes termination grace period.
 ``evaluate`` runs the same gathering (``cds_service.prefetch.gather``), assessment and
 card rendering as the hook: a Bundle file is turned into a full prefetch, a FHIR
 server is read through the same ``FhirClient`` with no prefetch.
@@ -13,15 +17,16 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
-from cds_service.config import Settings
+from cds_service.config import ConfigurationError, Settings, env_name
 from cds_service.deps import Evaluator, Renderer
 from cds_service.errors import LnCdsError
 from cds_service.fhir_client import FhirClient, bundle_resources, make_http_client
@@ -32,43 +37,85 @@ from cds_service.service_definition import ServiceDefinition, build_service
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 CLI_USER = "Practitioner/ln-cds-cli"
+#: Seconds uvicorn waits for in-flight requests after SIGTERM before closing them;
+#: below Kubernetes' default terminationGracePeriodSeconds (30 s), leaving time for the
+#: lifespan shutdown (issued-card queue drain, at most 5 s: ``CardLog.stop``).
+GRACEFUL_SHUTDOWN_SECONDS = 20
+#: Default period of ``feedback-report`` (days, ending today) when --since is not given.
+REPORT_DEFAULT_DAYS = 30
 
 
 class CliError(Exception):
     """A user-facing, one-line failure."""
 
 
-def _jwt_ready(settings: Settings) -> str | None:
-    """The refusal message while client JWT verification is not wired in, else ``None``."""
-    if settings.require_jwt:
-        return (
-            "ln-cds serve: client JWT verification is not available yet, so the service "
-            "refuses to start with LNCDS_REQUIRE_JWT=true. For development only, set "
-            "LNCDS_REQUIRE_JWT=false."
-        )
-    return None
+def load_settings() -> Settings:
+    """Settings from the environment; invalid values -> ``ConfigurationError`` naming the
+    variable (one line)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = env_name(str(first["loc"][0])) if first["loc"] else "LNCDS_*"
+        raise ConfigurationError(f"{where}: {first['msg']}") from None
+    except SettingsError as exc:
+        raise ConfigurationError(str(exc).splitlines()[0]) from None
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = Settings()
-    refusal = _jwt_ready(settings)
-    if refusal is not None:
-        print(refusal, file=sys.stderr)
-        return EXIT_USAGE
+    from cds_service.app import check_settings, default_rulesets
+
+    settings = load_settings()
+    workers = args.workers if args.workers is not None else settings.workers
+    settings = settings.model_copy(update={"workers": workers})
+    check_settings(settings, default_rulesets())
     import uvicorn
 
     from cds_service.logging_config import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
-        "cds_service.app:create_app",
+        "cds_service.app:app_factory",
         factory=True,
         host=args.host,
         port=args.port,
-        workers=args.workers,
+        workers=workers,
         log_config=None,
         proxy_headers=True,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+    return EXIT_OK
+
+
+def _feedback_report(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from cds_service.feedback_store import FeedbackStore
+    from cds_service.report import build_report, format_report, report_json
+
+    until: date = args.until or datetime.now(UTC).date()
+    since: date = args.since or until - timedelta(days=REPORT_DEFAULT_DAYS - 1)
+    if since > until:
+        raise CliError("--since is after --until")
+    settings = load_settings()
+    store = FeedbackStore(settings.database_url)
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+    try:
+        rows = store.summary(start, end)
+    except sa.exc.SQLAlchemyError as exc:
+        # the database URL may hold a password: name the error class only
+        raise CliError(
+            f"cannot read the feedback store (LNCDS_DATABASE_URL): {type(exc).__name__}"
+        ) from None
+    finally:
+        store.close()
+    report = build_report(rows, since, until)
+    if args.json:
+        sys.stdout.write(orjson.dumps(report_json(report), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+    else:
+        print(format_report(report))
     return EXIT_OK
 
 
@@ -187,7 +234,9 @@ def build_parser(
     serve = sub.add_parser("serve", help="run the CDS Hooks service (uvicorn)")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: LNCDS_WORKERS)"
+    )
     serve.set_defaults(func=_serve)
 
     demo = sub.add_parser("demo", help="run the synthetic demo patients through the service")
@@ -210,12 +259,24 @@ def build_parser(
     evaluate.add_argument("--ruleset", help="ruleset name (default: LNCDS_RULESET)")
     if run_evaluate is not None:
         evaluate.set_defaults(func=run_evaluate)
+
+    report = sub.add_parser(
+        "feedback-report", help="acceptance and override rates by card topic and reason"
+    )
+    report.add_argument(
+        "--since",
+        type=_iso_date,
+        help=f"first day, YYYY-MM-DD (default: {REPORT_DEFAULT_DAYS} days ending --until)",
+    )
+    report.add_argument("--until", type=_iso_date, help="last day, inclusive (default: today)")
+    report.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    report.set_defaults(func=_feedback_report)
     return parser
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = EXIT_ERROR) -> int:
     print(f"ln-cds: {message}", file=sys.stderr)
-    return EXIT_ERROR
+    return code
 
 
 def main(
@@ -242,6 +303,8 @@ def main(
         result: int = args.func(args)
     except CliError as exc:
         return _fail(str(exc))
+    except ConfigurationError as exc:
+        return _fail(str(exc), EXIT_USAGE)
     except LnCdsError as exc:
         return _fail(exc.diagnostics())
     except ValidationError as exc:

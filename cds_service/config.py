@@ -1,22 +1,41 @@
 """Settings from the environment (prefix ``LNCDS_``), validated at start-up.
 
-Comma-separated lists (``LNCDS_FHIR_SERVER_ALLOWLIST``, ``LNCDS_CORS_ORIGINS``) are
-parsed as plain comma lists, not JSON (``NoDecode``). ``LNCDS_FHIR_EXTRA_HEADERS`` is
-a JSON object (e.g. ``{"Epic-Client-ID": "..."}``).
+Comma-separated lists (``LNCDS_FHIR_SERVER_ALLOWLIST``, ``LNCDS_CORS_ORIGINS``,
+``LNCDS_JWT_ALGORITHMS``, ``LNCDS_TENANT_ALLOWLIST``) are parsed as plain comma lists,
+not JSON (``NoDecode``). ``LNCDS_FHIR_EXTRA_HEADERS`` and ``LNCDS_TRUSTED_ISSUERS`` are
+JSON objects. Every setting is documented in ``docs/configuration.md``.
+
+``jwt_policy(settings)`` is the start-up check of the client-JWT settings: with
+``require_jwt`` it needs ``public_base_url`` and at least one trusted issuer, and
+raises ``ConfigurationError`` (one line naming the variables) otherwise.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from cds_service.auth import (
+    ASYMMETRIC_ALGORITHMS,
+    DEFAULT_ALGORITHMS,
+    JwtPolicy,
+    parse_trusted_issuers,
+    read_trusted_issuers,
+)
+
 #: Secrets nobody should deploy with.
 _PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "changethis", "example"})
 
 MIB = 1024 * 1024
+
+
+class ConfigurationError(ValueError):
+    """A setting (or combination) that makes start-up impossible; one line for the operator."""
 
 
 def _comma_list(value: object) -> object:
@@ -52,8 +71,26 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_hex(32)))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+    #: Client JWT issuers: JSON object {"<iss>": "<JWK Set URL>"}.
+    trusted_issuers: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    #: A file holding the same JSON object (merged with ``trusted_issuers``), read at start-up.
+    trusted_issuers_file: Path | None = None
+    #: Accepted JWS algorithms; CDS Hooks forbids none/HS* (see ``auth.ASYMMETRIC_ALGORITHMS``).
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ALGORITHMS)
+    )
+    jwt_leeway_seconds: float = Field(default=30.0, ge=0)
+    #: Accepted ``tenant`` claim values; empty: any tenant (or none) is accepted.
+    tenant_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Redis for the jti replay cache shared by workers/replicas; unset: in-process cache.
+    redis_url: SecretStr | None = None
+    discovery_requires_jwt: bool = False
+    #: uvicorn worker processes for ``ln-cds serve`` when ``--workers`` is not given.
+    workers: int = Field(default=1, ge=1)
 
-    @field_validator("fhir_server_allowlist", "cors_origins", mode="before")
+    @field_validator(
+        "fhir_server_allowlist", "cors_origins", "jwt_algorithms", "tenant_allowlist", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         return _comma_list(value)
@@ -68,6 +105,26 @@ class Settings(BaseSettings):
     def _no_wildcard_origin(cls, value: list[str]) -> list[str]:
         if "*" in value:
             raise ValueError("cors_origins must list origins; '*' is not allowed")
+        return value
+
+    @field_validator("trusted_issuers", mode="before")
+    @classmethod
+    def _parse_issuers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_trusted_issuers(value) if value.strip() else {}
+        if isinstance(value, dict) and value:
+            return parse_trusted_issuers(json.dumps(value))
+        return value
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        refused = [alg for alg in value if alg not in ASYMMETRIC_ALGORITHMS]
+        if refused or not value:
+            raise ValueError(
+                f"refused {refused or 'an empty list'}: CDS Hooks forbids 'none' and symmetric "
+                f"(HS*) algorithms; choose from {sorted(ASYMMETRIC_ALGORITHMS)}"
+            )
         return value
 
     @field_validator("log_level", mode="before")
@@ -98,3 +155,57 @@ class Settings(BaseSettings):
             candidate == prefix or candidate.startswith(prefix + "/")
             for prefix in self.fhir_server_allowlist
         )
+
+    def load_trusted_issuers(self) -> dict[str, str]:
+        """``trusted_issuers`` merged with ``trusted_issuers_file`` (read now).
+
+        ``ConfigurationError`` when the file is unreadable or invalid, or names an issuer
+        already configured with another JWK Set URL.
+        """
+        issuers = dict(self.trusted_issuers)
+        if self.trusted_issuers_file is None:
+            return issuers
+        try:
+            from_file = read_trusted_issuers(self.trusted_issuers_file)
+        except ValueError as exc:
+            raise ConfigurationError(f"LNCDS_TRUSTED_ISSUERS_FILE: {exc}") from None
+        for iss, url in from_file.items():
+            if issuers.setdefault(iss, url) != url:
+                raise ConfigurationError(
+                    f"issuer {iss!r} has different JWK Set URLs in LNCDS_TRUSTED_ISSUERS and "
+                    "LNCDS_TRUSTED_ISSUERS_FILE"
+                )
+        return issuers
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a ``Settings`` field."""
+    return f"LNCDS_{field.upper()}"
+
+
+def jwt_policy(settings: Settings) -> JwtPolicy | None:
+    """The client-JWT policy, ``None`` when ``require_jwt`` is off; ``ConfigurationError``
+    (one line naming the variables to set) when JWTs are required but cannot be checked."""
+    if not settings.require_jwt:
+        return None
+    issuers = settings.load_trusted_issuers()
+    missing = []
+    if settings.public_base_url is None:
+        missing.append("LNCDS_PUBLIC_BASE_URL (the public URL clients call: the JWT aud)")
+    if not issuers:
+        missing.append("LNCDS_TRUSTED_ISSUERS or LNCDS_TRUSTED_ISSUERS_FILE")
+    if missing:
+        raise ConfigurationError(
+            "LNCDS_REQUIRE_JWT=true needs " + " and ".join(missing) + "; set them "
+            "(or LNCDS_REQUIRE_JWT=false, for local development only)"
+        )
+    try:
+        return JwtPolicy(
+            public_base_url=str(settings.public_base_url),
+            trusted_issuers=issuers,
+            algorithms=tuple(settings.jwt_algorithms),
+            leeway_seconds=settings.jwt_leeway_seconds,
+            tenants=frozenset(settings.tenant_allowlist) or None,
+        )
+    except ValueError as exc:
+        raise ConfigurationError(f"client JWT settings: {exc}") from None

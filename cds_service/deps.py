@@ -3,6 +3,12 @@
 ``create_app`` puts one ``Runtime`` on ``app.state.runtime``; routes take
 ``RuntimeDep`` / ``SettingsDep`` so tests can override them with
 ``app.dependency_overrides``.
+
+Client JWTs (CDS Hooks "Trusting CDS Clients"): ``ClientJwtDep`` guards the hook and
+feedback routes when ``require_jwt``; ``DiscoveryJwtDep`` guards discovery only when
+``discovery_requires_jwt`` as well. Any rejection -> ``AuthenticationFailed`` (a bare
+401), counted in ``JWT_FAILURES`` by category; the verifier logs the reason (never the
+token).
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
+from cds_service.auth import JwtRejected, JwtVerifier, VerifiedClient, verify_request
 from cds_service.config import Settings
-from cds_service.errors import PayloadTooLarge, UnknownService
+from cds_service.errors import AuthenticationFailed, PayloadTooLarge, UnknownService
 from cds_service.feedback_store import CardLog, FeedbackStore
 from cds_service.fhir_client import FhirClient
+from cds_service.metrics import record_jwt_failure
 from cds_service.service_definition import ServiceDefinition
 from fhir_mappings.findings import PatientAssessment
 from fhir_mappings.resources import PatientResources
@@ -52,6 +60,8 @@ class Runtime:
     fhir: FhirClient | None = None
     store: FeedbackStore | None = None
     card_log: CardLog | None = None
+    #: Built in the lifespan when ``settings.require_jwt``.
+    verifier: JwtVerifier | None = None
 
     def service(self, service_id: str) -> ServiceDefinition:
         found = self.services.get(service_id)
@@ -71,6 +81,36 @@ def get_settings(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def _verified(request: Request, runtime: Runtime) -> VerifiedClient:
+    if runtime.verifier is None:  # require_jwt without a verifier: fail closed
+        record_jwt_failure("other")
+        raise AuthenticationFailed()
+    try:
+        return await verify_request(runtime.verifier, request)
+    except JwtRejected as exc:
+        record_jwt_failure(exc.category)
+        raise AuthenticationFailed() from None
+
+
+async def client_jwt(request: Request, runtime: RuntimeDep) -> VerifiedClient | None:
+    """The verified client of a hook or feedback call (``None`` when JWTs are off)."""
+    if not runtime.settings.require_jwt:
+        return None
+    return await _verified(request, runtime)
+
+
+async def discovery_jwt(request: Request, runtime: RuntimeDep) -> VerifiedClient | None:
+    """Discovery is public unless ``require_jwt`` and ``discovery_requires_jwt``."""
+    settings = runtime.settings
+    if not (settings.require_jwt and settings.discovery_requires_jwt):
+        return None
+    return await _verified(request, runtime)
+
+
+ClientJwtDep = Annotated[VerifiedClient | None, Depends(client_jwt)]
+DiscoveryJwtDep = Annotated[VerifiedClient | None, Depends(discovery_jwt)]
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -58,9 +58,13 @@ KEY_TYPE_FOR_ALGORITHM_PREFIX: Mapping[str, str] = {
 class JwksUnavailable(JwtRejected):
     """The JWK Set could not be fetched or parsed and no usable cached copy exists."""
 
+    default_category = "key"
+
 
 class KeyNotFound(JwtRejected):
     """The JWK Set has no usable key with that ``kid`` for that algorithm."""
+
+    default_category = "key"
 
 
 @dataclass

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from cds_service.deps import RuntimeDep
+from cds_service.deps import DiscoveryJwtDep, RuntimeDep
 
 router = APIRouter()
 
 
 @router.get("/cds-services")
-async def discovery(runtime: RuntimeDep) -> dict[str, Any]:
+async def discovery(runtime: RuntimeDep, _client: DiscoveryJwtDep) -> dict[str, Any]:
     return {"services": [service.discovery() for service in runtime.services.values()]}

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from cds_service.deps import RuntimeDep, read_body
+from cds_service.deps import ClientJwtDep, RuntimeDep, read_body
 from cds_service.errors import ServiceUnavailable
 from cds_service.hook_models import parse_feedback
 
@@ -17,7 +17,9 @@ router = APIRouter()
 
 
 @router.post("/cds-services/{service_id}/feedback")
-async def feedback(service_id: str, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+async def feedback(
+    service_id: str, request: Request, runtime: RuntimeDep, _client: ClientJwtDep
+) -> dict[str, Any]:
     service = runtime.service(service_id)
     report = parse_feedback(await read_body(request, runtime.settings.max_body_bytes))
     if runtime.store is None:

@@ -1,31 +1,40 @@
 """``POST /cds-services/{id}``: the hook call.
 
-Order of checks: unknown id (404), body size (413), JSON (400), fields and hook
-(400); then data gathering (412 when data cannot be obtained), assessment, cards.
-``assess`` is pure CPU work. Measured here (demo patients, 1 core): ~0.4-1.0 ms for
-11-26 resources, ~28 ms for ~1,000. Small inputs are assessed inline (a thread hop
-would cost more than it saves); above ``INLINE_ASSESS_MAX_RESOURCES`` the work moves
-to a worker thread so the event loop keeps serving other requests' I/O.
+Order of checks: client JWT (401, when required), unknown id (404), body size (413),
+JSON (400), fields and hook (400); then data gathering (412 when data cannot be
+obtained), assessment, cards. ``assess`` is pure CPU work. Measured here (demo
+patients, 1 core): ~0.4-1.0 ms for 11-26 resources, ~28 ms for ~1,000. Small inputs
+are assessed inline (a thread hop would cost more than it saves); above
+``INLINE_ASSESS_MAX_RESOURCES`` the work moves to a worker thread so the event loop
+keeps serving other requests' I/O.
+
+One structured ``hook answered`` line per hook: ``hookInstance``, the pseudonymised
+patient, card count, prefetch sources and timings (``gather_ms``, ``assess_ms``,
+``render_ms``, ``total_ms``). ``hookInstance`` and ``patient`` are bound for every log
+line of the request. Never the access token, the JWT or the raw patient id.
 """
 
 from __future__ import annotations
 
-import logging
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
 import orjson
+import structlog
 from fastapi import APIRouter, Request, Response
 
-from cds_service.deps import RuntimeDep, read_body
-from cds_service.errors import WrongHook
+from cds_service.deps import ClientJwtDep, Runtime, RuntimeDep, read_body
+from cds_service.errors import FhirError, WrongHook
 from cds_service.feedback_store import issued_cards
 from cds_service.hook_models import parse_hook_request
-from cds_service.prefetch import gather
+from cds_service.metrics import record_cards, record_fhir_failure, record_prefetch
+from cds_service.prefetch import Gathered, gather
 from cds_service.pseudonym import pseudonym
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 router = APIRouter()
 
 #: Above this many resources, assess + render run in a worker thread (see docstring).
@@ -43,39 +52,70 @@ def prune(value: Any) -> Any:
     return value
 
 
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+@dataclass(slots=True)
+class _Timings:
+    assess: float = 0.0
+    render: float = 0.0
+
+
+def _evaluate(runtime: Runtime, gathered: Gathered, timings: _Timings) -> list[dict[str, Any]]:
+    settings = runtime.settings
+    started = time.perf_counter()
+    assessment = runtime.evaluator(
+        gathered.resources,
+        today=runtime.clock(),
+        ruleset=settings.ruleset,
+        show_status=settings.show_status_card,
+    )
+    assessed = time.perf_counter()
+    rendered = runtime.renderer(
+        assessment, uuid_factory=runtime.uuid_factory, ruleset=settings.ruleset
+    )
+    timings.assess, timings.render = assessed - started, time.perf_counter() - assessed
+    return rendered
+
+
 @router.post("/cds-services/{service_id}")
-async def call_hook(service_id: str, request: Request, runtime: RuntimeDep) -> Response:
+async def call_hook(
+    service_id: str, request: Request, runtime: RuntimeDep, _client: ClientJwtDep
+) -> Response:
+    started = time.perf_counter()
     settings = runtime.settings
     service = runtime.service(service_id)
     hook = parse_hook_request(await read_body(request, settings.max_body_bytes))
     if hook.hook != service.hook:
         raise WrongHook()
-    gathered = await gather(hook, service, runtime.fhir, settings)
-
-    def evaluate() -> list[dict[str, Any]]:
-        assessment = runtime.evaluator(
-            gathered.resources,
-            today=runtime.clock(),
-            ruleset=settings.ruleset,
-            show_status=settings.show_status_card,
+    patient = pseudonym(settings.pseudonym_key.get_secret_value(), hook.context.patientId)
+    with structlog.contextvars.bound_contextvars(hookInstance=hook.hookInstance, patient=patient):
+        gather_started = time.perf_counter()
+        try:
+            gathered = await gather(hook, service, runtime.fhir, settings)
+        except FhirError as exc:
+            record_fhir_failure(exc)
+            raise
+        gathered_at = time.perf_counter()
+        record_prefetch(gathered.report.sources)
+        timings = _Timings()
+        if len(gathered.resources.all()) > INLINE_ASSESS_MAX_RESOURCES:
+            rendered = await anyio.to_thread.run_sync(_evaluate, runtime, gathered, timings)
+        else:
+            rendered = _evaluate(runtime, gathered, timings)
+        cards = prune(rendered)
+        record_cards(cards)
+        if runtime.card_log is not None:
+            runtime.card_log.offer(issued_cards(cards, datetime.now(UTC)))
+        body = orjson.dumps({"cards": cards})
+        log.info(
+            "hook answered",
+            cards=len(cards),
+            sources={key: str(src) for key, src in gathered.report.sources.items()},
+            gather_ms=_ms(gathered_at - gather_started),
+            assess_ms=_ms(timings.assess),
+            render_ms=_ms(timings.render),
+            total_ms=_ms(time.perf_counter() - started),
         )
-        rendered = runtime.renderer(
-            assessment, uuid_factory=runtime.uuid_factory, ruleset=settings.ruleset
-        )
-        return rendered
-
-    if len(gathered.resources.all()) > INLINE_ASSESS_MAX_RESOURCES:
-        cards = prune(await anyio.to_thread.run_sync(evaluate))
-    else:
-        cards = prune(evaluate())
-    if runtime.card_log is not None:
-        runtime.card_log.offer(issued_cards(cards, datetime.now(UTC)))
-    log.info(
-        "hook answered",
-        extra={
-            "patient": pseudonym(settings.pseudonym_key.get_secret_value(), hook.context.patientId),
-            "cards": len(cards),
-            "sources": {key: str(src) for key, src in gathered.report.sources.items()},
-        },
-    )
-    return Response(orjson.dumps({"cards": cards}), media_type="application/json")
+    return Response(body, media_type="application/json")

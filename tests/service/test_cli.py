@@ -1,4 +1,4 @@
-"""The ln-cds command line: serve's JWT refusal and evaluate."""
+"""The ln-cds command line: serve's configuration refusal and evaluate."""
 
 from __future__ import annotations
 
@@ -52,15 +52,21 @@ def patient_bundle(tmp_path: Path) -> Path:
 
 
 class TestServe:
-    def test_refuses_while_jwt_required(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """serve refuses to start while LNCDS_REQUIRE_JWT is true and says how to override."""
+    def test_refuses_while_jwt_unconfigured(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """serve refuses (exit 2, one line) when JWTs are required but cannot be checked."""
+        monkeypatch.delenv("LNCDS_PUBLIC_BASE_URL", raising=False)
+        monkeypatch.delenv("LNCDS_TRUSTED_ISSUERS", raising=False)
+        monkeypatch.delenv("LNCDS_TRUSTED_ISSUERS_FILE", raising=False)
         assert cli.main(["serve"]) == 2
-        assert "LNCDS_REQUIRE_JWT=false" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "LNCDS_PUBLIC_BASE_URL" in err and "LNCDS_TRUSTED_ISSUERS" in err
+        assert len(err.strip().splitlines()) == 1
 
-    def test_jwt_ready_message(self) -> None:
-        """_jwt_ready returns a message only when JWTs are required."""
-        assert cli._jwt_ready(Settings(require_jwt=True)) is not None
-        assert cli._jwt_ready(Settings(require_jwt=False)) is None
+    def test_settings_still_construct_without_jwt(self) -> None:
+        """Settings with require_jwt=false need no issuer or public URL."""
+        assert Settings(require_jwt=False).trusted_issuers == {}
 
 
 class TestEvaluateBundle:

@@ -302,7 +302,7 @@ class TestErrorMapping:
     async def test_authentication_failed_is_bare_401(
         self, make_app: Callable[..., FastAPI]
     ) -> None:
-        """AuthenticationFailed answers 401 with an empty body (no reason given)."""
+        """AuthenticationFailed answers 401 with a generic OperationOutcome and a Bearer challenge."""
         from cds_service.errors import AuthenticationFailed
 
         app = make_app()
@@ -313,8 +313,9 @@ class TestErrorMapping:
         app.add_api_route("/guarded", guarded)
         async with asgi_client(app) as client:
             response = await client.get("/guarded")
-        assert response.status_code == 401
-        assert response.json() == {}
+        body = _assert_outcome(response, 401)
+        assert body["issue"][0]["diagnostics"] == "Unauthorized."
+        assert response.headers["www-authenticate"] == "Bearer"
 
     async def test_request_validation_is_400_outcome(
         self, make_app: Callable[..., FastAPI]
