@@ -81,16 +81,3 @@ def parse_date(value: object) -> date | None:
 def codings(concept: object) -> list[Mapping[str, Any]]:
     """The codings of a CodeableConcept."""
     return dicts(as_dict(concept).get("coding"))
-
-
-def concept_text(concept: object) -> str | None:
-    """``text`` of a CodeableConcept, else the first coding display."""
-    data = as_dict(concept)
-    text = as_str(data.get("text"))
-    if text:
-        return text
-    for coding in codings(data):
-        display = as_str(coding.get("display"))
-        if display:
-            return display
-    return None

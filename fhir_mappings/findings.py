@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from fhir_mappings.facts import Agent, Analyte, LabPoint, PatientFacts
+from fhir_mappings.facts import Analyte, LabPoint, PatientFacts
 
 
 class Topic(StrEnum):
@@ -138,7 +138,3 @@ class PatientAssessment:
     facts: PatientFacts
     response: ResponseAssessment | None  # None when no LN or no induction
     findings: tuple[Finding, ...] = field(default=())
-
-    @property
-    def agents(self) -> tuple[Agent, ...]:
-        return tuple(c.agent for c in self.facts.courses)
