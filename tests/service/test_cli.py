@@ -61,7 +61,8 @@ class TestServe:
         monkeypatch.delenv("LNCDS_TRUSTED_ISSUERS_FILE", raising=False)
         assert cli.main(["serve"]) == 2
         err = capsys.readouterr().err
-        assert "LNCDS_PUBLIC_BASE_URL" in err and "LNCDS_TRUSTED_ISSUERS" in err
+        assert "LNCDS_PUBLIC_BASE_URL" in err
+        assert "LNCDS_TRUSTED_ISSUERS" in err
         assert len(err.strip().splitlines()) == 1
 
     def test_settings_still_construct_without_jwt(self) -> None:

@@ -302,7 +302,7 @@ class TestErrorMapping:
     async def test_authentication_failed_is_bare_401(
         self, make_app: Callable[..., FastAPI]
     ) -> None:
-        """AuthenticationFailed answers 401 with a generic OperationOutcome and a Bearer challenge."""
+        """AuthenticationFailed answers 401: generic OperationOutcome, Bearer challenge."""
         from cds_service.errors import AuthenticationFailed
 
         app = make_app()
