@@ -39,6 +39,7 @@ from fhir_mappings.facts import (
     InductionRegimen,
     LabPoint,
     LabResults,
+    MedicationMatch,
     Route,
     TherapyCourse,
 )
@@ -155,14 +156,11 @@ def _days_supply(
     return amount / per_day if per_day else None
 
 
-def fills_for(
-    agent: Agent,
-    dispenses: Iterable[object],
-    medications_by_ref: Mapping[str, Mapping[str, Any]],
-    daily_dose_mg: float | None,
-) -> tuple[Fill, ...]:
-    """Completed dispenses of ``agent`` as fills, oldest first."""
-    out: list[Fill] = []
+def _identified_dispenses(
+    dispenses: Iterable[object], medications_by_ref: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[Mapping[str, Any], date, MedicationMatch]]:
+    """Completed, dated, identified dispenses (each identified once, for every agent)."""
+    out: list[tuple[Mapping[str, Any], date, MedicationMatch]] = []
     for dispense in dispenses:
         if not isinstance(dispense, Mapping):
             continue
@@ -172,7 +170,20 @@ def fills_for(
             dispense.get("whenPrepared")
         )
         match = identify_medication(dispense, medications_by_ref)
-        if when is None or match is None or match.agent is not agent:
+        if when is None or match is None:
+            continue
+        out.append((dispense, when, match))
+    return out
+
+
+def _fills_of(
+    agent: Agent,
+    identified: Iterable[tuple[Mapping[str, Any], date, MedicationMatch]],
+    daily_dose_mg: float | None,
+) -> tuple[Fill, ...]:
+    out: list[Fill] = []
+    for dispense, when, match in identified:
+        if match.agent is not agent:
             continue
         strength = None if strength_is_per_ml(match) else match.strength_mg
         quantity = as_float(as_dict(dispense.get("quantity")).get("value"))
@@ -182,6 +193,16 @@ def fills_for(
             )
         )
     return tuple(sorted(out, key=lambda f: f.when))
+
+
+def fills_for(
+    agent: Agent,
+    dispenses: Iterable[object],
+    medications_by_ref: Mapping[str, Mapping[str, Any]],
+    daily_dose_mg: float | None,
+) -> tuple[Fill, ...]:
+    """Completed dispenses of ``agent`` as fills, oldest first."""
+    return _fills_of(agent, _identified_dispenses(dispenses, medications_by_ref), daily_dose_mg)
 
 
 def proportion_of_days_covered(fills: Sequence[Fill], start: date, end: date) -> float | None:
@@ -215,9 +236,8 @@ def medication_possession_ratio(fills: Sequence[Fill], start: date, end: date) -
 def _estimate(
     course: TherapyCourse,
     induction_start: date,
-    dispenses: Sequence[object],
+    identified: Sequence[tuple[Mapping[str, Any], date, MedicationMatch]],
     labs: LabResults,
-    medications_by_ref: Mapping[str, Mapping[str, Any]],
     today: date,
 ) -> AdherenceEstimate:
     agent = course.agent
@@ -242,7 +262,7 @@ def _estimate(
         f"{s.threshold:g}: {s.citation}"
         for s in low
     ]
-    all_fills = fills_for(agent, dispenses, medications_by_ref, course.daily_dose_mg)
+    all_fills = _fills_of(agent, identified, course.daily_dose_mg)
     fills = tuple(
         f for f in all_fills if start - timedelta(days=FILL_LOOKBACK_DAYS) <= f.when <= today
     )
@@ -292,7 +312,6 @@ def estimate_adherence(
     today: date,
 ) -> tuple[AdherenceEstimate, ...]:
     """One estimate per agent of the induction, plus hydroxychloroquine when current."""
-    dispense_list = [d for d in dispenses if isinstance(d, Mapping)]
     targets: list[tuple[TherapyCourse, date]] = []
     if induction is not None:
         targets.extend((c, induction.start) for c in induction.courses)
@@ -306,7 +325,8 @@ def estimate_adherence(
     if hcq:
         latest = max(hcq, key=lambda c: c.start)
         targets.append((latest, latest.start))
-    return tuple(
-        _estimate(course, start, dispense_list, labs, medications_by_ref, today)
-        for course, start in targets
-    )
+    if not targets:
+        return ()
+    # each dispense is identified once here, not once per agent (speed)
+    identified = _identified_dispenses(dispenses, medications_by_ref)
+    return tuple(_estimate(course, start, identified, labs, today) for course, start in targets)

@@ -32,15 +32,16 @@ Never raises on any JSON: every read goes through ``fhir_mappings._access``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from fhir_mappings._access import as_dict, as_float, as_str, codings, dicts, parse_datetime
 from fhir_mappings._access import source_id as read_source_id
-from fhir_mappings.codes.loinc import LOINC_SYSTEM, analyte_for_loinc
+from fhir_mappings.codes.loinc import LOINC_BY_CODE, LOINC_SYSTEM, analyte_for_loinc
 from fhir_mappings.facts import (
     CANONICAL_UNIT,
     Analyte,
@@ -49,7 +50,7 @@ from fhir_mappings.facts import (
     LabResults,
     LabSeries,
 )
-from fhir_mappings.units import to_canonical
+from fhir_mappings.units import accepted_units, conversion_factor, to_canonical
 
 #: Observation statuses whose values are used (FHIR R4 ObservationStatus).
 USABLE_STATUSES: frozenset[str] = frozenset({"final", "amended", "corrected"})
@@ -59,6 +60,25 @@ COMPARATORS: frozenset[str] = frozenset({"<", "<=", ">=", ">"})
 _NUMERIC_STRING = re.compile(
     r"^\s*(?P<cmp><=|>=|<|>)?\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(?P<unit>[^\d\s,].*?)?\s*$"
 )
+
+
+#: Speed (built once at import): LOINC code exactly as tabled -> analyte; a code with
+#: surrounding blanks falls back to ``analyte_for_loinc``.
+_ANALYTE_BY_CODE: Mapping[str, Analyte] = {code: e.analyte for code, e in LOINC_BY_CODE.items()}
+#: Speed: per analyte, each accepted unit spelling exactly as tabled -> the factor
+#: ``units.conversion_factor`` gives for it; any other spelling takes the full path.
+_EXACT_FACTORS: Mapping[Analyte, Mapping[str, float]] = {
+    analyte: {
+        unit: factor
+        for unit in accepted_units(analyte)
+        if (factor := conversion_factor(analyte, unit)) is not None
+    }
+    for analyte in Analyte
+}
+
+
+def _is_mapping(value: object) -> TypeGuard[Mapping[str, Any]]:
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +145,15 @@ def _analyte_of(concept: object) -> tuple[Analyte, str] | str | None:
     """(analyte, code) from LOINC codings; a reason if ambiguous; ``None`` if unknown."""
     found: dict[Analyte, str] = {}
     for coding in codings(concept):
-        if as_str(coding.get("system")) != LOINC_SYSTEM:
+        if coding.get("system") != LOINC_SYSTEM:
             continue
-        code = as_str(coding.get("code"))
-        analyte = analyte_for_loinc(code) if code is not None else None
-        if analyte is not None and code is not None:
+        code = coding.get("code")
+        if type(code) is not str:
+            continue
+        analyte = _ANALYTE_BY_CODE.get(code)
+        if analyte is None and code.strip():
+            analyte = analyte_for_loinc(code)
+        if analyte is not None:
             found.setdefault(analyte, code.strip())
     if not found:
         return None
@@ -147,7 +171,7 @@ def _point(
         return f"{analyte.value} ({code}): {value}"
     if value.unit_code is None and value.unit_text is None:
         return f"{analyte.value} ({code}): no unit given; not converted"
-    canonical = to_canonical(analyte, value.number, value.unit_code, value.unit_text)
+    canonical = _canonical(analyte, value)
     original_unit = value.unit_code or value.unit_text or ""
     if canonical is None:
         shown = value.unit_code or value.unit_text
@@ -165,17 +189,28 @@ def _point(
     )
 
 
-def _map_one(resource: Mapping[str, Any]) -> tuple[list[LabPoint], list[str]]:
-    """Points of one Observation and the reasons for anything left out of it."""
+def _canonical(analyte: Analyte, value: _Value) -> float | None:
+    """``units.to_canonical`` with a dict hit first for the unit spelled as tabled."""
+    unit = value.unit_code if value.unit_code is not None else value.unit_text
+    factor = _EXACT_FACTORS[analyte].get(unit) if unit is not None else None
+    if factor is None:
+        return to_canonical(analyte, value.number, value.unit_code, value.unit_text)
+    result = value.number * factor
+    return result if math.isfinite(result) else None
+
+
+def _map_one(resource: Mapping[str, Any], sid: str | None) -> tuple[list[LabPoint], list[str]]:
+    """Points of one Observation (its source id ``sid``) and the reasons for anything left out."""
     status = as_str(resource.get("status"))
     if status not in USABLE_STATUSES:
         return [], [f"status {status!r} is not final/amended/corrected"]
-    sid = read_source_id(resource)
     top = _analyte_of(resource.get("code"))
-    components = [
-        (component, _analyte_of(component.get("code")))
-        for component in dicts(resource.get("component"))
-    ]
+    raw_components = resource.get("component")
+    components = (
+        [(component, _analyte_of(component.get("code"))) for component in dicts(raw_components)]
+        if raw_components is not None
+        else []
+    )
     known_components = [(c, a) for c, a in components if a is not None]
     if top is None and not known_components:
         return [], ["no known LOINC code"]
@@ -216,7 +251,7 @@ def map_observations(observations: Iterable[object]) -> LabResults:
     points: list[LabPoint] = []
     seen_ids: set[str] = set()
     for resource in observations:
-        if not isinstance(resource, Mapping):
+        if not _is_mapping(resource):
             excluded.append(ExcludedResource(None, "not a JSON object"))
             continue
         sid = read_source_id(resource)
@@ -229,7 +264,7 @@ def map_observations(observations: Iterable[object]) -> LabResults:
                 excluded.append(ExcludedResource(sid, "duplicate resource (same id)"))
                 continue
             seen_ids.add(sid)
-        found, reasons = _map_one(resource)
+        found, reasons = _map_one(resource, sid)
         points.extend(found)
         excluded.extend(ExcludedResource(sid, reason) for reason in reasons)
     return LabResults(series=_build_series(points, excluded), excluded=tuple(excluded))
