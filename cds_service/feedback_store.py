@@ -150,11 +150,14 @@ class FeedbackStore:
         if not rows:
             return 0
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(table).on_conflict_do_nothing()
+        # Count what RETURNING gives back, not rowcount: on PostgreSQL (psycopg 3) SQLAlchemy
+        # adds an implicit RETURNING for the autoincrement key and rowcount then reads 0.
+        key = next(iter(table.primary_key.columns))
+        statement = insert(table).on_conflict_do_nothing().returning(key)
         inserted = 0
         with self.engine.begin() as conn:
             for row in rows:
-                inserted += max(conn.execute(statement, row).rowcount, 0)
+                inserted += len(conn.execute(statement, row).fetchall())
         return inserted
 
     def record(self, service_id: str, items: Sequence[FeedbackItem], received_at: datetime) -> int:

@@ -149,11 +149,14 @@ class TestPostgres:
         """On PostgreSQL, migrations apply and a repeated report is stored once."""
         assert POSTGRES_URL is not None
         store = FeedbackStore(POSTGRES_URL)
-        assert store.migrate() == 2
-        unique = item(card=str(uuid.uuid4()))
-        now = datetime.now(UTC)
-        assert store.record("svc", [FeedbackItem.model_validate(unique)], now) == 1
-        assert store.record("svc", [FeedbackItem.model_validate(unique)], now) == 0
+        try:
+            assert store.migrate() == 2
+            unique = item(card=str(uuid.uuid4()))
+            now = datetime.now(UTC)
+            assert store.record("svc", [FeedbackItem.model_validate(unique)], now) == 1
+            assert store.record("svc", [FeedbackItem.model_validate(unique)], now) == 0
+        finally:
+            store.close()
 
 
 class TestStore:
