@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
