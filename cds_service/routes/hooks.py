@@ -16,6 +16,7 @@ line of the request. Never the access token, the JWT or the raw patient id.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +35,9 @@ from cds_service.metrics import record_cards, record_fhir_failure, record_prefet
 from cds_service.prefetch import Gathered, gather
 from cds_service.pseudonym import pseudonym
 
-log = structlog.get_logger(__name__)
+# stdlib logger: the ``extra`` fields become structured fields once
+# ``configure_logging`` has run; unconfigured (tests, the in-process demo) INFO is dropped
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 #: Above this many resources, assess + render run in a worker thread (see docstring).
@@ -111,11 +114,15 @@ async def call_hook(
         body = orjson.dumps({"cards": cards})
         log.info(
             "hook answered",
-            cards=len(cards),
-            sources={key: str(src) for key, src in gathered.report.sources.items()},
-            gather_ms=_ms(gathered_at - gather_started),
-            assess_ms=_ms(timings.assess),
-            render_ms=_ms(timings.render),
-            total_ms=_ms(time.perf_counter() - started),
+            extra={
+                "hookInstance": hook.hookInstance,
+                "patient": patient,
+                "cards": len(cards),
+                "sources": {key: str(src) for key, src in gathered.report.sources.items()},
+                "gather_ms": _ms(gathered_at - gather_started),
+                "assess_ms": _ms(timings.assess),
+                "render_ms": _ms(timings.render),
+                "total_ms": _ms(time.perf_counter() - started),
+            },
         )
     return Response(body, media_type="application/json")

@@ -1,0 +1,252 @@
+"""Start-up and shutdown: one-line refusals of bad configuration (serve and the app
+lifespan), uvicorn options of `ln-cds serve`, in-flight hooks finishing on shutdown and
+the issued-card queue drained."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+import sqlalchemy as sa
+import uvicorn
+from fastapi import FastAPI
+
+from cds_service import app as app_module
+from cds_service import cli
+from cds_service.config import ConfigurationError, Settings
+from cds_service.feedback_store import FeedbackStore, issued_card
+
+from .conftest import SERVICE_PATH, full_prefetch, hook_body, running
+
+ISSUERS = '{"https://ehr.example.org": "https://ehr.example.org/jwks"}'
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only the LNCDS_ variables a test sets are seen by Settings()."""
+    for name in list(os.environ):
+        if name.startswith("LNCDS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LNCDS_PSEUDONYM_KEY", "c" * 32)
+    monkeypatch.setenv("LNCDS_DATABASE_URL", f"sqlite:///{tmp_path / 'f.sqlite3'}")
+
+
+@pytest.fixture
+def uvicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Replace uvicorn.run (and logging set-up) by recorders."""
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
+    monkeypatch.setattr("cds_service.logging_config.configure_logging", lambda *a: None)
+    return calls
+
+
+def jwt_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LNCDS_PUBLIC_BASE_URL", "https://cds.example.org")
+    monkeypatch.setenv("LNCDS_TRUSTED_ISSUERS", ISSUERS)
+
+
+class TestServeRefusesBadConfiguration:
+    @pytest.mark.parametrize(
+        ("env", "named"),
+        [
+            ({"LNCDS_REQUIRE_JWT": "false", "LNCDS_RULESET": "kdigo-1999"}, "LNCDS_RULESET"),
+            (
+                {"LNCDS_PUBLIC_BASE_URL": "https://cds.example.org", "LNCDS_TRUSTED_ISSUERS": "{"},
+                "LNCDS_TRUSTED_ISSUERS",
+            ),
+            (
+                {"LNCDS_TRUSTED_ISSUERS": '{"https://ehr.example.org": "ftp://x"}'},
+                "LNCDS_TRUSTED_ISSUERS",
+            ),
+            ({"LNCDS_TRUSTED_ISSUERS": ISSUERS}, "LNCDS_PUBLIC_BASE_URL"),
+            ({"LNCDS_PUBLIC_BASE_URL": "https://cds.example.org"}, "LNCDS_TRUSTED_ISSUERS"),
+            (
+                {
+                    "LNCDS_PUBLIC_BASE_URL": "https://cds.example.org",
+                    "LNCDS_TRUSTED_ISSUERS_FILE": "/nonexistent/issuers.json",
+                },
+                "LNCDS_TRUSTED_ISSUERS_FILE",
+            ),
+            ({"LNCDS_JWT_ALGORITHMS": "ES384,HS256"}, "LNCDS_JWT_ALGORITHMS"),
+            ({"LNCDS_JWT_ALGORITHMS": "none"}, "LNCDS_JWT_ALGORITHMS"),
+            ({"LNCDS_WORKERS": "0"}, "LNCDS_WORKERS"),
+        ],
+    )
+    def test_one_line_naming_the_variable(
+        self,
+        env: dict[str, str],
+        named: str,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        uvicorn_runs: list[dict[str, Any]],
+    ) -> None:
+        """serve exits 2 with one stderr line naming the variable; uvicorn never starts."""
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert cli.main(["serve"]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1
+        assert named in err
+        assert "Traceback" not in err
+        assert uvicorn_runs == []
+
+    def test_invalid_issuers_file_content(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        uvicorn_runs: list[dict[str, Any]],
+    ) -> None:
+        """A trusted issuers file that is not a JSON object is refused, naming the file."""
+        path = tmp_path / "issuers.json"
+        path.write_text("[1, 2]", encoding="utf-8")
+        monkeypatch.setenv("LNCDS_PUBLIC_BASE_URL", "https://cds.example.org")
+        monkeypatch.setenv("LNCDS_TRUSTED_ISSUERS_FILE", str(path))
+        assert cli.main(["serve"]) == 2
+        err = capsys.readouterr().err
+        assert "LNCDS_TRUSTED_ISSUERS_FILE" in err
+        assert str(path) in err
+
+
+class TestServeStarts:
+    def test_uvicorn_options(
+        self, monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+    ) -> None:
+        """serve runs the app factory with a graceful-shutdown timeout and LNCDS_WORKERS."""
+        jwt_env(monkeypatch)
+        monkeypatch.setenv("LNCDS_WORKERS", "3")
+        monkeypatch.setenv("LNCDS_REDIS_URL", "redis://127.0.0.1:6379/0")
+        assert cli.main(["serve", "--port", "9001"]) == 0
+        (call,) = uvicorn_runs
+        assert call["app"] == "cds_service.app:app_factory"
+        assert call["factory"] is True
+        assert call["workers"] == 3
+        assert call["port"] == 9001
+        assert call["timeout_graceful_shutdown"] == cli.GRACEFUL_SHUTDOWN_SECONDS
+        assert cli.GRACEFUL_SHUTDOWN_SECONDS < 30  # Kubernetes' default grace period
+
+    def test_workers_option_wins(
+        self, monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+    ) -> None:
+        """--workers overrides LNCDS_WORKERS."""
+        jwt_env(monkeypatch)
+        monkeypatch.setenv("LNCDS_WORKERS", "3")
+        assert cli.main(["serve", "--workers", "1"]) == 0
+        assert uvicorn_runs[0]["workers"] == 1
+
+    def test_warns_about_workers_without_redis(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        uvicorn_runs: list[dict[str, Any]],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """Several workers with the in-memory replay cache start, with a warning."""
+        jwt_env(monkeypatch)
+        assert cli.main(["serve", "--workers", "2"]) == 0
+        assert "LNCDS_REDIS_URL" in caplog.text
+
+    def test_app_factory_configures_logging(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """app_factory reads the environment and configures logging in the worker."""
+        calls: list[tuple[str, ...]] = []
+        monkeypatch.setattr(
+            "cds_service.logging_config.configure_logging", lambda *a: calls.append(a)
+        )
+        monkeypatch.setenv("LNCDS_LOG_FORMAT", "json")
+        jwt_env(monkeypatch)
+        assert isinstance(app_module.app_factory(), FastAPI)
+        assert calls == [("INFO", "json")]
+
+
+class TestLifespanRefuses:
+    @pytest.mark.anyio
+    @pytest.mark.parametrize(
+        ("overrides", "named"),
+        [
+            ({"ruleset": "kdigo-1999"}, "LNCDS_RULESET"),
+            ({"require_jwt": True, "trusted_issuers": ISSUERS}, "LNCDS_PUBLIC_BASE_URL"),
+        ],
+    )
+    async def test_lifespan_fails_fast(
+        self,
+        make_app: Callable[..., FastAPI],
+        settings: Settings,
+        overrides: dict[str, Any],
+        named: str,
+    ) -> None:
+        """The app's start-up raises a one-line ConfigurationError before opening anything."""
+        bad = Settings(**{**settings.model_dump(), **overrides})
+        app = make_app(settings=bad)
+        with pytest.raises(ConfigurationError, match=named) as caught:
+            async with app.router.lifespan_context(app):
+                pass  # pragma: no cover
+        assert "\n" not in str(caught.value)
+
+
+def issued(database_url: str) -> int:
+    store = FeedbackStore(database_url)
+    try:
+        with store.engine.connect() as conn:
+            value: int = conn.execute(
+                sa.select(sa.func.count()).select_from(issued_card)
+            ).scalar_one()
+            return value
+    finally:
+        store.close()
+
+
+@pytest.mark.anyio
+class TestShutdown:
+    async def test_card_queue_drained(
+        self, make_app: Callable[..., FastAPI], database_url: str
+    ) -> None:
+        """Cards issued just before shutdown are in the store once the lifespan has ended."""
+        async with running(make_app()) as http:
+            for _ in range(3):
+                assert (await http.post(SERVICE_PATH, json=hook_body())).status_code == 200
+        assert issued(database_url) == 6
+
+    async def test_in_flight_hook_completes(
+        self, make_app: Callable[..., FastAPI], fhir: respx.Router, database_url: str
+    ) -> None:
+        """On a real uvicorn server told to exit mid-request, the hook still answers 200 and
+        its cards are recorded."""
+        started = asyncio.Event()
+
+        async def slow(request: httpx.Request) -> httpx.Response:
+            started.set()
+            await asyncio.sleep(0.3)
+            return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset"})
+
+        fhir.get("/Observation").mock(side_effect=slow)
+        prefetch = full_prefetch()
+        del prefetch["observations"]
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            make_app(), log_config=None, lifespan="on", timeout_graceful_shutdown=5
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        try:
+            while not server.started:
+                await asyncio.sleep(0.01)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                call = asyncio.create_task(
+                    http.post(SERVICE_PATH, json=hook_body(prefetch=prefetch))
+                )
+                await started.wait()
+                server.should_exit = True
+                response = await call
+            await serving
+        finally:
+            sock.close()
+        assert response.status_code == 200
+        assert issued(database_url) == 2
