@@ -1,0 +1,169 @@
+"""`ln-cds feedback-report`: acceptance and override rates by card topic and override
+reason, from a store filled through the real feedback endpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from cds_service import cli
+from cds_service.feedback_store import SummaryRow
+from cds_service.report import UNKNOWN_TOPIC, build_report, format_report, report_json
+
+from .conftest import SERVICE_PATH, hook_body, running
+
+JUNE = date(2025, 6, 1), date(2025, 6, 30)
+REASON = {
+    "system": "http://example.org/override",
+    "code": "not-relevant",
+    "display": "Not relevant",
+}
+
+
+def accepted(card: str, when: str) -> dict[str, Any]:
+    return {
+        "card": card,
+        "outcome": "accepted",
+        "acceptedSuggestions": [{"id": "s1"}],
+        "outcomeTimestamp": when,
+    }
+
+
+def overridden(card: str, when: str, reason: dict[str, str] | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"card": card, "outcome": "overridden", "outcomeTimestamp": when}
+    if reason is not None:
+        item["overrideReason"] = {"reason": reason}
+    return item
+
+
+class TestBuildReport:
+    def test_rates_and_reasons(self) -> None:
+        """Rates are fractions of the topic's items; reasons are shares of its overrides."""
+        rows = [
+            SummaryRow("refractory", "accepted", None, None, 3),
+            SummaryRow("refractory", "overridden", "nr", "Not relevant", 1),
+            SummaryRow("adherence", "overridden", "nr", "Not relevant", 1),
+            SummaryRow("adherence", "overridden", None, None, 3),
+            SummaryRow(None, "accepted", None, None, 1),
+        ]
+        report = build_report(rows, *JUNE)
+        assert [t.topic for t in report.topics] == ["adherence", "refractory", UNKNOWN_TOPIC]
+        adherence, refractory, _ = report.topics
+        assert (refractory.acceptance_rate, refractory.override_rate) == (0.75, 0.25)
+        assert adherence.acceptance_rate == 0.0
+        assert [(r.label, r.count, r.share) for r in adherence.reasons] == [
+            ("(no reason given)", 3, 0.75),
+            ("Not relevant (nr)", 1, 0.25),
+        ]
+        assert report.total == 9
+
+    def test_empty_period(self) -> None:
+        """No feedback: an empty topic list and a table that says so."""
+        report = build_report([], *JUNE)
+        assert report_json(report)["topics"] == []
+        assert "No feedback in this period." in format_report(report)
+
+    def test_table_lists_topics_and_reasons(self) -> None:
+        """The table has a header, one line per topic with percentages, reasons indented."""
+        rows = [
+            SummaryRow("refractory", "accepted", None, None, 1),
+            SummaryRow("refractory", "overridden", "nr", "Not relevant", 1),
+        ]
+        lines = format_report(build_report(rows, *JUNE)).splitlines()
+        assert lines[0] == "Card feedback 2025-06-01 .. 2025-06-30 (2 items)"
+        assert lines[1].split() == [
+            "topic",
+            "items",
+            "accepted",
+            "overridden",
+            "accept",
+            "override",
+        ]
+        assert lines[2].split() == ["refractory", "2", "1", "1", "50.0%", "50.0%"]
+        assert lines[3] == "    override reason: Not relevant (nr): 1 (100.0%)"
+
+
+@pytest.fixture
+async def filled_store(make_app: Callable[..., FastAPI], database_url: str) -> str:
+    """Two issued cards (refractory, adherence) and feedback on them, via the real app."""
+    async with running(make_app()) as http:
+        cards = (await http.post(SERVICE_PATH, json=hook_body())).json()["cards"]
+        refractory, adherence = (card["uuid"] for card in cards)
+        items = [
+            accepted(refractory, "2025-06-02T09:00:00Z"),
+            accepted(refractory, "2025-06-03T09:00:00Z"),
+            overridden(refractory, "2025-06-04T09:00:00Z", REASON),
+            overridden(adherence, "2025-06-05T09:00:00Z", REASON),
+            overridden(adherence, "2025-06-06T09:00:00Z"),
+            accepted(adherence, "2025-07-15T09:00:00Z"),  # outside June
+        ]
+        for _ in range(2):  # sent twice: stored once
+            response = await http.post(f"{SERVICE_PATH}/feedback", json={"feedback": items})
+            assert response.status_code == 200
+    return database_url
+
+
+@pytest.mark.anyio
+class TestFeedbackReportCommand:
+    @pytest.fixture(autouse=True)
+    def env(self, monkeypatch: pytest.MonkeyPatch, filled_store: str) -> None:
+        for name in list(os.environ):
+            if name.startswith("LNCDS_"):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("LNCDS_DATABASE_URL", filled_store)
+
+    async def test_json(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--json prints rates per topic and reason for the period (duplicates counted once)."""
+        assert (
+            cli.main(
+                ["feedback-report", "--since", "2025-06-01", "--until", "2025-06-30", "--json"]
+            )
+            == 0
+        )
+        report = json.loads(capsys.readouterr().out)
+        assert report["total"] == 5
+        by_topic = {t["topic"]: t for t in report["topics"]}
+        assert by_topic["refractory"]["acceptanceRate"] == pytest.approx(2 / 3, abs=1e-4)
+        assert by_topic["refractory"]["overrideRate"] == pytest.approx(1 / 3, abs=1e-4)
+        assert by_topic["adherence"]["accepted"] == 0
+        reasons = {r["code"]: r["share"] for r in by_topic["adherence"]["overrideReasons"]}
+        assert reasons == {"not-relevant": 0.5, None: 0.5}
+
+    async def test_table(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Without --json the report is a readable table."""
+        assert cli.main(["feedback-report", "--since", "2025-06-01", "--until", "2025-07-31"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("Card feedback 2025-06-01 .. 2025-07-31 (6 items)")
+        assert "override reason: Not relevant (not-relevant): 1" in out
+
+    async def test_until_is_inclusive(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--until names the last day included: feedback on that day counts."""
+        assert (
+            cli.main(
+                ["feedback-report", "--since", "2025-06-06", "--until", "2025-06-06", "--json"]
+            )
+            == 0
+        )
+        assert json.loads(capsys.readouterr().out)["total"] == 1
+
+    async def test_reversed_period_is_an_error(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--since after --until is a one-line error."""
+        assert cli.main(["feedback-report", "--since", "2025-07-01", "--until", "2025-06-01"]) == 1
+        assert "--since is after --until" in capsys.readouterr().err
+
+    async def test_unreadable_store_hides_the_url(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A store that cannot be read is a one-line error that never prints the URL."""
+        url = "postgresql+psycopg://user:hunter2@127.0.0.1:1/none"
+        monkeypatch.setenv("LNCDS_DATABASE_URL", url)
+        assert cli.main(["feedback-report", "--json"]) == 1
+        err = capsys.readouterr().err
+        assert "LNCDS_DATABASE_URL" in err
+        assert "hunter2" not in err
