@@ -126,14 +126,17 @@ def under_base(url: str, base: str) -> bool:
 
 
 def bundle_resources(bundle: Mapping[str, Any]) -> list[Json]:
-    """The ``entry[].resource`` dicts of a Bundle (odd entries dropped)."""
+    """The ``entry[].resource`` objects of a Bundle that name a ``resourceType`` string.
+
+    Odd entries (no resource object, a resourceType that is not a string) are dropped.
+    """
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return []
     out: list[Json] = []
     for entry in entries:
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(resource, dict):
+        if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
             out.append(resource)
     return out
 

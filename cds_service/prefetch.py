@@ -32,9 +32,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any, TypeVar
 
 from cds_service.config import Settings
@@ -116,8 +117,10 @@ def _reference_matches(reference: object, patient_id: str) -> bool:
 
 
 def belongs_to(resource: Mapping[str, Any], patient_id: str) -> bool:
-    """Whether a resource is this patient's (types without a patient always are)."""
+    """Whether a resource is this patient's (other types: yes; no resourceType string: no)."""
     rtype = resource.get("resourceType")
+    if not isinstance(rtype, str):
+        return False
     if rtype == "Patient":
         return resource.get("id") == patient_id
     if rtype not in _PATIENT_BOUND:
@@ -236,7 +239,8 @@ class _Gatherer:
     async def run(self) -> list[Json]:
         provided = self.request.prefetch or {}
         kept: list[Json] = []
-        jobs: dict[str, Awaitable[list[Json]]] = {}
+        # factories, not coroutines: nothing is created that an early 412 would leave unawaited
+        jobs: dict[str, Callable[[], Awaitable[list[Json]]]] = {}
         missing: list[str] = []
         for key, template in self.service.prefetch.items():
             if key in provided and provided[key] is None:
@@ -252,7 +256,7 @@ class _Gatherer:
                     missing.append(key)
                 else:
                     self.report.sources[key] = KeySource.PREFETCH_PAGED
-                    jobs[key] = self._pages(key, template, value)
+                    jobs[key] = partial(self._pages, key, template, value)
                 continue
             if self.session is None:
                 missing.append(key)
@@ -263,17 +267,21 @@ class _Gatherer:
                 missing.append(key)
                 continue
             self.report.sources[key] = KeySource.FETCHED
-            jobs[key] = self._fetch(key, template)
+            jobs[key] = partial(self._fetch, key, template)
         if missing:
             raise DataUnavailable(missing)
         self.report.fhir_server_used = bool(jobs)
-        for batch in await _all(jobs.values()):
+        for batch in await _all(job() for job in jobs.values()):
             kept.extend(item for item in batch if belongs_to(item, self.patient_id))
         kept.extend(await self._medications(kept))
         return kept
 
     async def _medications(self, resources: list[Json]) -> list[Json]:
-        known = {item.get("id") for item in resources if item.get("resourceType") == "Medication"}
+        known = {
+            item["id"]
+            for item in resources
+            if item.get("resourceType") == "Medication" and isinstance(item.get("id"), str)
+        }
         wanted: set[str] = set()
         for item in resources:
             if item.get("resourceType") not in _MEDICATION_USERS:

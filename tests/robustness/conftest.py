@@ -1,0 +1,175 @@
+"""The real app (real assessment and cards, require_jwt off) driven in-process for robustness tests.
+
+``LiveApp`` runs the app's lifespan once (in a blocking portal) and lets each example
+swap the fake FHIR server's behaviour (``LiveApp.fhir_handler``), so Hypothesis can run
+many examples against one started app without function-scoped fixtures.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from fastapi import FastAPI
+
+from cds_service.app import create_app
+from cds_service.config import Settings
+
+BASE = "https://fhir.example.org/r4"
+PATIENT = "p1"
+#: The fhirAuthorization access token (a b64token) and the client's Authorization header.
+TOKEN = "fhir-access-token-Zq8Xw3"
+CLIENT_AUTHORIZATION = "Bearer client-jwt-Kp4Rt7.payload-Vb2Nm6.signature-Hj9Ls1"
+SERVICE_PATH = "/cds-services/lupus-nephritis-refractory"
+#: The demo bundles are dated relative to 2026-06-30 (demo_data/index.json "anchor").
+TODAY = date(2026, 7, 1)
+
+Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
+
+
+async def not_found(request: httpx.Request) -> httpx.Response:
+    """The default fake FHIR server: nothing there."""
+    return httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": []})
+
+
+def robust_settings(tmp: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "fhir_server_allowlist": [BASE],
+        "require_jwt": False,
+        "database_url": f"sqlite:///{tmp / 'feedback.sqlite3'}",
+        "pseudonym_key": "r" * 32,
+        "hook_deadline_seconds": 1.0,
+        "log_level": "DEBUG",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class LiveApp:
+    """A started app and a synchronous way to call it; the FHIR server is ``fhir_handler``."""
+
+    portal: BlockingPortal
+    http: httpx.AsyncClient
+    fhir_handler: Handler = not_found
+    fhir_requests: list[httpx.Request] = field(default_factory=list)
+
+    async def dispatch(self, request: httpx.Request) -> httpx.Response:
+        self.fhir_requests.append(request)
+        return await self.fhir_handler(request)
+
+    def post(self, path: str = SERVICE_PATH, **kwargs: Any) -> httpx.Response:
+        """POST through the ASGI app (in the portal's event loop); at most 10 s."""
+
+        async def call() -> httpx.Response:
+            with anyio.fail_after(10):
+                return await self.http.post(path, **kwargs)
+
+        return self.portal.call(call)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        async def call() -> httpx.Response:
+            with anyio.fail_after(10):
+                return await self.http.request(method, path, **kwargs)
+
+        return self.portal.call(call)
+
+    def reset(self, handler: Handler = not_found) -> None:
+        self.fhir_handler = handler
+        self.fhir_requests.clear()
+
+
+def build_app(settings: Settings, live: list[LiveApp]) -> FastAPI:
+    """The real app; FHIR traffic goes to ``live[0].dispatch`` (set once started)."""
+    counter = iter(range(1, 10_000_000))
+
+    async def transport(request: httpx.Request) -> httpx.Response:
+        return await live[0].dispatch(request)
+
+    return create_app(
+        settings,
+        clock=lambda: TODAY,
+        uuid_factory=lambda: str(uuid.UUID(int=next(counter))),
+        fhir_transport=httpx.MockTransport(transport),
+    )
+
+
+@contextmanager
+def start_live(settings: Settings) -> Iterator[LiveApp]:
+    """Start the real app's lifespan in a blocking portal; yield a ``LiveApp``; shut down."""
+    holder: list[LiveApp] = []
+    app = build_app(settings, holder)
+    with ExitStack() as stack:
+        portal = stack.enter_context(start_blocking_portal())
+        stack.enter_context(portal.wrap_async_context_manager(app.router.lifespan_context(app)))
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        stack.callback(portal.call, http.aclose)
+        holder.append(LiveApp(portal, http))
+        yield holder[0]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """One started app for the whole module (Hypothesis examples share it)."""
+    with start_live(robust_settings(tmp_path_factory.mktemp("robust"))) as started:
+        yield started
+
+
+def hook_body(**overrides: Any) -> dict[str, Any]:
+    """A valid patient-view call; ``...`` as a value removes the field."""
+    body: dict[str, Any] = {
+        "hook": "patient-view",
+        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "fhirServer": BASE,
+        "context": {"userId": "Practitioner/u1", "patientId": PATIENT},
+    }
+    body.update(overrides)
+    return {key: value for key, value in body.items() if value is not ...}
+
+
+def searchset(resources: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
+    bundle: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": item} for item in resources],
+    }
+    if next_url:
+        bundle["link"] = [{"relation": "next", "url": next_url}]
+    return bundle
+
+
+def empty_prefetch() -> dict[str, Any]:
+    """Every key of the real service prefetched: the Patient and empty searchsets."""
+    from cds_service.service_definition import build_service
+
+    out: dict[str, Any] = {}
+    for key, template in build_service().prefetch.items():
+        out[key] = (
+            {"resourceType": "Patient", "id": PATIENT} if "?" not in template else (searchset([]))
+        )
+    return out
+
+
+def assert_outcome(response: httpx.Response) -> dict[str, Any]:
+    """A 4xx body is a FHIR OperationOutcome with at least one issue."""
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"]
+    assert isinstance(body["issue"][0]["diagnostics"], str)
+    return dict(body)
+
+
+def quiet_logs() -> None:
+    """Examples log a lot at DEBUG; keep the output small."""
+    logging.getLogger("cds_service").setLevel(logging.WARNING)
