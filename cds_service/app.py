@@ -179,8 +179,9 @@ def create_app(
         if policy is not None:
             replay = _replay_cache(settings)
             runtime.verifier = JwtVerifier(policy, JwksCache(http), replay)
-        store = FeedbackStore(settings.database_url)
+        store: FeedbackStore | None = None
         try:
+            store = FeedbackStore(settings.database_url)
             await store.open()
             runtime.store = store
             runtime.card_log = CardLog(store)
@@ -194,7 +195,8 @@ def create_app(
             await runtime.fhir.aclose()
             if isinstance(replay, RedisReplayCache):
                 await replay.aclose()
-            store.close()
+            if store is not None:
+                store.close()
             runtime.fhir = runtime.store = runtime.card_log = runtime.verifier = None
 
     app = FastAPI(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from cds_service.config import Settings
+from cds_service.config import ConfigurationError, Settings, jwt_policy
 
 KEY = "p" * 32
 
@@ -87,3 +89,92 @@ class TestAllowList:
         """A server is allowed when an allow-listed base is a prefix at a path boundary."""
         settings = Settings(fhir_server_allowlist=allow, pseudonym_key=KEY)
         assert settings.fhir_server_allowed(url) is allowed
+
+
+ISS = "https://ehr.example.org"
+JWKS = "https://ehr.example.org/.well-known/jwks.json"
+
+
+class TestJwtSettings:
+    def test_jwt_settings_from_env(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Issuers (JSON), algorithms and tenants (comma lists) and Redis come from LNCDS_."""
+        monkeypatch.setenv("LNCDS_PSEUDONYM_KEY", KEY)
+        monkeypatch.setenv("LNCDS_TRUSTED_ISSUERS", f'{{"{ISS}": "{JWKS}"}}')
+        monkeypatch.setenv("LNCDS_JWT_ALGORITHMS", "ES384, ES256")
+        monkeypatch.setenv("LNCDS_TENANT_ALLOWLIST", "t1,t2")
+        monkeypatch.setenv("LNCDS_REDIS_URL", "redis://r:6379/0")
+        monkeypatch.setenv("LNCDS_WORKERS", "4")
+        settings = Settings()
+        assert settings.trusted_issuers == {ISS: JWKS}
+        assert settings.jwt_algorithms == ["ES384", "ES256"]
+        assert settings.tenant_allowlist == ["t1", "t2"]
+        assert settings.redis_url is not None
+        assert settings.redis_url.get_secret_value() == "redis://r:6379/0"
+        assert settings.workers == 4
+
+    def test_defaults(self) -> None:
+        """Defaults: the recommended algorithms, 30 s leeway, public discovery, one worker."""
+        settings = Settings(pseudonym_key=KEY)
+        assert settings.jwt_algorithms == ["ES384", "RS384"]
+        assert settings.jwt_leeway_seconds == 30
+        assert settings.discovery_requires_jwt is False
+        assert settings.workers == 1
+        assert settings.redis_url is None
+
+    @pytest.mark.parametrize("algorithms", ["none", "HS256", "ES384,HS384", ""])
+    def test_refuses_unsafe_algorithms(self, algorithms: str) -> None:
+        """none, HMAC algorithms and an empty list are refused."""
+        with pytest.raises(ValidationError, match="jwt_algorithms"):
+            Settings(pseudonym_key=KEY, jwt_algorithms=algorithms)
+
+    @pytest.mark.parametrize(
+        "issuers", ["{", "[]", '{"x": 1}', '{"x": "not-a-url"}', '{"": "https://a/jwks"}']
+    )
+    def test_refuses_bad_issuers(self, issuers: str) -> None:
+        """Trusted issuers that are not a JSON object of iss -> absolute URL are refused."""
+        with pytest.raises(ValidationError, match="trusted_issuers"):
+            Settings(pseudonym_key=KEY, trusted_issuers=issuers)
+
+    def test_policy_from_settings(self) -> None:
+        """jwt_policy carries the public URL, issuers, algorithms, leeway and tenants."""
+        settings = Settings(
+            pseudonym_key=KEY,
+            public_base_url="https://cds.example.org/ln",
+            trusted_issuers={ISS: JWKS},
+            jwt_algorithms="ES384",
+            jwt_leeway_seconds=5,
+            tenant_allowlist="t1",
+        )
+        policy = jwt_policy(settings)
+        assert policy is not None
+        assert policy.audience_for("/cds-services/x") == "https://cds.example.org/ln/cds-services/x"
+        assert dict(policy.trusted_issuers) == {ISS: JWKS}
+        assert policy.algorithms == ("ES384",)
+        assert policy.leeway_seconds == 5
+        assert policy.tenants == frozenset({"t1"})
+
+    def test_no_policy_when_jwt_off(self) -> None:
+        """With require_jwt false there is no policy and nothing else is required."""
+        assert jwt_policy(Settings(pseudonym_key=KEY, require_jwt=False)) is None
+
+    def test_issuers_file_is_merged(self, tmp_path: Path) -> None:
+        """Issuers from LNCDS_TRUSTED_ISSUERS_FILE join those of LNCDS_TRUSTED_ISSUERS."""
+        path = tmp_path / "issuers.json"
+        path.write_text('{"https://other.example.net": "https://other.example.net/jwks"}')
+        settings = Settings(
+            pseudonym_key=KEY, trusted_issuers={ISS: JWKS}, trusted_issuers_file=path
+        )
+        assert settings.load_trusted_issuers() == {
+            ISS: JWKS,
+            "https://other.example.net": "https://other.example.net/jwks",
+        }
+
+    def test_conflicting_issuer_urls_refused(self, tmp_path: Path) -> None:
+        """One issuer with two different JWK Set URLs is a configuration error."""
+        path = tmp_path / "issuers.json"
+        path.write_text(f'{{"{ISS}": "https://elsewhere.example.org/jwks"}}')
+        settings = Settings(
+            pseudonym_key=KEY, trusted_issuers={ISS: JWKS}, trusted_issuers_file=path
+        )
+        with pytest.raises(ConfigurationError, match="different JWK Set URLs"):
+            settings.load_trusted_issuers()
