@@ -216,13 +216,13 @@ class FhirSession:
             raise FhirBadResponse(response.status_code)
         content_type = response.headers.get("content-type", "").lower()
         if "html" in content_type:
-            raise FhirInvalidContent()
+            raise _invalid("html")
         try:
             data = orjson.loads(response.content)
         except orjson.JSONDecodeError:
-            raise FhirInvalidContent() from None
+            raise _invalid("invalid-json") from None
         if not isinstance(data, dict):
-            raise FhirInvalidContent()
+            raise _invalid("not-an-object")
         return data
 
     async def read(self, reference: str) -> Json:
@@ -232,7 +232,7 @@ class FhirSession:
             raise ValueError(f"not a relative reference: {reference!r}")
         resource = await self._get(f"{self.base}/{rtype}/{rid}")
         if resource.get("resourceType") != rtype:
-            raise FhirInvalidContent()
+            raise _invalid("wrong-resource-type")
         return resource
 
     async def search(self, resource_type: str, params: Params) -> Paged:
@@ -283,4 +283,10 @@ class FhirSession:
 
 def _check_searchset(bundle: Mapping[str, Any]) -> None:
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "searchset":
-        raise FhirInvalidContent()
+        raise _invalid("not-a-searchset")
+
+
+def _invalid(reason: str) -> FhirInvalidContent:
+    """A ``FhirInvalidContent`` to raise, logged with a fixed reason (never the content)."""
+    log.warning("fhir server answered with unexpected content", extra={"reason": reason})
+    return FhirInvalidContent()

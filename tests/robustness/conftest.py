@@ -7,7 +7,6 @@ many examples against one started app without function-scoped fixtures.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -168,8 +167,3 @@ def assert_outcome(response: httpx.Response) -> dict[str, Any]:
     assert body["issue"]
     assert isinstance(body["issue"][0]["diagnostics"], str)
     return dict(body)
-
-
-def quiet_logs() -> None:
-    """Examples log a lot at DEBUG; keep the output small."""
-    logging.getLogger("cds_service").setLevel(logging.WARNING)
