@@ -9,7 +9,8 @@ keep-alive: no framework, so the delay is the only cost worth measuring.
 
 ``GET /_stats`` returns (and resets) what was asked since the last call: request
 count, the deepest page fetched per search, Medication reads. ``run_bench.py`` derives
-the critical path from it.
+the critical path from it. ``GET /_delay/<ms>`` changes the delay (0 gives the
+service's own overhead on this path).
 
 Usage: ``python bench/fhir_stub.py --port 8790 --delay-ms 50 --today YYYY-MM-DD``.
 """
@@ -102,6 +103,9 @@ class Stub:
                 method, target, _ = head.split(b"\r\n", 1)[0].decode().split(" ", 2)
                 if target == "/_stats":
                     status, body = 200, self.take_stats()
+                elif target.startswith("/_delay/"):
+                    self.delay = float(target.removeprefix("/_delay/")) / 1000
+                    status, body = 200, {"delay_ms": self.delay * 1000}
                 else:
                     await asyncio.sleep(self.delay)
                     status, body = self.answer(target) if method == "GET" else (405, {})

@@ -61,14 +61,18 @@ class LabKind:
 
 #: g/g -> mg/mmol (creatinine 113.12 mg/mmol, ``fhir_mappings.units``).
 _MG_MMOL = CREATININE_MG_PER_MMOL
+_UMOL_L = CREATININE_UMOL_L_PER_MG_DL  # mg/dL -> umol/L
+
+#: UPCR reported in g/g, mg/g or mg/mmol (as labs differ).
+_UPCR_UNITS = (("g/g", 1.0), ("mg/g", 1000.0), ("mg/mmol", _MG_MMOL))
 
 # fmt: off
 LAB_KINDS: dict[str, LabKind] = {
     # UPCR in g/g, mg/g, mg/mmol; stays high (a non-responder: cards fire)
-    "upcr": LabKind("2890-2", "laboratory", (("g/g", 1.0), ("mg/g", 1000.0), ("mg/mmol", _MG_MMOL)), 3.4, 2.6),
+    "upcr": LabKind("2890-2", "laboratory", _UPCR_UNITS, 3.4, 2.6),
     "upcr_ratio": LabKind("34366-5", "laboratory", (("g/g", 1.0),), 3.3, 2.7),
     "creatinine_mass": LabKind("2160-0", "laboratory", (("mg/dL", 1.0),), 1.1, 1.3),
-    "creatinine_molar": LabKind("14682-9", "laboratory", (("umol/L", CREATININE_UMOL_L_PER_MG_DL),), 1.1, 1.3),
+    "creatinine_molar": LabKind("14682-9", "laboratory", (("umol/L", _UMOL_L),), 1.1, 1.3),
     "egfr": LabKind("98979-8", "laboratory", (("mL/min/{1.73_m2}", 1.0),), 72.0, 60.0),
     "urine_rbc": LabKind("13945-1", "laboratory", (("/[HPF]", 1.0),), 25.0, 12.0),
     "c3": LabKind("4485-9", "laboratory", (("mg/dL", 1.0), ("g/L", 0.01)), 55.0, 80.0),

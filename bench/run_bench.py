@@ -181,6 +181,14 @@ def fhir_scenario(service: Server, body: bytes, hooks: int, delay_ms: float) -> 
             response.raise_for_status()
             cards = len(response.json()["cards"])
         stats: dict[str, Any] = client.get(f"{stub_url}/_stats").json()
+        # the same hooks against a zero-delay server: the service's own time on this path
+        client.get(f"{stub_url}/_delay/0")
+        own = []
+        for _ in range(hooks):
+            started = time.perf_counter()
+            client.post(url, content=body, headers=headers).raise_for_status()
+            own.append((time.perf_counter() - started) * 1000)
+        client.get(f"{stub_url}/_delay/{delay_ms}")
     medication_reads = stats.get("read:Medication", 0)
     # searches (and the Patient read) run concurrently: one round trip per page of the
     # longest search; Medication reads need the searches' answers: one more round trip.
@@ -196,6 +204,7 @@ def fhir_scenario(service: Server, body: bytes, hooks: int, delay_ms: float) -> 
         "median_ms": median,
         "p90_ms": statistics.quantiles(latencies, n=10)[-1],
         "ratio": median / critical_ms,
+        "zero_delay_median_ms": statistics.median(own),
     }
 
 
@@ -234,15 +243,42 @@ def profile(
     for line in out.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         count = int(count_text)
-        frames = stack.split(";")
+        frames = [_function_of(frame) for frame in stack.split(";")]
         total += count
         own[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
     return [
         (frame, 100 * own[frame] / total, 100 * inclusive[frame] / total)
-        for frame, _ in (own + Counter()).most_common(25)
+        for frame, _ in own.most_common(20)
+    ] + [
+        ("(inclusive) " + frame, 100 * own[frame] / total, 100 * share / total)
+        for frame, share in inclusive.most_common()
+        if frame in _WATCHED
     ]
+
+
+#: Functions whose inclusive share the profile summary always shows.
+_WATCHED = frozenset(
+    {
+        "call_hook (cds_service/routes/hooks.py)",
+        "parse_hook_request (cds_service/hook_models.py)",
+        "gather (cds_service/prefetch.py)",
+        "assess (fhir_mappings/pipeline.py)",
+        "map_observations (fhir_mappings/observations.py)",
+        "estimate_adherence (fhir_mappings/adherence.py)",
+        "render_cards (cds_service/cards.py)",
+        "validate_resource (cds_service/suggestions.py)",
+        "remember_cards (cds_service/feedback_store.py)",
+        "FeedbackStore.remember_cards (cds_service/feedback_store.py)",
+    }
+)
+
+
+def _function_of(frame: str) -> str:
+    """``name (path:line)`` -> ``name (path)``: samples summed per function."""
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rsplit(':', 1)[0]})" if where else name
 
 
 def _row(label: str, value: str, target: str, met: bool | None) -> str:
@@ -257,6 +293,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--hooks", type=int, default=40)
+    parser.add_argument("--startups", type=int, default=3, help="extra cold starts timed")
     parser.add_argument("--profile", type=Path, help="also record a py-spy profile here")
     args = parser.parse_args()
 
@@ -277,6 +314,13 @@ def main() -> None:
     }
     print(f"body {body_file.stat().st_size / 1000:.1f} kB; work dir {work}", flush=True)
 
+    serve_argv = [str(bin_dir / "ln-cds"), "serve", "--host", HOST, "--port", str(PORTS["ln-cds"])]
+    startups = []
+    for _ in range(args.startups):  # cold starts, stopped again at once
+        probe = _start("ln-cds", serve_argv, "/readyz", env, work / "ln-cds-start.log")
+        startups.append(probe.startup_s)
+        with running([probe]):
+            pass
     stub = subprocess.Popen(
         [
             "taskset",
@@ -294,13 +338,9 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=(work / "stub.log").open("wb"),
     )
-    ln_cds = _start(
-        "ln-cds",
-        [str(bin_dir / "ln-cds"), "serve", "--host", HOST, "--port", str(PORTS["ln-cds"])],
-        "/readyz",
-        env,
-        work / "ln-cds.log",
-    )
+    ln_cds = _start("ln-cds", serve_argv, "/readyz", env, work / "ln-cds.log")
+    startups.append(ln_cds.startup_s)
+    startup = statistics.median(startups)
     ceiling = _start(
         "ceiling",
         [python, "-c", CEILING_CODE.format(host=HOST, port=PORTS["ceiling"])],
@@ -371,7 +411,8 @@ def main() -> None:
     print(
         f"critical path {fhir['round_trips']} round trips = {fhir['critical_ms']:.0f} ms; "
         f"median {fhir['median_ms']:.1f} ms, p90 {fhir['p90_ms']:.1f} ms, "
-        f"ratio {fhir['ratio']:.2f}"
+        f"ratio {fhir['ratio']:.2f}; with a zero-delay server: median "
+        f"{fhir['zero_delay_median_ms']:.1f} ms"
     )
     print()
     print("| target | figure | goal | |")
@@ -410,10 +451,10 @@ def main() -> None:
     )
     print(
         _row(
-            "start-up to ready",
-            f"{ln_cds.startup_s:.2f} s",
+            "start-up to ready (median)",
+            f"{startup:.2f} s (of {', '.join(f'{t:.2f}' for t in startups)})",
             f"< {TARGET_STARTUP_S:.0f} s",
-            ln_cds.startup_s < TARGET_STARTUP_S,
+            startup < TARGET_STARTUP_S,
         )
     )
     if top:
