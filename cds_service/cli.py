@@ -68,12 +68,12 @@ def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     workers = args.workers if args.workers is not None else settings.workers
     settings = settings.model_copy(update={"workers": workers})
-    check_settings(settings, default_rulesets())
     import uvicorn
 
     from cds_service.logging_config import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
+    check_settings(settings, default_rulesets())
     uvicorn.run(
         "cds_service.app:app_factory",
         factory=True,

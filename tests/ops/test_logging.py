@@ -108,3 +108,10 @@ class TestConfigureLogging:
         logging.getLogger("x").info("quiet")
         logging.getLogger("x").warning("loud")
         assert [line["event"] for line in self.lines(capsys)] == ["loud"]
+
+    def test_uvicorn_color_message_dropped(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """uvicorn's ANSI-coloured duplicate of the message is not written."""
+        configure_logging("INFO", "json")
+        logging.getLogger("uvicorn.error").info("Started", extra={"color_message": "\x1b[1m"})
+        (line,) = self.lines(capsys)
+        assert "color_message" not in line

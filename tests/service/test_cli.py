@@ -56,6 +56,7 @@ class TestServe:
         self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """serve refuses (exit 2, one line) when JWTs are required but cannot be checked."""
+        monkeypatch.setattr("cds_service.logging_config.configure_logging", lambda *a: None)
         monkeypatch.delenv("LNCDS_PUBLIC_BASE_URL", raising=False)
         monkeypatch.delenv("LNCDS_TRUSTED_ISSUERS", raising=False)
         monkeypatch.delenv("LNCDS_TRUSTED_ISSUERS_FILE", raising=False)
