@@ -32,7 +32,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from cds_service.auth import JwtVerifier
+from cds_service.auth import JwtPolicy, JwtVerifier
 from cds_service.config import ConfigurationError, Settings, jwt_policy
 from cds_service.deps import Evaluator, Renderer, Runtime
 from cds_service.errors import AuthenticationFailed, LnCdsError, MissingField, operation_outcome
@@ -75,8 +75,9 @@ def default_rulesets() -> Collection[str]:
     return frozenset(RULESETS)
 
 
-def check_settings(settings: Settings, rulesets: Collection[str]) -> None:
-    """Start-up validation of settings that depend on other modules.
+def check_settings(settings: Settings, rulesets: Collection[str]) -> JwtPolicy | None:
+    """Start-up validation of settings that depend on other modules; returns the client-JWT
+    policy (``None`` when ``require_jwt`` is off).
 
     Raises ``ConfigurationError`` (one line) on the first problem; logs warnings for
     settings that work but are risky.
@@ -85,7 +86,7 @@ def check_settings(settings: Settings, rulesets: Collection[str]) -> None:
         raise ConfigurationError(
             f"LNCDS_RULESET={settings.ruleset!r} is unknown; choose one of {sorted(rulesets)}"
         )
-    jwt_policy(settings)
+    policy = jwt_policy(settings)
     if settings.require_jwt and settings.workers > 1 and settings.redis_url is None:
         log.warning(
             "LNCDS_WORKERS > 1 without LNCDS_REDIS_URL: each worker has its own jti replay "
@@ -95,6 +96,7 @@ def check_settings(settings: Settings, rulesets: Collection[str]) -> None:
         log.warning("LNCDS_FHIR_SERVER_ALLOWLIST is '*': any fhirServer will be contacted")
     elif not settings.fhir_server_allowlist:
         log.warning("LNCDS_FHIR_SERVER_ALLOWLIST is empty: no FHIR server will be contacted")
+    return policy
 
 
 def _outcome_response(status: int, body: dict[str, Any]) -> JSONResponse:
@@ -168,12 +170,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        check_settings(settings, rulesets if rulesets is not None else default_rulesets())
-        policy = jwt_policy(settings)
+        policy = check_settings(settings, rulesets if rulesets is not None else default_rulesets())
         for item in runtime.services.values():
             check_templates(item.prefetch)
         http = make_http_client(settings, fhir_transport)
-        http.event_hooks = fhir_event_hooks()
+        hooks = http.event_hooks
+        for event, callbacks in fhir_event_hooks().items():
+            hooks[event] = [*hooks.get(event, []), *callbacks]
+        http.event_hooks = hooks
         runtime.fhir = FhirClient(http, settings)
         replay: ReplayCache | None = None
         if policy is not None:
