@@ -3,12 +3,22 @@ resource type, prefetch keys by source, cards by topic and indicator."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import httpx
 import pytest
 import respx
+from fastapi import FastAPI
 
+from cds_service.config import Settings
 from cds_service.errors import FhirTimeout, FhirUnavailable
-from cds_service.metrics import fhir_event_hooks, fhir_resource_type, record_fhir_failure
+from cds_service.metrics import (
+    fhir_event_hooks,
+    fhir_resource_type,
+    record_fhir_failure,
+    render_latest,
+)
 
 from .conftest import BASE, CARDS, KEY_TYPES, SERVICE_PATH, full_prefetch, hook_body, sample
 
@@ -36,6 +46,32 @@ class TestMetricsEndpoint:
             "lncds_jwt_failures_total",
         ):
             assert f"# TYPE {family.removesuffix('_total')}" in response.text
+
+
+class TestMultiprocess:
+    def test_aggregates_from_the_multiprocess_directory(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """With PROMETHEUS_MULTIPROC_DIR set, the exposition is read from that directory."""
+        monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+        body, content_type = render_latest()
+        assert content_type.startswith("text/plain")
+        assert b"lncds_" not in body  # nothing written there by this process
+
+
+class TestFailClosed:
+    async def test_jwt_required_without_verifier_is_401(
+        self, make_app: Callable[..., FastAPI], settings: Settings
+    ) -> None:
+        """A hook on an app whose verifier was never built (no lifespan) is refused, counted
+        as 'other'."""
+        app = make_app(settings=settings.model_copy(update={"require_jwt": True}))
+        before = sample("lncds_jwt_failures_total", reason="other")
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            response = await http.post(SERVICE_PATH, json=hook_body())
+        assert response.status_code == 401
+        assert sample("lncds_jwt_failures_total", reason="other") == before + 1
 
 
 class TestHttpLatency:

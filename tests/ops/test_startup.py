@@ -77,6 +77,7 @@ class TestServeRefusesBadConfiguration:
             ({"LNCDS_JWT_ALGORITHMS": "ES384,HS256"}, "LNCDS_JWT_ALGORITHMS"),
             ({"LNCDS_JWT_ALGORITHMS": "none"}, "LNCDS_JWT_ALGORITHMS"),
             ({"LNCDS_WORKERS": "0"}, "LNCDS_WORKERS"),
+            ({"LNCDS_FHIR_EXTRA_HEADERS": "{not json"}, "fhir_extra_headers"),
         ],
     )
     def test_one_line_naming_the_variable(
