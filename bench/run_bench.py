@@ -294,6 +294,12 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--hooks", type=int, default=40)
     parser.add_argument("--startups", type=int, default=3, help="extra cold starts timed")
+    parser.add_argument(
+        "--variant",
+        choices=("plain", "gc-freeze"),
+        default="plain",
+        help="gc-freeze: serve through bench/serve_tuned.py (what-if, see its docstring)",
+    )
     parser.add_argument("--profile", type=Path, help="also record a py-spy profile here")
     args = parser.parse_args()
 
@@ -312,9 +318,15 @@ def main() -> None:
         "LNCDS_DATABASE_URL": f"sqlite:///{work / 'feedback.sqlite3'}",
         "LNCDS_FHIR_SERVER_ALLOWLIST": f"http://{HOST}:{PORTS['stub']}/fhir",
     }
-    print(f"body {body_file.stat().st_size / 1000:.1f} kB; work dir {work}", flush=True)
+    print(
+        f"body {body_file.stat().st_size / 1000:.1f} kB; variant {args.variant}; work dir {work}",
+        flush=True,
+    )
 
-    serve_argv = [str(bin_dir / "ln-cds"), "serve", "--host", HOST, "--port", str(PORTS["ln-cds"])]
+    serve_argv = [
+        *([str(bin_dir / "ln-cds")] if args.variant == "plain" else [python, "serve_tuned.py"]),
+        *("serve", "--host", HOST, "--port", str(PORTS["ln-cds"])),
+    ]
     startups = []
     for _ in range(args.startups):  # cold starts, stopped again at once
         probe = _start("ln-cds", serve_argv, "/readyz", env, work / "ln-cds-start.log")
