@@ -88,18 +88,14 @@ class LiveApp:
         self.fhir_requests.clear()
 
 
-def build_app(settings: Settings, live: list[LiveApp]) -> FastAPI:
-    """The real app; FHIR traffic goes to ``live[0].dispatch`` (set once started)."""
+def build_app(settings: Settings, fhir: Handler) -> FastAPI:
+    """The real app (real assessment and cards); FHIR traffic goes to ``fhir``."""
     counter = iter(range(1, 10_000_000))
-
-    async def transport(request: httpx.Request) -> httpx.Response:
-        return await live[0].dispatch(request)
-
     return create_app(
         settings,
         clock=lambda: TODAY,
         uuid_factory=lambda: str(uuid.UUID(int=next(counter))),
-        fhir_transport=httpx.MockTransport(transport),
+        fhir_transport=httpx.MockTransport(fhir),
     )
 
 
@@ -107,7 +103,11 @@ def build_app(settings: Settings, live: list[LiveApp]) -> FastAPI:
 def start_live(settings: Settings) -> Iterator[LiveApp]:
     """Start the real app's lifespan in a blocking portal; yield a ``LiveApp``; shut down."""
     holder: list[LiveApp] = []
-    app = build_app(settings, holder)
+
+    async def dispatch(request: httpx.Request) -> httpx.Response:
+        return await holder[0].dispatch(request)
+
+    app = build_app(settings, dispatch)
     with ExitStack() as stack:
         portal = stack.enter_context(start_blocking_portal())
         stack.enter_context(portal.wrap_async_context_manager(app.router.lifespan_context(app)))
