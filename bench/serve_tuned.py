@@ -14,8 +14,8 @@ from __future__ import annotations
 import gc
 import sys
 
-import cds_service.app  # noqa: F401  (imported before the freeze)
-import cds_service.cards  # noqa: F401  (imported before the freeze)
+import cds_service.app
+import cds_service.cards
 import cds_service.cli
 import fhir_mappings  # noqa: F401  (imported before the freeze)
 
