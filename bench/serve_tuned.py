@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import sys
 
+# everything a hook call touches is imported before the freeze
 import cds_service.app
 import cds_service.cards
 import cds_service.cli
