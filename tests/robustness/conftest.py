@@ -8,7 +8,7 @@ many examples against one started app without function-scoped fixtures.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,7 +33,7 @@ SERVICE_PATH = "/cds-services/lupus-nephritis-refractory"
 #: The demo bundles are dated relative to 2026-06-30 (demo_data/index.json "anchor").
 TODAY = date(2026, 7, 1)
 
-Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
+Handler = Callable[[httpx.Request], Coroutine[Any, Any, httpx.Response]]
 
 
 async def not_found(request: httpx.Request) -> httpx.Response:

@@ -8,7 +8,6 @@ hostile ones.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources as package_files
 from typing import Any
@@ -22,10 +21,9 @@ from fhir_mappings.codes.conditions import KIDNEY_BIOPSY_CPT, LN_SNOMED, SNOMED_
 from fhir_mappings.codes.loinc import LOINC_SYSTEM, PREFETCH_LOINC_CODES
 from fhir_mappings.codes.rxnorm import INGREDIENT_CODES, RXNORM_SYSTEM, TEXT_NAMES
 
-from .conftest import BASE, PATIENT
+from .conftest import BASE, PATIENT, Handler
 
 Json = dict[str, Any]
-Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
 
 PREFETCH_TEMPLATES = build_service().prefetch
 #: prefetch key -> resource type of its template

@@ -9,7 +9,6 @@ carry exception class names or stack frames either.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -23,6 +22,7 @@ from .conftest import (
     BASE,
     CLIENT_AUTHORIZATION,
     TOKEN,
+    Handler,
     LiveApp,
     assert_outcome,
     empty_prefetch,
@@ -30,7 +30,7 @@ from .conftest import (
     searchset,
 )
 
-Fault = Callable[[httpx.Request], Awaitable[httpx.Response]]
+Fault = Handler
 LOOP_URL = f"{BASE}/Observation?page=2"
 
 #: Names that betray internals: our error classes, httpx's, Python's, and traceback text.
@@ -47,7 +47,7 @@ INTERNAL_NAMES = sorted(
 
 
 def _echo(request: httpx.Request) -> str:
-    return request.headers.get("authorization", "")
+    return str(request.headers.get("authorization", ""))
 
 
 def status_fault(status: int) -> Fault:

@@ -15,7 +15,13 @@ from cds_service.errors import (
     FhirTimeout,
     FhirUnavailable,
 )
-from cds_service.fhir_client import FhirClient, make_http_client, under_base
+from cds_service.fhir_client import (
+    FhirClient,
+    PagingStop,
+    make_http_client,
+    r5_elements,
+    under_base,
+)
 
 from .conftest import BASE, TOKEN, resource, searchset
 
@@ -166,3 +172,78 @@ class TestUnderBase:
     def test_under_base(self, url: str, inside: bool) -> None:
         """A URL is under the base only at a path or query boundary."""
         assert under_base(url, BASE + "/") is inside
+
+
+class TestPagingStops:
+    @pytest.mark.parametrize(
+        ("next_url", "page_two_next", "stop"),
+        [
+            ("https://evil.example/r4/Condition?page=2", None, PagingStop.LEFT_BASE),
+            (f"{BASE}/Condition?page=2", f"{BASE}/Condition?page=2", PagingStop.LOOP),
+            (f"{BASE}/Condition?page=2", f"{BASE}/Condition?page=3", PagingStop.PAGE_BOUND),
+            (f"{BASE}/Condition?page=2", None, None),
+        ],
+        ids=["left-base", "loop", "page-bound", "complete"],
+    )
+    async def test_stop_reason(
+        self,
+        settings: Settings,
+        fhir: respx.Router,
+        next_url: str,
+        page_two_next: str | None,
+        stop: PagingStop | None,
+    ) -> None:
+        """Paging that stops early says why in Paged.stopped; a complete search has none."""
+        bounded = settings.model_copy(update={"max_pages_per_search": 2})
+        fhir.get("/Condition", params={"page": "2"}).respond(
+            json=searchset([resource("Condition", "c2")], page_two_next)
+        )
+        client = FhirClient(
+            make_http_client(bounded, httpx.MockTransport(fhir.async_handler)), bounded
+        )
+        paged = await client.session(BASE).follow_next(
+            searchset([resource("Condition", "c1")], next_url)
+        )
+        await client.aclose()
+        assert paged.stopped is stop
+        assert paged.truncated is (stop is not None)
+
+    async def test_resource_bound_reason(self, settings: Settings) -> None:
+        """A first page already over the resource limit stops with RESOURCE_BOUND."""
+        bounded = settings.model_copy(update={"max_resources_per_prefetch_bundle": 2})
+        client = FhirClient(
+            make_http_client(bounded, httpx.MockTransport(lambda r: httpx.Response(500))), bounded
+        )
+        paged = await client.session(BASE).follow_next(
+            searchset([resource("Condition", f"c{i}") for i in range(3)])
+        )
+        await client.aclose()
+        assert paged.stopped is PagingStop.RESOURCE_BOUND
+        assert len(paged.resources) == 2
+
+    async def test_unusable_next_url_is_invalid_content(self, fhir_client: FhirClient) -> None:
+        """A next link httpx cannot turn into a request raises FhirInvalidContent, not a crash."""
+        bundle = searchset([resource("Condition", "c1")], f"{BASE}/Condition?page=\x00")
+        with pytest.raises(FhirInvalidContent):
+            await fhir_client.follow_next(bundle, BASE)
+
+
+class TestR5Elements:
+    @pytest.mark.parametrize(
+        ("item", "found"),
+        [
+            ({"resourceType": "MedicationRequest", "medicationCodeableConcept": {}}, []),
+            ({"resourceType": "MedicationRequest", "medication": {"concept": {}}}, ["medication"]),
+            ({"resourceType": "Procedure", "performedDateTime": "2024"}, []),
+            ({"resourceType": "Procedure", "occurrenceDateTime": "2024"}, ["occurrenceDateTime"]),
+            (
+                {"resourceType": "MedicationAdministration", "occurenceDateTime": "2024"},
+                ["occurenceDateTime"],
+            ),
+            ({"resourceType": "Observation", "medication": {}}, []),
+            ({"resourceType": ["x"], "medication": {}}, []),
+        ],
+    )
+    def test_r5_elements(self, item: dict[str, object], found: list[str]) -> None:
+        """r5_elements names the R5-only elements of the types the service reads."""
+        assert r5_elements(item) == found
