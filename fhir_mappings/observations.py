@@ -146,7 +146,7 @@ def _analyte_of(concept: object) -> tuple[Analyte, str] | str | None:
         if coding.get("system") != LOINC_SYSTEM:
             continue
         code = coding.get("code")
-        if type(code) is not str:
+        if not isinstance(code, str):
             continue
         analyte = _ANALYTE_BY_CODE.get(code)
         if analyte is None and code.strip():
