@@ -10,7 +10,7 @@ import pytest
 from fhir_mappings.facts import Analyte
 from fhir_mappings.observations import map_observations
 
-from ._builders import observation, quantity
+from ._builders import LOINC, observation, quantity
 
 
 def _reasons(result: Any) -> list[str]:
@@ -185,6 +185,16 @@ class TestCoding:
             .get(Analyte.UPCR)
             .latest
         )
+        assert point is not None
+        assert point.code == "2890-2"
+
+    def test_non_string_code_skipped(self) -> None:
+        """A LOINC coding whose code is not a string is skipped; a valid coding beside it counts."""
+        obs = observation()
+        obs["code"] = {
+            "coding": [{"system": LOINC, "code": 2890}, {"system": LOINC, "code": "2890-2"}]
+        }
+        point = map_observations([obs]).get(Analyte.UPCR).latest
         assert point is not None
         assert point.code == "2890-2"
 
