@@ -75,9 +75,7 @@ class TestGoldenCards:
         assert text == path.read_text(encoding="utf-8")
 
     @pytest.mark.parametrize("slug", SLUGS)
-    def test_topics_match_the_index(
-        self, slug: str, responses: dict[str, tuple[int, Any]]
-    ) -> None:
+    def test_topics_match_the_index(self, slug: str, responses: dict[str, tuple[int, Any]]) -> None:
         """Each demo patient gets exactly the topics its index entry promises, in order."""
         entry = next(e for e in load_index()["patients"] if e["slug"] == slug)
         _, body = responses[slug]
