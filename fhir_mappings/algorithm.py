@@ -45,7 +45,12 @@ from fhir_mappings.findings import (
     Severity,
     Topic,
 )
-from fhir_mappings.response import early_worsening, is_below, proteinuria_series
+from fhir_mappings.response import (
+    early_worsening,
+    is_below,
+    proteinuria_series,
+    unreadable_proteinuria_after,
+)
 from fhir_mappings.rulesets import (
     ADHERENCE_CITATION,
     PROGNOSIS_10Y_RENAL_SURVIVAL,
@@ -617,11 +622,13 @@ def data_gap(ctx: _Context) -> Finding | None:
     if ctx.response.classification is not ResponseClass.INSUFFICIENT_DATA:
         return None
     rs = ctx.ruleset
-    what = (
-        "no baseline proteinuria"
-        if ctx.response.baseline_proteinuria is None
-        else "no recent proteinuria"
-    )
+    latest = ctx.response.latest_proteinuria
+    if ctx.response.baseline_proteinuria is None:
+        what = "no baseline proteinuria"
+    elif latest is not None and unreadable_proteinuria_after(ctx.facts, latest.day):
+        what = "latest proteinuria unreadable"
+    else:
+        what = "no recent proteinuria"
     return Finding(
         topic=Topic.DATA_GAP,
         severity=Severity.INFO,

@@ -97,6 +97,25 @@ class ExcludedResource:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadableResult:
+    """A dated result of a known analyte whose value could not be read (no unit, text).
+
+    Kept so the assessment knows a newer result exists that it cannot use: an older
+    value must not be taken as the latest one (a ``"<0.1"`` without a unit is likely a
+    remission, not a reason to call the patient refractory).
+    """
+
+    analyte: Analyte
+    when: datetime
+    source_id: str | None
+    reason: str
+
+    @property
+    def day(self) -> date:
+        return self.when.date()
+
+
+@dataclass(frozen=True, slots=True)
 class LabSeries:
     """All usable results of one analyte, oldest first, de-duplicated."""
 
@@ -114,6 +133,7 @@ class LabResults:
 
     series: Mapping[Analyte, LabSeries]
     excluded: tuple[ExcludedResource, ...] = ()
+    unreadable: tuple[UnreadableResult, ...] = ()
 
     def get(self, analyte: Analyte) -> LabSeries:
         return self.series.get(analyte, LabSeries(analyte, ()))

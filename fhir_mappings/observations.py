@@ -25,6 +25,9 @@ Rules (each exclusion is reported as an ``ExcludedResource`` with its reason):
 * **Units.** Converted by ``fhir_mappings.units``; an unknown unit is excluded.
 * **Duplicates.** The same resource id seen twice is used once; results with the same
   analyte, instant and canonical value (and comparator) are kept once.
+* **Unreadable.** A dated, usable-status result of a known analyte whose value could
+  not be read (no unit, unknown unit, text) is also listed in ``LabResults.unreadable``
+  so the assessment never treats an older value as the latest one.
 * Series are sorted oldest first.
 
 Never raises on any JSON: every read goes through ``fhir_mappings._access``.
@@ -48,6 +51,7 @@ from fhir_mappings.facts import (
     LabPoint,
     LabResults,
     LabSeries,
+    UnreadableResult,
 )
 from fhir_mappings.units import accepted_units, conversion_factor, to_canonical
 
@@ -197,8 +201,11 @@ def _canonical(analyte: Analyte, value: _Value) -> float | None:
     return result if math.isfinite(result) else None
 
 
-def _map_one(resource: Mapping[str, Any], sid: str | None) -> tuple[list[LabPoint], list[str]]:
-    """Points of one Observation (its source id ``sid``) and the reasons for anything left out."""
+def _map_one(
+    resource: Mapping[str, Any], sid: str | None, unreadable: list[UnreadableResult]
+) -> tuple[list[LabPoint], list[str]]:
+    """Points of one Observation (its source id ``sid``) and the reasons for anything left out;
+    dated results of a known analyte whose value could not be read go to ``unreadable``."""
     status = as_str(resource.get("status"))
     if status not in USABLE_STATUSES:
         return [], [f"status {status!r} is not final/amended/corrected"]
@@ -229,6 +236,7 @@ def _map_one(resource: Mapping[str, Any], sid: str | None) -> tuple[list[LabPoin
         outcome = _point(element, analyte, code, when, sid)
         if isinstance(outcome, str):
             reasons.append(outcome)
+            unreadable.append(UnreadableResult(analyte, when, sid, outcome))
         else:
             points.append(outcome)
     return points, reasons
@@ -248,6 +256,7 @@ def map_observations(observations: Iterable[object]) -> LabResults:
     excluded: list[ExcludedResource] = []
     points: list[LabPoint] = []
     seen_ids: set[str] = set()
+    unreadable: list[UnreadableResult] = []
     for resource in observations:
         if not _is_mapping(resource):
             excluded.append(ExcludedResource(None, "not a JSON object"))
@@ -262,10 +271,14 @@ def map_observations(observations: Iterable[object]) -> LabResults:
                 excluded.append(ExcludedResource(sid, "duplicate resource (same id)"))
                 continue
             seen_ids.add(sid)
-        found, reasons = _map_one(resource, sid)
+        found, reasons = _map_one(resource, sid, unreadable)
         points.extend(found)
         excluded.extend(ExcludedResource(sid, reason) for reason in reasons)
-    return LabResults(series=_build_series(points, excluded), excluded=tuple(excluded))
+    return LabResults(
+        series=_build_series(points, excluded),
+        excluded=tuple(excluded),
+        unreadable=tuple(sorted(unreadable, key=lambda u: (u.when, u.source_id or ""))),
+    )
 
 
 def _build_series(

@@ -16,7 +16,9 @@ the start once the start is older than the recency window) ->
 COMPLETE / PARTIAL (met at the latest value, whatever the month) -> TOO_EARLY
 (before the ruleset's earliest month) -> NONE. When renal function cannot be
 assessed (no creatinine or eGFR baseline), response is judged on proteinuria
-alone and a reason says so.
+alone and a reason says so. A newer proteinuria result that could not be read (e.g.
+``"<0.1"`` with no unit) turns a NONE into INSUFFICIENT_DATA: no patient is called
+a non-responder on a value older than their latest result.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from fhir_mappings.facts import Analyte, LabPoint, PatientFacts
+from fhir_mappings.facts import Analyte, LabPoint, PatientFacts, UnreadableResult
 from fhir_mappings.findings import ResponseAssessment, ResponseClass
 from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
 
@@ -56,6 +58,18 @@ def proteinuria_series(facts: PatientFacts) -> tuple[LabPoint, ...]:
             if point.day <= facts.today:
                 by_day[point.day] = point
     return tuple(by_day[day] for day in sorted(by_day))
+
+
+_PROTEINURIA = frozenset({Analyte.UPCR, Analyte.PROTEIN_24H})
+
+
+def unreadable_proteinuria_after(facts: PatientFacts, after: date) -> tuple[UnreadableResult, ...]:
+    """Proteinuria results after ``after`` (up to ``today``) whose value could not be read."""
+    return tuple(
+        u
+        for u in facts.labs.unreadable
+        if u.analyte in _PROTEINURIA and after < u.day <= facts.today
+    )
 
 
 def _usable(points: Iterable[LabPoint], today: date) -> tuple[LabPoint, ...]:
@@ -240,6 +254,14 @@ def assess_response(facts: PatientFacts, ruleset: Ruleset) -> ResponseAssessment
             f"(before month {ruleset.earliest_judgement_months:g})."
         )
         return result(ResponseClass.TOO_EARLY, change=change, stable=stable)
+    newer = unreadable_proteinuria_after(facts, latest.day)
+    if newer:
+        unread = newer[-1]
+        reasons.append(
+            f"Newer proteinuria ({unread.day}, {unread.source_id or 'no id'}) could not be "
+            f"read ({unread.reason}): response not judged on older values."
+        )
+        return result(ResponseClass.INSUFFICIENT_DATA, change=change, stable=stable)
     reasons.append(f"Neither complete nor partial response after {months:.1f} months of induction.")
     return result(ResponseClass.NONE, change=change, stable=stable)
 
