@@ -6,8 +6,18 @@ Feedback is unique on (service_id, card_uuid, outcome, outcome_timestamp): a rep
 sent twice is stored once (``INSERT ... ON CONFLICT DO NOTHING`` on both dialects).
 
 Issued cards (uuid -> topic) are remembered so feedback can be summarised by topic.
-They go through ``CardLog``: a bounded queue drained by one background task, so the
-hook never waits for the database; when the queue is full, cards are dropped (logged).
+They go through ``CardLog``: ``offer`` appends to an in-memory buffer on the event loop
+(no thread hop, no await); one writer task commits the buffer as one transaction per
+batch, when ``CARD_LOG_FLUSH_CARDS`` cards are waiting or ``CARD_LOG_FLUSH_SECONDS``
+after the first waiting card, whichever comes first. When ``max_queued`` cards are
+waiting, further cards are dropped (logged) rather than blocking the hook.
+
+Durability of the issued-card log (feedback itself is committed before its 200):
+accepted cards are committed within ``CARD_LOG_FLUSH_SECONDS`` (plus the write); a
+graceful shutdown (SIGTERM, lifespan end) writes everything accepted before the store
+closes; a crash loses at most the cards of the last ``CARD_LOG_FLUSH_SECONDS`` (never
+more than ``max_queued``). A lost row only means feedback on that card is reported
+under topic "unknown"; the card JSON the EHR received is unaffected.
 Blocking database calls run off the event loop (``anyio.to_thread``).
 """
 
@@ -253,23 +263,51 @@ def issued_cards(cards: Sequence[dict[str, Any]], issued_at: datetime) -> list[I
     return out
 
 
-class CardLog:
-    """Fire-and-forget recording of issued cards: bounded queue, one writer task."""
+#: Issued-card log batching (see module docstring): a batch is committed when this many
+#: cards are waiting, or this many seconds after the first waiting card.
+CARD_LOG_FLUSH_CARDS = 256
+CARD_LOG_FLUSH_SECONDS = 0.5
+#: Cards waiting beyond this are dropped (logged): ~10 s of a busy worker's cards.
+CARD_LOG_MAX_QUEUED = 5000
 
-    def __init__(self, store: FeedbackStore, max_queued: int = 1000) -> None:
+
+class CardLog:
+    """Fire-and-forget recording of issued cards: bounded buffer, one batching writer task."""
+
+    def __init__(
+        self,
+        store: FeedbackStore,
+        max_queued: int = CARD_LOG_MAX_QUEUED,
+        *,
+        flush_cards: int = CARD_LOG_FLUSH_CARDS,
+        flush_seconds: float = CARD_LOG_FLUSH_SECONDS,
+    ) -> None:
         self._store = store
-        self._queue: asyncio.Queue[list[IssuedCard]] = asyncio.Queue(maxsize=max_queued)
+        self._max_queued = max_queued
+        self._flush_cards = flush_cards
+        self._flush_seconds = flush_seconds
+        self._pending: list[IssuedCard] = []
+        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        #: Transactions committed (or attempted) by the writer; for tests and tuning.
+        self.batches = 0
+
+    @property
+    def pending(self) -> int:
+        """Cards accepted and not yet handed to the database."""
+        return len(self._pending)
 
     def offer(self, cards: list[IssuedCard]) -> bool:
-        """Queue cards for writing; ``False`` (and a log line) when the queue is full."""
+        """Buffer cards for writing; ``False`` (and a log line) when the buffer is full."""
         if not cards:
             return True
-        try:
-            self._queue.put_nowait(cards)
-        except asyncio.QueueFull:
+        waiting = len(self._pending)
+        if waiting + len(cards) > self._max_queued:
             log.warning("issued-card queue full: cards not recorded", extra={"n": len(cards)})
             return False
+        self._pending.extend(cards)
+        if waiting == 0 or waiting + len(cards) >= self._flush_cards:
+            self._wake.set()  # first waiting card starts the timer; a full batch ends it
         return True
 
     def start(self) -> None:
@@ -277,29 +315,34 @@ class CardLog:
 
     async def _run(self) -> None:
         while True:
-            batch = list(await self._queue.get())
-            taken = 1
-            while not self._queue.empty():
-                batch.extend(self._queue.get_nowait())
-                taken += 1
-            try:
-                await anyio.to_thread.run_sync(self._store.remember_cards, batch)
-            except Exception:
-                log.exception("recording issued cards failed")
-            finally:
-                for _ in range(taken):
-                    self._queue.task_done()
+            await self._wake.wait()
+            self._wake.clear()
+            if len(self._pending) < self._flush_cards:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._flush_seconds)
+                self._wake.clear()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        self.batches += 1
+        try:
+            await anyio.to_thread.run_sync(self._store.remember_cards, batch)
+        except Exception:
+            log.exception("recording issued cards failed", extra={"n": len(batch)})
 
     async def stop(self, timeout: float = 5.0) -> None:
-        """Drain what is queued (at most ``timeout`` seconds), then stop the writer."""
+        """Stop the writer (a batch being written is finished), then write what is left
+        (at most ``timeout`` seconds)."""
         if self._task is None:
             return
-        if not self._task.done():
-            try:
-                await asyncio.wait_for(self._queue.join(), timeout)
-            except TimeoutError:
-                log.warning("issued-card queue not drained at shutdown")
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+        try:
+            await asyncio.wait_for(self._flush(), timeout)
+        except TimeoutError:
+            log.warning("issued-card queue not drained at shutdown")

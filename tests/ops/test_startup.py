@@ -5,6 +5,7 @@ the issued-card queue drained."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 from collections.abc import Callable
@@ -251,3 +252,24 @@ class TestShutdown:
             sock.close()
         assert response.status_code == 200
         assert issued(database_url) == 2
+
+
+class TestTuneGc:
+    def test_freezes_and_raises_gen0(self) -> None:
+        """tune_gc moves live objects to the permanent generation and sets the gen0 threshold."""
+        before = gc.get_threshold()
+        try:
+            app_module.tune_gc()
+            assert gc.get_freeze_count() > 0
+            assert gc.get_threshold() == (app_module.GC_GEN0_THRESHOLD, before[1], before[2])
+        finally:
+            gc.unfreeze()
+            gc.set_threshold(*before)
+
+    @pytest.mark.anyio
+    async def test_apps_of_tests_leave_gc_alone(self, make_app: Callable[..., FastAPI]) -> None:
+        """Without server_process the lifespan changes neither the thresholds nor the freeze."""
+        before = gc.get_threshold(), gc.get_freeze_count()
+        app = make_app()
+        async with app.router.lifespan_context(app):
+            assert (gc.get_threshold(), gc.get_freeze_count()) == before

@@ -229,3 +229,80 @@ class TestCardLog:
         await log.stop()
         await log.stop()
         assert store.remember_cards([IssuedCard("u1", "t", "info", when)]) == 0
+
+
+def _cards(prefix: str, n: int) -> list[IssuedCard]:
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+    return [IssuedCard(f"{prefix}{i}", "t", "info", when) for i in range(n)]
+
+
+class TestCardLogBatching:
+    async def test_many_hooks_one_transaction(self, tmp_path: Path) -> None:
+        """Cards offered by several hooks within the flush interval are written in one batch."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+        store.migrate()
+        log = CardLog(store, flush_seconds=0.05)
+        log.start()
+        for i in range(20):
+            assert log.offer(_cards(f"h{i}-", 2))
+        await asyncio.sleep(0.3)
+        assert (log.batches, log.pending) == (1, 0)
+        await log.stop()
+        assert store.remember_cards(_cards("h7-", 2)) == 0
+
+    async def test_full_batch_flushes_before_the_interval(self, tmp_path: Path) -> None:
+        """Reaching flush_cards writes the batch at once, without waiting for the timer."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 'n.sqlite3'}")
+        store.migrate()
+        log = CardLog(store, flush_cards=4, flush_seconds=60.0)
+        log.start()
+        log.offer(_cards("a", 2))
+        log.offer(_cards("b", 2))
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if log.batches:
+                break
+        assert (log.batches, log.pending) == (1, 0)
+        await log.stop()
+
+    async def test_partial_batch_waits_for_the_interval(self, tmp_path: Path) -> None:
+        """Below flush_cards nothing is written before the flush interval has passed."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 't.sqlite3'}")
+        store.migrate()
+        log = CardLog(store, flush_cards=100, flush_seconds=60.0)
+        log.start()
+        log.offer(_cards("a", 3))
+        await asyncio.sleep(0.05)
+        assert (log.batches, log.pending) == (0, 3)
+        await log.stop()
+        assert (log.batches, log.pending) == (1, 0)
+        assert store.remember_cards(_cards("a", 3)) == 0
+
+    async def test_offer_is_synchronous_and_bounded_in_cards(self, tmp_path: Path) -> None:
+        """offer() buffers on the calling loop (no writer needed) and counts cards, not hooks."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 's.sqlite3'}")
+        store.migrate()
+        log = CardLog(store, max_queued=5)
+        assert log.offer(_cards("a", 3))
+        assert not log.offer(_cards("b", 3))
+        assert log.offer(_cards("c", 2))
+        assert log.pending == 5
+
+    async def test_failed_write_is_logged_and_writer_continues(
+        self, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A database error loses that batch only (logged); later batches are written."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}")  # not migrated yet
+        log = CardLog(store, flush_cards=1)
+        log.start()
+        log.offer(_cards("lost", 1))
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if log.batches:
+                break
+        store.migrate()
+        log.offer(_cards("kept", 1))
+        await log.stop()
+        assert "recording issued cards failed" in caplog.text
+        assert store.remember_cards(_cards("kept", 1)) == 0
+        assert store.remember_cards(_cards("lost", 1)) == 1
