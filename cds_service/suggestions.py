@@ -4,6 +4,15 @@ Every resource is built as a ``fhir.resources.R4B`` model (so it is valid FHIR R
 construction) and emitted as plain JSON (``model_dump(mode="json", exclude_none=True)``).
 The R4B model classes are imported once, at module import (~0.1-0.25 s), never per request.
 
+Validation is paid once per shape, not per hook (it was ~10 % of a hook's CPU): the
+resource for an (action kind, parameters) pair is built with a placeholder patient,
+validated and dumped once (``_validated_template``, an LRU cache keyed on the kind and
+the canonical parameters: sorted ``(name, type, value)`` triples), and each call returns
+a fresh copy with ``subject`` replaced by the patient's Reference, itself validated with
+the R4B ``Reference`` model. ``subject`` is the only place the patient appears, and a
+valid Reference in a valid resource's ``subject`` keeps it valid (tests/cards checks
+every output with ``fhir.resources`` R4B). Parameters that are not hashable skip the cache.
+
 Status and intent
 -----------------
 Suggestions are ``status: "draft"`` (CDS Hooks 2.0 "Suggestion": the EHR shows the
@@ -17,6 +26,7 @@ change the intent when the clinician signs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Final
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -69,6 +79,17 @@ _FREQUENCY_WORDS: Final[Mapping[int, str]] = {
 
 _SERVICE_REQUEST = get_fhir_model_class("ServiceRequest")
 _MEDICATION_REQUEST = get_fhir_model_class("MedicationRequest")
+_REFERENCE = get_fhir_model_class("Reference")
+
+#: Distinct (action kind, parameters) shapes whose validated resource is kept. The rules
+#: emit a few dozen shapes (agents x doses x frequencies, labs, biopsy); the bound only
+#: stops unusual input from growing the cache.
+TEMPLATE_CACHE_SIZE: Final = 512
+#: Stands for the patient while a template is validated (a valid FHIR id).
+_PLACEHOLDER_PATIENT: Final = "ln-cds-template-patient"
+
+#: (name, type name, value) per parameter, sorted: int 1 and True or 1.0 stay distinct.
+ParamsKey = tuple[tuple[str, str, object], ...]
 
 
 def build_suggestion_resource(
@@ -81,22 +102,75 @@ def build_suggestion_resource(
     """
     if not patient_id:
         return None
-    subject = {"reference": f"Patient/{patient_id}"}
-    params = action.parameters
-    raw: dict[str, Any] | None
-    if action.kind is ActionKind.ORDER_KIDNEY_BIOPSY:
-        raw = _biopsy_request(subject, params)
-    elif action.kind is ActionKind.ORDER_LAB:
-        raw = _lab_request(subject, params)
-    elif action.kind is ActionKind.DOSE_STEP:
-        raw = _dose_step_request(subject, params)
-    elif action.kind is ActionKind.START_THERAPY:
-        raw = _start_therapy_request(subject, params)
-    else:  # pragma: no cover - exhaustive over ActionKind
-        raw = None
-    if raw is None:
+    key = params_key(action.parameters)
+    if key is None:
+        return build_uncached(action, patient_id=patient_id)
+    template = _validated_template(action.kind, key)
+    if template is None:
         return None
-    return validate_resource(raw)
+    return _with_subject(template, patient_reference(patient_id))
+
+
+def build_uncached(action: RecommendedAction, *, patient_id: str) -> dict[str, Any] | None:
+    """``build_suggestion_resource`` without the template cache: build, validate, dump."""
+    raw = _raw_resource(action.kind, action.parameters, {"reference": f"Patient/{patient_id}"})
+    return validate_resource(raw) if raw is not None else None
+
+
+def params_key(params: Mapping[str, object]) -> ParamsKey | None:
+    """The cache key of ``params`` (``None`` when a value is not hashable)."""
+    key = tuple(sorted((name, type(value).__name__, value) for name, value in params.items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+@lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
+def _validated_template(kind: ActionKind, key: ParamsKey) -> dict[str, Any] | None:
+    """The validated, dumped resource for (kind, parameters) with a placeholder subject."""
+    params = {name: value for name, _, value in key}
+    raw = _raw_resource(kind, params, {"reference": f"Patient/{_PLACEHOLDER_PATIENT}"})
+    return validate_resource(raw) if raw is not None else None
+
+
+@lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
+def patient_reference(patient_id: str) -> dict[str, Any]:
+    """``{"reference": "Patient/<id>"}``, validated and dumped with the R4B ``Reference`` model."""
+    dumped: dict[str, Any] = _REFERENCE.model_validate(
+        {"reference": f"Patient/{patient_id}"}
+    ).model_dump(mode="json", exclude_none=True)
+    return dumped
+
+
+def _with_subject(template: Mapping[str, Any], subject: Mapping[str, Any]) -> dict[str, Any]:
+    """A fresh copy of ``template`` (callers may mutate it) with ``subject`` replaced."""
+    return {
+        key: _copy(subject) if key == "subject" else _copy(value) for key, value in template.items()
+    }
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def _raw_resource(
+    kind: ActionKind, params: Mapping[str, object], subject: dict[str, str]
+) -> dict[str, Any] | None:
+    if kind is ActionKind.ORDER_KIDNEY_BIOPSY:
+        return _biopsy_request(subject, params)
+    if kind is ActionKind.ORDER_LAB:
+        return _lab_request(subject, params)
+    if kind is ActionKind.DOSE_STEP:
+        return _dose_step_request(subject, params)
+    if kind is ActionKind.START_THERAPY:
+        return _start_therapy_request(subject, params)
+    return None  # pragma: no cover - exhaustive over ActionKind
 
 
 def validate_resource(raw: Mapping[str, Any]) -> dict[str, Any]:

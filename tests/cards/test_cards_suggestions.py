@@ -8,11 +8,13 @@ import pytest
 from card_builders import ALL_ACTIONS
 from fhir.resources.R4B import get_fhir_model_class
 
+import cds_service.suggestions as suggestions_module
 from cds_service.suggestions import (
     RXNORM_INGREDIENT,
     RXNORM_SYSTEM,
     SUGGESTION_INTENT,
     build_suggestion_resource,
+    build_uncached,
     format_mg,
     medication_concept,
 )
@@ -147,3 +149,75 @@ class TestMedicationConcept:
     def test_format_mg(self, value: float, text: str) -> None:
         """Whole milligrams print without decimals."""
         assert format_mg(value) == text
+
+
+PATIENT_IDS = ("p1", "bench-ln-0001", "A.b-9", "x" * 64)
+
+
+class TestTemplateCache:
+    @pytest.mark.parametrize("patient_id", PATIENT_IDS)
+    @pytest.mark.parametrize("action", ALL_ACTIONS, ids=lambda a: a.label)
+    def test_cached_output_is_valid_and_equals_full_validation(
+        self, action: RecommendedAction, patient_id: str
+    ) -> None:
+        """A cache hit validates with fhir.resources R4B and equals building and validating anew."""
+        build_suggestion_resource(action, patient_id="warm")  # the template is now cached
+        cached = build_suggestion_resource(action, patient_id=patient_id)
+        assert cached is not None
+        model = get_fhir_model_class(cached["resourceType"]).model_validate(cached)
+        assert model.model_dump(mode="json", exclude_none=True) == cached
+        assert cached == build_uncached(action, patient_id=patient_id)
+        assert list(cached) == list(build_uncached(action, patient_id=patient_id) or {})
+        assert cached["subject"] == {"reference": f"Patient/{patient_id}"}
+
+    def test_second_call_hits_the_cache(self) -> None:
+        """The same kind and parameters are validated once: later calls are cache hits."""
+        action = ALL_ACTIONS[0]
+        build_suggestion_resource(action, patient_id="p1")
+        hits = suggestions_module._validated_template.cache_info().hits
+        build_suggestion_resource(action, patient_id="p2")
+        assert suggestions_module._validated_template.cache_info().hits == hits + 1
+
+    def test_outputs_do_not_share_state(self) -> None:
+        """Mutating one returned resource does not change the next one (fresh copies)."""
+        action = ALL_ACTIONS[0]
+        first = build(action)
+        first["code"]["coding"].clear()
+        first["subject"]["reference"] = "Patient/other"
+        second = build(action)
+        assert second["code"]["coding"]
+        assert second["subject"] == {"reference": "Patient/p1"}
+
+    @pytest.mark.parametrize(
+        ("left", "right"),
+        [(1, 1.0), (1, True), ("1", 1)],
+    )
+    def test_key_keeps_value_types_apart(self, left: object, right: object) -> None:
+        """Equal-comparing values of different types get different cache keys."""
+        assert suggestions_module.params_key({"v": left}) != suggestions_module.params_key(
+            {"v": right}
+        )
+
+    def test_unhashable_parameters_skip_the_cache(self) -> None:
+        """Parameters with an unhashable value are built and validated directly."""
+        params: dict[str, Any] = {"reason": "x", "extra": ["not", "hashable"]}
+        action = RecommendedAction(ActionKind.ORDER_KIDNEY_BIOPSY, "Biopsy", params, True)  # type: ignore[arg-type]
+        assert suggestions_module.params_key(params) is None
+        resource = build(action)
+        get_fhir_model_class("ServiceRequest").model_validate(resource)
+
+    @pytest.mark.parametrize("patient_id", [" ", "a b", "x\n", "\u00e9", "Patient/1"])
+    def test_odd_patient_ids_behave_as_full_validation(self, patient_id: str) -> None:
+        """For odd ids the cached path raises or returns exactly what full validation does."""
+        from pydantic import ValidationError
+
+        action = ALL_ACTIONS[0]
+        try:
+            expected: object = build_uncached(action, patient_id=patient_id)
+        except ValidationError:
+            expected = ValidationError
+        try:
+            got: object = build_suggestion_resource(action, patient_id=patient_id)
+        except ValidationError:
+            got = ValidationError
+        assert got == expected
