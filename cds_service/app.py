@@ -55,6 +55,49 @@ log = logging.getLogger(__name__)
 GC_GEN0_THRESHOLD = 7000
 
 
+#: The embedded synthetic demo patient whose hook warms the pipeline up at start-up
+#: (cds_service/demo_data: refractory LN with medication suggestions on its cards).
+WARM_UP_PATIENT = "a-refractory"
+
+
+async def warm_up(runtime: Runtime) -> int:
+    """Run one synthetic hook through parse -> gather -> assess -> render -> JSON.
+
+    Pays the lazy imports and first-call set-up (pydantic validators, suggestion
+    templates) at start-up instead of in the first real hook. Nothing is recorded: no
+    metrics, no card log, no log line, uuids from a local factory. Returns the number of
+    cards rendered; a failure is logged and start-up goes on (warm-up is an optimisation).
+    """
+    import orjson
+
+    from cds_service.demo import build_hook_request, load_patients
+    from cds_service.hook_models import parse_hook_request
+    from cds_service.prefetch import gather
+    from cds_service.routes.hooks import prune
+
+    settings = runtime.settings
+    try:
+        (patient,) = load_patients(_today(), slugs=(WARM_UP_PATIENT,))
+        for service in runtime.services.values():
+            body = build_hook_request(patient, service.prefetch)
+            hook = parse_hook_request(orjson.dumps(body))
+            gathered = await gather(hook, service, None, settings)
+            assessment = runtime.evaluator(
+                gathered.resources,
+                today=runtime.clock(),
+                ruleset=settings.ruleset,
+                show_status=settings.show_status_card,
+            )
+            cards = prune(
+                runtime.renderer(assessment, uuid_factory=_uuid4, ruleset=settings.ruleset)
+            )
+            orjson.dumps({"cards": cards})
+    except Exception:
+        log.warning("start-up warm-up failed; the first hook pays its set-up", exc_info=True)
+        return 0
+    return len(cards)
+
+
 def tune_gc(gen0_threshold: int = GC_GEN0_THRESHOLD) -> None:
     """Freeze what start-up allocated and raise the young-generation threshold.
 
@@ -178,7 +221,7 @@ def create_app(
     """Build the app. Every collaborator is injectable; defaults are the real ones.
 
     ``server_process`` (``app_factory``, i.e. ``ln-cds serve``): at the end of start-up,
-    warm the hook pipeline up and ``tune_gc()`` (process-wide, so off for tests' apps).
+    ``warm_up`` the hook pipeline, then ``tune_gc()`` (process-wide, so off for tests' apps).
 
     ``service`` defaults to ``build_service()`` (LOINC codes from ``fhir_mappings``);
     ``rulesets`` to ``fhir_mappings.rulesets.RULESETS`` (to validate ``LNCDS_RULESET``).
@@ -217,6 +260,7 @@ def create_app(
             runtime.card_log = CardLog(store)
             runtime.card_log.start()
             if server_process:
+                await warm_up(runtime)
                 tune_gc()
             yield
         finally:

@@ -45,14 +45,32 @@ INLINE_ASSESS_MAX_RESOURCES = 300
 
 
 def prune(value: Any) -> Any:
-    """Drop ``None``, ``""``, ``[]`` and ``{}`` members recursively (CDS Hooks JSON rule)."""
+    """Drop ``None``, ``""``, ``[]`` and ``{}`` members recursively (CDS Hooks JSON rule).
+
+    One pass per container (each member pruned, then kept unless empty): the cards are
+    ~50 nested containers per hook.
+    """
     if isinstance(value, dict):
-        pruned = {key: prune(item) for key, item in value.items()}
-        return {key: item for key, item in pruned.items() if item not in (None, "", [], {})}
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            item = prune(item)
+            if not _empty(item):
+                out[key] = item
+        return out
     if isinstance(value, list):
-        items = [prune(item) for item in value]
-        return [item for item in items if item not in (None, "", [], {})]
+        kept = []
+        for item in value:
+            item = prune(item)
+            if not _empty(item):
+                kept.append(item)
+        return kept
     return value
+
+
+def _empty(value: Any) -> bool:
+    # the same test as ``value in (None, "", [], {})``: == comparisons, so e.g. an empty
+    # str subclass or dict subclass is empty too, and 0 / False are kept
+    return value is None or (isinstance(value, str | list | dict) and not value)
 
 
 def _ms(seconds: float) -> float:

@@ -273,3 +273,47 @@ class TestTuneGc:
         app = make_app()
         async with app.router.lifespan_context(app):
             assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+class TestWarmUp:
+    @pytest.mark.anyio
+    async def test_renders_the_demo_patient_without_recording(self, settings: Settings) -> None:
+        """warm_up runs the real pipeline to cards, drawing no uuid from the app's factory."""
+        drawn: list[str] = []
+
+        def uuid_factory() -> str:
+            drawn.append("x")
+            return "00000000-0000-0000-0000-000000000000"
+
+        app = app_module.create_app(settings, uuid_factory=uuid_factory)
+        assert await app_module.warm_up(app.state.runtime) > 0
+        assert drawn == []
+
+    @pytest.mark.anyio
+    async def test_failure_is_logged_and_start_up_goes_on(
+        self, settings: Settings, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """An exception in the warm-up is logged as a warning and returns 0 cards."""
+
+        def broken(*_: Any, **__: Any) -> Any:
+            raise RuntimeError("boom")
+
+        app = app_module.create_app(settings, evaluator=broken)
+        assert await app_module.warm_up(app.state.runtime) == 0
+        assert "warm-up failed" in caplog.text
+
+    @pytest.mark.anyio
+    async def test_server_start_up_warms_tunes_and_records_nothing(
+        self, settings: Settings
+    ) -> None:
+        """server_process=True warms up and tunes GC in the lifespan; no issued card is logged."""
+        before = gc.get_threshold()
+        app = app_module.create_app(settings, server_process=True)
+        try:
+            async with app.router.lifespan_context(app):
+                assert gc.get_freeze_count() > 0
+                assert gc.get_threshold()[0] == app_module.GC_GEN0_THRESHOLD
+        finally:
+            gc.unfreeze()
+            gc.set_threshold(*before)
+        assert issued(settings.database_url) == 0

@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cds_service import errors
 from cds_service.hook_models import parse_hook_request
@@ -112,3 +114,25 @@ class TestPrune:
             "j": [1, {}],
         }
         assert prune(value) == {"h": 0, "i": False, "j": [1]}
+
+    @given(
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+            lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+            max_leaves=40,
+        )
+    )
+    def test_same_result_as_the_two_pass_definition(self, value: Any) -> None:
+        """The one-pass prune equals the rule 'prune members, then drop those in (None, "", [],
+        {})' on any JSON."""
+        assert prune(value) == _reference_prune(value)
+
+
+def _reference_prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        pruned = {key: _reference_prune(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if item not in (None, "", [], {})}
+    if isinstance(value, list):
+        items = [_reference_prune(item) for item in value]
+        return [item for item in items if item not in (None, "", [], {})]
+    return value
