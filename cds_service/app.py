@@ -41,6 +41,7 @@ from cds_service.feedback_store import CardLog, FeedbackStore
 from cds_service.fhir_client import FhirClient, make_http_client
 from cds_service.jwks import JwksCache
 from cds_service.metrics import RequestMetricsMiddleware, fhir_event_hooks
+from cds_service.openapi import install_openapi
 from cds_service.replay_cache import MemoryReplayCache, RedisReplayCache, ReplayCache
 from cds_service.routes import discovery, feedback, health, hooks, metrics
 from cds_service.service_definition import ServiceDefinition, build_service, check_templates
@@ -281,8 +282,9 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        openapi_url="/openapi.json",
     )
+    install_openapi(app)
     app.state.runtime = runtime
     install_error_handlers(app)
     app.add_middleware(

@@ -1,14 +1,13 @@
 """schemathesis over the service's OpenAPI document: no generated request gets a 5xx.
 
-The app serves no OpenAPI document (``openapi_url=None``) and its hook and feedback
-routes read the body by hand, so FastAPI's generated document has no request bodies.
-``documented`` adds them from the pydantic models (``HookRequest``,
-``FeedbackRequest``): the same additions the integrator is asked to make on the routes
-(``openapi_extra``), so schemathesis generates real hook calls, not empty bodies.
+The app serves its document at ``/openapi.json`` (``cds_service.openapi``), with the
+hook and feedback request bodies described from the pydantic models, so schemathesis
+generates real hook calls, not empty bodies.
 """
 
 from __future__ import annotations
 
+import copy
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,54 +17,21 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
 from schemathesis import BaseSchema, GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from cds_service.hook_models import FeedbackRequest, HookRequest
 from cds_service.service_definition import SERVICE_ID
 
 from .conftest import build_app, not_found, robust_settings
 
-REF = "#/components/schemas/{model}"
-#: (path, model) of the routes whose body the app parses by hand.
-BODIES = (
-    ("/cds-services/{service_id}", HookRequest),
-    ("/cds-services/{service_id}/feedback", FeedbackRequest),
-)
-
-
-def body_schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    """``model``'s JSON schema with its ``$defs`` moved to the document's components."""
-    schema = model.model_json_schema(ref_template=REF)
-    components.update(schema.pop("$defs", {}))
-    components[model.__name__] = schema
-    return {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}},
-    }
-
-
-#: What the hook model's validators check, said in JSON Schema (CDS Hooks 2.0 "Calling a
-#: CDS Service": hookInstance is a UUID; fhirServer a base URL).
-HOOK_PROPERTIES: dict[str, Any] = {
-    "hook": {"type": "string", "enum": ["patient-view"]},
-    "hookInstance": {"type": "string", "format": "uuid"},
-    "fhirServer": {"type": "string", "pattern": "^https?://"},
-}
-
 
 def documented(document: dict[str, Any]) -> dict[str, Any]:
-    """The app's OpenAPI document with the hook and feedback request bodies described."""
-    components = document.setdefault("components", {}).setdefault("schemas", {})
-    for path, model in BODIES:
-        operation = document["paths"][path]["post"]
-        operation.setdefault("requestBody", body_schema(model, components))
-        for parameter in operation.get("parameters", []):
+    """The served document, with ``service_id`` mostly the real service (unknown ids, the
+    404 branch, are still generated in negative mode)."""
+    for path in ("/cds-services/{service_id}", "/cds-services/{service_id}/feedback"):
+        for parameter in document["paths"][path]["post"].get("parameters", []):
             if parameter["name"] == "service_id":
-                # mostly the real service; unknown ids (404) are generated in negative mode
                 parameter["schema"] = {"type": "string", "enum": [SERVICE_ID]}
-    components[HookRequest.__name__]["properties"].update(HOOK_PROPERTIES)
     return document
 
 
@@ -89,7 +55,8 @@ CASES = _cases()
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseSchema]:
     """The document as the app generates it (plus bodies), bound to the in-process app."""
     app = build_app(robust_settings(tmp_path_factory.mktemp("schemathesis")), not_found)
-    loaded = schemathesis.openapi.from_dict(documented(app.openapi()))
+    served = copy.deepcopy(app.openapi())  # what GET /openapi.json returns
+    loaded = schemathesis.openapi.from_dict(documented(served))
     loaded.app = app
     yield loaded
     # schemathesis keeps an app's lifespan running until told; end ours with the module
@@ -128,3 +95,33 @@ class TestNoServerError:
         response = case.call()
         event(f"HTTP {response.status_code}")
         case.validate_response(response, checks=[not_a_server_error])
+
+
+class TestServedDocument:
+    def test_openapi_json_describes_the_hook_and_feedback_bodies(self, tmp_path: Path) -> None:
+        """GET /openapi.json is public and names the request body model of both POST routes."""
+        import asyncio
+
+        import httpx
+
+        app = build_app(robust_settings(tmp_path), not_found)
+
+        async def fetch() -> httpx.Response:
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                    return await client.get("/openapi.json")
+
+        response = asyncio.run(fetch())
+        assert response.status_code == 200
+        paths = response.json()["paths"]
+        refs = {
+            path: paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            for path in ("/cds-services/{service_id}", "/cds-services/{service_id}/feedback")
+        }
+        assert refs == {
+            "/cds-services/{service_id}": {"$ref": "#/components/schemas/HookRequest"},
+            "/cds-services/{service_id}/feedback": {"$ref": "#/components/schemas/FeedbackRequest"},
+        }
+        hook = response.json()["components"]["schemas"]["HookRequest"]["properties"]
+        assert hook["hook"]["enum"] == ["patient-view"]
