@@ -92,6 +92,21 @@ _MONTHS: Final = (
 )
 #: Longest trend shown in full; longer series show the first point, "…", then the tail.
 TREND_MAX_POINTS: Final = 8
+#: UCUM codes as a clinician reads them (cards show units, they do not compute with them).
+UNIT_DISPLAY: Final[Mapping[str, str]] = {
+    "mL/min/{1.73_m2}": "mL/min/1.73 m²",
+    "g/d": "g/day",
+    "/[HPF]": "/HPF",
+    "[IU]/mL": "IU/mL",
+    "mg.h/L": "mg·h/L",
+}
+
+
+def display_unit(unit: str) -> str:
+    """A unit as shown in a card (``mL/min/{1.73_m2}`` -> ``mL/min/1.73 m²``)."""
+    return UNIT_DISPLAY.get(unit, unit)
+
+
 _MEDICATION_ACTIONS: Final = frozenset({ActionKind.DOSE_STEP, ActionKind.START_THERAPY})
 
 UuidFactory = Callable[[], str]
@@ -212,7 +227,13 @@ def evidence_table(finding: Finding) -> str:
     """Evidence rows as a Markdown table (Date | Test | Value | Unit | Note), cells escaped."""
     lines = ["| Date | Test | Value | Unit | Note |", "|---|---|---|---|---|"]
     for row in finding.evidence:
-        cells = (row.when.isoformat(), row.label, row.value, row.unit, row.marker or "")
+        cells = (
+            row.when.isoformat(),
+            row.label,
+            row.value,
+            display_unit(row.unit),
+            row.marker or "",
+        )
         lines.append("| " + " | ".join(escape_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 
@@ -288,7 +309,7 @@ def _series_label(series: Sequence[LabPoint]) -> str:
     """``UPCR g/g``; a mixed series (UPCR and 24 h protein) names both: ``UPCR / 24 h protein
     (g/g, g/d)``, so a reader sees that 24 h protein is read as equivalent to UPCR."""
     analytes = list(dict.fromkeys(p.analyte for p in series))
-    units = list(dict.fromkeys(p.unit for p in series))
+    units = list(dict.fromkeys(display_unit(p.unit) for p in series))
     names = " / ".join(ANALYTE_LABEL.get(a, a.value) for a in analytes)
     if len(analytes) == 1 and len(units) == 1:
         return f"{names} {units[0]}"

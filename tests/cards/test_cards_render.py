@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from cds_service.cards import (
     CARD_TOPIC_SYSTEM,
+    display_unit,
     escape_cell,
     evidence_table,
     format_value,
@@ -263,8 +264,23 @@ class TestTrend:
         )
         series = (upcr_point(date(2026, 1, 5), 4.0), protein)
         assert trend_line(series) == (
-            "UPCR / 24 h protein (g/g, g/d): 4 → 2 (Jan 2026 → Feb 2026), −50 %"
+            "UPCR / 24 h protein (g/g, g/day): 4 → 2 (Jan 2026 → Feb 2026), −50 %"
         )
+
+    @pytest.mark.parametrize(
+        ("ucum", "shown"),
+        [
+            ("mL/min/{1.73_m2}", "mL/min/1.73 m²"),
+            ("g/d", "g/day"),
+            ("/[HPF]", "/HPF"),
+            ("[IU]/mL", "IU/mL"),
+            ("g/g", "g/g"),
+            ("mg/dL", "mg/dL"),
+        ],
+    )
+    def test_units_read_as_a_clinician_writes_them(self, ucum: str, shown: str) -> None:
+        """UCUM codes with braces or brackets are shown in clinical notation; others as is."""
+        assert display_unit(ucum) == shown
 
     def test_single_point_has_no_trend(self) -> None:
         """One point is not a trend."""
