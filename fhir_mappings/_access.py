@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -81,3 +81,23 @@ def parse_date(value: object) -> date | None:
 def codings(concept: object) -> list[Mapping[str, Any]]:
     """The codings of a CodeableConcept."""
     return dicts(as_dict(concept).get("coding"))
+
+
+def unique_resources(
+    resources: Iterable[object], resource_type: str
+) -> Iterator[tuple[Mapping[str, Any], str | None]]:
+    """(resource, source id) for each JSON object of ``resource_type`` (or with no type),
+    each ``Type/id`` once; anything else is skipped."""
+    seen: set[str] = set()
+    for resource in resources:
+        if not isinstance(resource, Mapping):
+            continue
+        rtype = resource.get("resourceType")
+        if rtype is not None and rtype != resource_type:
+            continue
+        sid = source_id(resource)
+        if sid is not None:
+            if sid in seen:
+                continue
+            seen.add(sid)
+        yield resource, sid

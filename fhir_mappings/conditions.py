@@ -24,8 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_str, codings, dicts, parse_date
-from fhir_mappings._access import source_id as read_source_id
+from fhir_mappings._access import as_dict, as_str, codings, dicts, parse_date, unique_resources
 from fhir_mappings.codes.conditions import (
     TEXT_SYSTEM,
     is_lupus_nephritis_coding,
@@ -129,18 +128,7 @@ def lupus_nephritis_conditions_with_exclusions(
     """
     facts: list[ConditionFact] = []
     excluded: list[ExcludedResource] = []
-    seen: set[str] = set()
-    for resource in conditions:
-        if not isinstance(resource, Mapping):
-            continue
-        rtype = resource.get("resourceType")
-        if rtype is not None and rtype != "Condition":
-            continue
-        sid = read_source_id(resource)
-        if sid is not None:
-            if sid in seen:
-                continue
-            seen.add(sid)
+    for resource, sid in unique_resources(conditions, "Condition"):
         fact = _fact(resource, sid)
         if fact is None:
             continue

@@ -18,8 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_str, codings, dicts, parse_date
-from fhir_mappings._access import source_id as read_source_id
+from fhir_mappings._access import as_dict, as_str, codings, dicts, parse_date, unique_resources
 from fhir_mappings.codes.conditions import (
     TEXT_SYSTEM,
     is_kidney_biopsy_coding,
@@ -67,18 +66,7 @@ def kidney_biopsies_with_exclusions(
     """Completed, dated kidney biopsies (oldest first) and the kidney biopsies left out."""
     found: list[Biopsy] = []
     excluded: list[ExcludedResource] = []
-    seen: set[str] = set()
-    for resource in procedures:
-        if not isinstance(resource, Mapping):
-            continue
-        rtype = resource.get("resourceType")
-        if rtype is not None and rtype != "Procedure":
-            continue
-        sid = read_source_id(resource)
-        if sid is not None:
-            if sid in seen:
-                continue
-            seen.add(sid)
+    for resource, sid in unique_resources(procedures, "Procedure"):
         identified = _identify(resource)
         if identified is None:
             continue
