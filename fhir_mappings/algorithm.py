@@ -249,16 +249,16 @@ def renal_worsening(ctx: _Context) -> Finding | None:
             "Review the induction therapy (adherence, dose, regimen).",
             *_BIOPSY_STEPS,
         ),
-        actions=(
-            RecommendedAction(
-                ActionKind.ORDER_KIDNEY_BIOPSY,
-                "Order kidney biopsy",
-                {"reason": "Renal function worsening in the first months of induction"},
-                recommended=True,
-            ),
-        ),
+        actions=(_biopsy_order("Renal function worsening in the first months of induction"),),
         citations=ctx.citations,
         notes=ctx.notes,
+    )
+
+
+def _biopsy_order(reason: str) -> RecommendedAction:
+    """The recommended draft order for a kidney biopsy, with its reason."""
+    return RecommendedAction(
+        ActionKind.ORDER_KIDNEY_BIOPSY, "Order kidney biopsy", {"reason": reason}, recommended=True
     )
 
 
@@ -477,14 +477,7 @@ def repeat_biopsy(ctx: _Context) -> Finding | None:
         evidence=ctx.proteinuria_rows(),
         series=ctx.proteinuria_trend(),
         next_steps=_BIOPSY_STEPS,
-        actions=(
-            RecommendedAction(
-                ActionKind.ORDER_KIDNEY_BIOPSY,
-                "Order kidney biopsy",
-                {"reason": "No response to induction therapy"},
-                recommended=True,
-            ),
-        ),
+        actions=(_biopsy_order("No response to induction therapy"),),
         citations=ctx.citations,
         notes=ctx.notes,
     )
