@@ -70,6 +70,8 @@ class ServeProcess:
     stderr: IO[bytes]
     #: Every JWT the tests sent, to look for in the log at the end.
     tokens_sent: list[str] = field(default_factory=list, repr=False)
+    #: hookInstance of every hook call answered 200, to find its log line at the end.
+    answered: list[str] = field(default_factory=list)
     returncode: int | None = None
 
     def stop(self) -> int:
@@ -209,8 +211,10 @@ class TestHooks:
     ) -> None:
         """A signed patient-view with no prefetch reads Medplum and returns index.json's topics."""
         token = _token(server, signer, HOOK_PATH)
-        response = _post(server, HOOK_PATH, _hook_body(patient.patient_id, fhir), token)
+        body = _hook_body(patient.patient_id, fhir)
+        response = _post(server, HOOK_PATH, body, token)
         assert response.status_code == 200, response.text[:2000]
+        server.answered.append(body["hookInstance"])
         cards: list[dict[str, Any]] = response.json()["cards"]
         ISSUED[patient.slug] = cards
         assert _topics(cards) == patient.expected_topics
@@ -380,3 +384,17 @@ class TestShutdown:
         assert not leaked
         # a JWT's signature-free part is enough to recognise it
         assert not [t for t in server.tokens_sent if t.rsplit(".", 1)[0] in log]
+
+    def test_each_hook_logged_with_a_pseudonym(self, server: ServeProcess) -> None:
+        """Each answered hook has one 'hook answered' line whose patient is a pseudonym."""
+        server.stop()
+        records = [json.loads(line) for line in server.log_text().splitlines() if line.strip()]
+        answered = [r for r in records if r.get("event") == "hook answered"]
+        assert server.answered
+        by_instance = {r.get("hookInstance"): r for r in answered}
+        raw_ids = {p.patient_id for p in PATIENTS}
+        for instance in server.answered:
+            patient = by_instance[instance]["patient"]
+            assert isinstance(patient, str)
+            assert patient
+            assert patient not in raw_ids
