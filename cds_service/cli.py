@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -62,6 +63,18 @@ def load_settings() -> Settings:
         raise ConfigurationError(str(exc).splitlines()[0]) from None
 
 
+def _exit_cleanly_on_stop_signals() -> None:
+    """Make a graceful SIGTERM/SIGINT shutdown exit 0 (``docker stop``, Kubernetes).
+
+    uvicorn (>= 0.29, Kludex/uvicorn#1600) restores the handlers it found after a
+    graceful shutdown and re-raises the signal it caught; with the default handlers the
+    process then dies by the signal (status 143). These no-op handlers are what uvicorn
+    restores, so the re-raised signal is absorbed and ``serve`` returns normally.
+    """
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda _signum, _frame: None)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from cds_service.app import check_settings, default_rulesets
 
@@ -74,6 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     configure_logging(settings.log_level, settings.log_format)
     check_settings(settings, default_rulesets())
+    _exit_cleanly_on_stop_signals()
     uvicorn.run(
         "cds_service.app:app_factory",
         factory=True,

@@ -348,26 +348,11 @@ def _feedback_report(env: Mapping[str, str], topic: str) -> dict[str, Any]:
         time.sleep(0.3)
 
 
-#: uvicorn >= 0.29 re-raises a captured SIGTERM after its graceful shutdown (Kludex/uvicorn
-#: PR #1600 "Cooperative signal handling"), so ``ln-cds serve`` dies by that signal
-#: (status -15, 143 in a shell) instead of returning its EXIT_OK.
-UVICORN_SIGNAL_REASON = (
-    "ln-cds serve exits by the re-raised SIGTERM (-15 / 143), not 0: uvicorn >= 0.29 "
-    "re-raises captured signals after shutdown (Kludex/uvicorn#1600)"
-)
-
-
 class TestShutdown:
     def test_sigterm_shuts_down_gracefully(self, server: ServeProcess) -> None:
         """SIGTERM ends the process within a few seconds after a complete lifespan shutdown."""
-        status = server.stop()
-        assert status in (0, -signal.SIGTERM), server.log_text()[-3000:]
+        assert server.stop() == 0, server.log_text()[-3000:]
         assert "Application shutdown complete." in server.log_text()
-
-    @pytest.mark.xfail(reason=UVICORN_SIGNAL_REASON, strict=True)
-    def test_sigterm_exit_status_is_zero(self, server: ServeProcess) -> None:
-        """After SIGTERM the process exits with status 0."""
-        assert server.stop() == 0
 
     def test_log_is_json_without_secrets(self, server: ServeProcess) -> None:
         """Every stderr line is a JSON object; no patient id, access token or JWT appears."""
