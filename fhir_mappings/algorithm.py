@@ -96,8 +96,13 @@ def _grams(mg: float) -> str:
     return f"{mg / 1000:g} g/day"
 
 
+#: Decimals shown per analyte (as labs report them); others get two.
+_DECIMALS = {Analyte.EGFR: 0, Analyte.URINE_RBC: 0, Analyte.HYDROXYCHLOROQUINE: 0}
+
+
 def _fmt(point: LabPoint) -> str:
-    return f"{point.comparator or ''}{point.value:.2f}"
+    decimals = _DECIMALS.get(point.analyte, 2)
+    return f"{point.comparator or ''}{point.value:.{decimals}f}"
 
 
 def _label(point: LabPoint) -> str:

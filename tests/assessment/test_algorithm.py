@@ -527,9 +527,9 @@ class TestRenalWorsening:
         card = one(run(facts(today=day(70), points=pts), "kdigo-2012"), Topic.RENAL_WORSENING)
         assert {p.analyte for p in card.series} == {Analyte.EGFR}
         assert [(r.marker, r.value) for r in card.evidence] == [
-            ("baseline", "80.00"),
-            (None, "40.00"),
-            ("latest", "78.00"),
+            ("baseline", "80"),
+            (None, "40"),
+            ("latest", "78"),
         ]
 
     def test_absent_when_stable(self) -> None:
