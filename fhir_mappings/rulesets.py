@@ -53,6 +53,9 @@ class DoseTargets:
     # under-dosing. KDIGO 2024 (MPAA + CNI only when eGFR > 45, droracle.ai summary of
     # KDIGO 2024 Rec 10.2.3.1.1) and clinical.md (voclosporin only if eGFR > 45, U/M).
     multitarget_mmf_mg_day: float = 1000.0
+    # Voclosporin: "not recommended in patients with a baseline eGFR <= 45 mL/min/1.73 m2
+    # unless the benefit exceeds the risk" (LUPKYNIS US prescribing information, section
+    # 2.2 / 5.3, FDA label set id 9f489295-1156-52c7-5fd0-5c4c52f9b813).
     voclosporin_min_egfr: float = 45.0  # strictly greater than
 
 
