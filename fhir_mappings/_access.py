@@ -47,6 +47,12 @@ def source_id(resource: Mapping[str, Any]) -> str | None:
     return f"{rtype}/{rid}" if rtype and rid else None
 
 
+def quantity_unit(quantity: object) -> str | None:
+    """A Quantity's unit: the UCUM ``code``, else the human ``unit`` text."""
+    data = as_dict(quantity)
+    return as_str(data.get("code")) or as_str(data.get("unit"))
+
+
 def parse_datetime(value: object) -> datetime | None:
     """FHIR date/dateTime/instant -> aware datetime (partial dates -> first day, UTC).
 

@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_float, as_str, dicts, parse_date, source_id
+from fhir_mappings._access import (
+    as_dict,
+    as_float,
+    as_str,
+    dicts,
+    parse_date,
+    quantity_unit,
+    source_id,
+)
 from fhir_mappings.dosing import dose_from_dosages
 from fhir_mappings.facts import (
     MYCOPHENOLATES,
@@ -130,7 +138,7 @@ def _units_per_day(dispense: Mapping[str, Any], strength_mg: float | None) -> fl
     for dosage in dicts(dispense.get("dosageInstruction")):
         for dose_and_rate in dicts(dosage.get("doseAndRate")):
             quantity = as_dict(dose_and_rate.get("doseQuantity"))
-            unit = (as_str(quantity.get("code")) or as_str(quantity.get("unit")) or "1").lower()
+            unit = (quantity_unit(quantity) or "1").lower()
             if unit in UNIT_DOSE_UNITS:
                 info = dose_from_dosages([dosage], strength_mg=1.0)
                 if info.daily_dose_mg:
@@ -147,7 +155,7 @@ def _days_supply(
         return days
     quantity = as_dict(dispense.get("quantity"))
     amount = as_float(quantity.get("value"))
-    unit = (as_str(quantity.get("code")) or as_str(quantity.get("unit")) or "1").lower()
+    unit = (quantity_unit(quantity) or "1").lower()
     if amount is None or amount <= 0 or unit not in UNIT_DOSE_UNITS:
         return None
     if daily_dose_mg and strength_mg:

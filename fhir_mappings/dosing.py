@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_float, as_list, as_str, codings, dicts
+from fhir_mappings._access import as_dict, as_float, as_list, as_str, codings, dicts, quantity_unit
 from fhir_mappings.medications import MASS_TO_MG, UNIT_DOSE_UNITS
 
 GTS_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
@@ -196,7 +196,7 @@ def _mg_from_quantity(
 ) -> tuple[float | None, float | None, float | None]:
     """(mg, per_kg, per_m2) of one dose quantity."""
     value = as_float(quantity.get("value"))
-    unit = as_str(quantity.get("code")) or as_str(quantity.get("unit")) or "1"
+    unit = quantity_unit(quantity) or "1"
     if value is None or value < 0:
         return None, None, None
     unit_l = unit.strip().lower()
@@ -253,7 +253,7 @@ def dose_from_dosage(
         schedule = (planned - 1) * interval
     duration = as_dict(repeat.get("boundsDuration"))
     duration_value = as_float(duration.get("value"))
-    duration_unit = as_str(duration.get("code")) or as_str(duration.get("unit"))
+    duration_unit = quantity_unit(duration)
     if (
         schedule is None
         and duration_value is not None

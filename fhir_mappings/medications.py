@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_float, as_str, codings, dicts
+from fhir_mappings._access import as_dict, as_float, as_str, codings, dicts, quantity_unit
 from fhir_mappings.codes.rxnorm import agent_for_text, is_rxnorm, product_for_code
 from fhir_mappings.facts import MatchMethod, MedicationMatch, Route
 
@@ -110,7 +110,7 @@ def quantity_mg(quantity: object) -> float | None:
     """A mass Quantity in mg (unit from ``code`` else ``unit``), else ``None``."""
     data = as_dict(quantity)
     value = as_float(data.get("value"))
-    unit = as_str(data.get("code")) or as_str(data.get("unit"))
+    unit = quantity_unit(data)
     if value is None or unit is None:
         return None
     factor = MASS_TO_MG.get(unit.strip().lower())

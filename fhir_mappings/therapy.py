@@ -26,7 +26,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_float, as_str, dicts, parse_date, source_id
+from fhir_mappings._access import (
+    as_dict,
+    as_float,
+    as_str,
+    dicts,
+    parse_date,
+    quantity_unit,
+    source_id,
+)
 from fhir_mappings.dosing import PERIOD_UNIT_DAYS, dose_from_dosage, dose_from_dosages
 from fhir_mappings.facts import (
     CALCINEURIN_INHIBITORS,
@@ -94,7 +102,7 @@ def _route(value: str | None, match: MedicationMatch) -> Route:
 def _days(quantity: object) -> float | None:
     data = as_dict(quantity)
     value = as_float(data.get("value"))
-    unit = as_str(data.get("code")) or as_str(data.get("unit"))
+    unit = quantity_unit(data)
     if value is None or unit is None:
         return None
     unit = {"day": "d", "days": "d", "week": "wk", "weeks": "wk", "month": "mo"}.get(unit, unit)
