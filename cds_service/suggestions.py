@@ -307,6 +307,16 @@ def _dose_step_request(
             ],
         }
     )
+    return _medication_request(agent, subject, dosage, replaces)
+
+
+def _medication_request(
+    agent: Agent,
+    subject: dict[str, str],
+    dosage: dict[str, Any] | None,
+    replaces: str | None,
+) -> dict[str, Any]:
+    """The draft MedicationRequest envelope shared by dose steps and new therapy."""
     return _drop_none(
         {
             "resourceType": "MedicationRequest",
@@ -314,7 +324,7 @@ def _dose_step_request(
             "intent": SUGGESTION_INTENT,
             "medicationCodeableConcept": medication_concept(agent),
             "subject": subject,
-            "dosageInstruction": [dosage],
+            "dosageInstruction": [dosage] if dosage is not None else None,
             "priorPrescription": {"reference": replaces} if replaces else None,
         }
     )
@@ -329,16 +339,7 @@ def _start_therapy_request(
     route = _route(params)
     dosage_text = _text(params, "dosage_text")
     dosage = _drop_none({"text": dosage_text, "route": {"text": route} if route else None})
-    return _drop_none(
-        {
-            "resourceType": "MedicationRequest",
-            "status": SUGGESTION_STATUS,
-            "intent": SUGGESTION_INTENT,
-            "medicationCodeableConcept": medication_concept(agent),
-            "subject": subject,
-            "dosageInstruction": [dosage] if dosage else None,
-        }
-    )
+    return _medication_request(agent, subject, dosage or None, None)
 
 
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
