@@ -1,0 +1,104 @@
+"""Per-stage CPU time of one hook on the bench patient, in process (no server, no sockets).
+
+``python bench/stages.py [--repeat 200]`` prints, for the bench body
+(``make_hook.hook_bytes``), the minimum over 5 x ``repeat`` calls of each stage of the
+hook path: JSON parsing, request validation, gathering from prefetch, the assessment
+(and its parts: facts, observation mapping, adherence, response, findings) and card
+rendering. Minimums are steady on a shared box where wall-clock throughput is not; use
+this to see which stage a change moved, and ``run_bench.py`` for the figures issue 7
+asks for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_hook import hook_bytes
+
+from cds_service.cards import render_cards
+from cds_service.config import Settings
+from cds_service.hook_models import parse_hook_request
+from cds_service.prefetch import gather
+from cds_service.service_definition import build_service
+from fhir_mappings import assess
+from fhir_mappings.adherence import estimate_adherence
+from fhir_mappings.algorithm import findings_for
+from fhir_mappings.observations import map_observations
+from fhir_mappings.pipeline import build_facts, medications_by_reference
+from fhir_mappings.response import assess_response
+from fhir_mappings.rulesets import DEFAULT_RULESET, get_ruleset
+
+
+def best_ms(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        best = min(best, (time.perf_counter() - started) / repeat)
+    return best * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    today = datetime.now(UTC).date()
+    raw = hook_bytes(today)
+    settings = Settings(require_jwt=False)
+    service = build_service()
+    hook = parse_hook_request(raw)
+    loop = asyncio.new_event_loop()
+    resources = loop.run_until_complete(gather(hook, service, None, settings)).resources
+    facts = build_facts(resources, today=today)
+    rules = get_ruleset(DEFAULT_RULESET)
+    response = assess_response(facts, rules)
+    assessment = assess(resources, today=today)
+    medications = medications_by_reference(resources)
+    stages: list[tuple[str, Callable[[], object]]] = [
+        ("orjson.loads (the ceiling's parse)", lambda: orjson.loads(raw)),
+        ("parse_hook_request", lambda: parse_hook_request(raw)),
+        (
+            "gather (prefetch only)",
+            lambda: loop.run_until_complete(gather(hook, service, None, settings)),
+        ),
+        ("assess", lambda: assess(resources, today=today)),
+        ("  build_facts", lambda: build_facts(resources, today=today)),
+        ("    map_observations", lambda: map_observations(resources.observations)),
+        (
+            "    estimate_adherence",
+            lambda: estimate_adherence(
+                facts.courses,
+                facts.induction,
+                resources.medication_dispenses,
+                facts.labs,
+                medications,
+                today,
+            ),
+        ),
+        ("  assess_response", lambda: assess_response(facts, rules)),
+        ("  findings_for", lambda: findings_for(facts, response, rules, show_status=False)),
+        (
+            "render_cards",
+            lambda: render_cards(
+                assessment, uuid_factory=lambda: str(uuid.uuid4()), ruleset=DEFAULT_RULESET
+            ),
+        ),
+    ]
+    print(f"bench patient: {len(raw) / 1000:.1f} kB, {len(resources.all())} resources")
+    for label, fn in stages:
+        print(f"{label:36s} {best_ms(fn, args.repeat):7.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
