@@ -70,12 +70,14 @@ class Runtime:
         return found
 
 
-def get_runtime(request: Request) -> Runtime:
+# ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread,
+# a thread hop (and GIL hand-over) per request for an attribute read (issue 7 profile).
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_settings(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
+async def get_settings(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Settings:
     return runtime.settings
 
 
