@@ -91,7 +91,11 @@ R5_ONLY_ELEMENTS: Mapping[str, frozenset[str]] = {
 
 def r5_elements(resource: Mapping[str, Any]) -> list[str]:
     """The R5-only elements present in ``resource`` (empty for an R4-shaped resource)."""
-    names = R5_ONLY_ELEMENTS.get(str(resource.get("resourceType")), frozenset())
+    rtype = resource.get("resourceType")
+    # speed: most resources (Observations) are of a type with no R5-only element listed
+    names = R5_ONLY_ELEMENTS.get(rtype) if isinstance(rtype, str) else None
+    if names is None:
+        return []
     return sorted(name for name in names if name in resource)
 
 

@@ -111,8 +111,10 @@ class Gathered:
 def _reference_matches(reference: object, patient_id: str) -> bool:
     if not isinstance(reference, str):
         return False
+    target = "Patient/" + patient_id
+    if reference == target:  # speed: the usual relative reference
+        return True
     ref = reference.split("/_history/")[0]
-    target = f"Patient/{patient_id}"
     return ref == target or ref.endswith("/" + target)
 
 
@@ -200,10 +202,16 @@ class _Gatherer:
         if len(entries) > self.settings.max_resources_per_prefetch_bundle:
             log.warning("prefetch bundle over the resource limit", extra={"key": key})
             raise DataUnavailable([key], "more resources than the prefetch bundle limit")
-        if not all(belongs_to(item, self.patient_id) for item in entries):
-            log.warning("prefetch bundle with another patient's data dropped", extra={"key": key})
-            return None
-        if _any_r5(entries):
+        patient_id = self.patient_id
+        r5 = False
+        for item in entries:  # one pass (speed: ~160 entries per hook)
+            if not belongs_to(item, patient_id):
+                log.warning(
+                    "prefetch bundle with another patient's data dropped", extra={"key": key}
+                )
+                return None
+            r5 = r5 or bool(r5_elements(item))
+        if r5:
             log.warning("prefetch bundle in FHIR R5 shape, fetching", extra={"key": key})
             return None
         return _of_type(key, rtype, entries)
