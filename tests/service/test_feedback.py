@@ -236,6 +236,27 @@ def _cards(prefix: str, n: int) -> list[IssuedCard]:
     return [IssuedCard(f"{prefix}{i}", "t", "info", when) for i in range(n)]
 
 
+class TestRememberCardsBatch:
+    @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+    def test_one_batch_counts_new_rows_only(self, tmp_path: Path, backend: str) -> None:
+        """A batch with a stored uuid and a uuid repeated inside it counts each new card once."""
+        if backend == "postgresql" and POSTGRES_URL is None:
+            pytest.skip("LNCDS_TEST_POSTGRES_URL not set")
+        url = POSTGRES_URL if backend == "postgresql" else f"sqlite:///{tmp_path / 'r.sqlite3'}"
+        assert url is not None
+        store = FeedbackStore(url)
+        try:
+            store.migrate()
+            prefix = f"{uuid.uuid4()}-"
+            when = datetime(2025, 1, 1, tzinfo=UTC)
+            assert store.remember_cards(_cards(prefix, 1)) == 1
+            batch = [*_cards(prefix, 3), IssuedCard(f"{prefix}2", "t", "info", when)]
+            assert store.remember_cards(batch) == 2
+            assert store.remember_cards(_cards(prefix, 3)) == 0
+        finally:
+            store.close()
+
+
 class TestCardLogBatching:
     async def test_many_hooks_one_transaction(self, tmp_path: Path) -> None:
         """Cards offered by several hooks within the flush interval are written in one batch."""
