@@ -71,10 +71,10 @@ async def warm_up(runtime: Runtime) -> int:
     """
     import orjson
 
+    from cds_service.cards import prune_empty
     from cds_service.demo import build_hook_request, load_patients
     from cds_service.hook_models import parse_hook_request
     from cds_service.prefetch import gather
-    from cds_service.routes.hooks import prune
 
     settings = runtime.settings
     try:
@@ -89,7 +89,7 @@ async def warm_up(runtime: Runtime) -> int:
                 ruleset=settings.ruleset,
                 show_status=settings.show_status_card,
             )
-            cards = prune(
+            cards = prune_empty(
                 runtime.renderer(assessment, uuid_factory=_uuid4, ruleset=settings.ruleset)
             )
             orjson.dumps({"cards": cards})

@@ -115,7 +115,11 @@ UuidFactory = Callable[[], str]
 def render_cards(
     assessment: PatientAssessment, *, uuid_factory: UuidFactory, ruleset: str
 ) -> list[dict[str, Any]]:
-    """One card per finding, in ``Topic`` order (stable for equal topics)."""
+    """One card per finding, in ``Topic`` order (stable for equal topics).
+
+    Empty members are not removed here: callers apply ``prune_empty`` once to the whole
+    answer (the hook route, the CLI).
+    """
     findings = sorted(assessment.findings, key=lambda f: _TOPIC_ORDER[f.topic])
     patient_id = assessment.facts.patient_id
     return [
@@ -158,8 +162,7 @@ def render_card(
     ]
     if links:
         card["links"] = links
-    pruned: dict[str, Any] = prune_empty(card)
-    return pruned
+    return card
 
 
 def truncate_summary(summary: str) -> str:
@@ -317,15 +320,30 @@ def _series_label(series: Sequence[LabPoint]) -> str:
 
 
 def prune_empty(value: Any) -> Any:
-    """Drop ``None``, ``""``, ``[]`` and ``{}`` recursively (CDS Hooks: omit, never null)."""
+    """Drop ``None``, ``""``, ``[]`` and ``{}`` members recursively (CDS Hooks: omit, never null).
+
+    One pass per container (each member pruned, then kept unless empty). The hook route
+    and the CLI apply it to whatever the renderer returns; ``render_card`` does not prune
+    itself, so each answer is walked once.
+    """
     if isinstance(value, dict):
-        pruned = {k: prune_empty(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if not _is_empty(v)}
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            item = prune_empty(item)
+            if not _is_empty(item):
+                out[key] = item
+        return out
     if isinstance(value, list):
-        items = [prune_empty(v) for v in value]
-        return [v for v in items if not _is_empty(v)]
+        kept = []
+        for item in value:
+            item = prune_empty(item)
+            if not _is_empty(item):
+                kept.append(item)
+        return kept
     return value
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
+    # == semantics of ``value in (None, "", [], {})``: an empty str/list/dict subclass is
+    # empty too; 0 and False are kept
+    return value is None or (isinstance(value, str | list | dict) and not value)

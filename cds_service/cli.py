@@ -27,13 +27,13 @@ import orjson
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from cds_service.cards import prune_empty
 from cds_service.config import ConfigurationError, Settings, env_name
 from cds_service.deps import Evaluator, Renderer
 from cds_service.errors import LnCdsError
 from cds_service.fhir_client import FhirClient, bundle_resources, make_http_client
 from cds_service.hook_models import HookRequest
 from cds_service.prefetch import gather
-from cds_service.routes.hooks import prune
 from cds_service.service_definition import ServiceDefinition, build_service
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -218,7 +218,9 @@ def _evaluate(
     assessment = evaluator(
         gathered.resources, today=today, ruleset=ruleset, show_status=settings.show_status_card
     )
-    cards = prune(renderer(assessment, uuid_factory=lambda: str(uuid.uuid4()), ruleset=ruleset))
+    cards = prune_empty(
+        renderer(assessment, uuid_factory=lambda: str(uuid.uuid4()), ruleset=ruleset)
+    )
     if args.json:
         sys.stdout.write(orjson.dumps({"cards": cards}, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")

@@ -27,6 +27,7 @@ import orjson
 import structlog
 from fastapi import APIRouter, Request, Response
 
+from cds_service.cards import prune_empty
 from cds_service.deps import ClientJwtDep, Runtime, RuntimeDep, read_body
 from cds_service.errors import FhirError, WrongHook
 from cds_service.feedback_store import issued_cards
@@ -42,35 +43,6 @@ router = APIRouter()
 
 #: Above this many resources, assess + render run in a worker thread (see docstring).
 INLINE_ASSESS_MAX_RESOURCES = 300
-
-
-def prune(value: Any) -> Any:
-    """Drop ``None``, ``""``, ``[]`` and ``{}`` members recursively (CDS Hooks JSON rule).
-
-    One pass per container (each member pruned, then kept unless empty): the cards are
-    ~50 nested containers per hook.
-    """
-    if isinstance(value, dict):
-        out: dict[Any, Any] = {}
-        for key, item in value.items():
-            item = prune(item)
-            if not _empty(item):
-                out[key] = item
-        return out
-    if isinstance(value, list):
-        kept = []
-        for item in value:
-            item = prune(item)
-            if not _empty(item):
-                kept.append(item)
-        return kept
-    return value
-
-
-def _empty(value: Any) -> bool:
-    # the same test as ``value in (None, "", [], {})``: == comparisons, so e.g. an empty
-    # str subclass or dict subclass is empty too, and 0 / False are kept
-    return value is None or (isinstance(value, str | list | dict) and not value)
 
 
 def _ms(seconds: float) -> float:
@@ -125,7 +97,7 @@ async def call_hook(
             rendered = await anyio.to_thread.run_sync(_evaluate, runtime, gathered, timings)
         else:
             rendered = _evaluate(runtime, gathered, timings)
-        cards = prune(rendered)
+        cards = prune_empty(rendered)
         record_cards(cards)
         if runtime.card_log is not None:
             runtime.card_log.offer(issued_cards(cards, datetime.now(UTC)))

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cds_service import errors
+from cds_service.cards import prune_empty as prune
 from cds_service.hook_models import parse_hook_request
 from cds_service.pseudonym import pseudonym
-from cds_service.routes.hooks import prune
 
 from .conftest import KEY_TYPES, hook_body, resource, searchset
 
