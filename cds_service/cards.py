@@ -294,9 +294,11 @@ def trend_line(series: Sequence[LabPoint]) -> str | None:
     if len(series) < 2:
         return None
     first, last = series[0], series[-1]
-    shown: list[str] = [_point_text(p) for p in series]
-    if len(shown) > TREND_MAX_POINTS:
-        shown = [shown[0], ELLIPSIS, *shown[-(TREND_MAX_POINTS - 2) :]]
+    if len(series) > TREND_MAX_POINTS:  # only the points shown are formatted (speed)
+        tail = series[-(TREND_MAX_POINTS - 2) :]
+        shown = [_point_text(first), ELLIPSIS, *(_point_text(p) for p in tail)]
+    else:
+        shown = [_point_text(p) for p in series]
     text = (
         f"{_series_label(series)}: {' → '.join(shown)} "
         f"({month_label(first.day)} → {month_label(last.day)})"
