@@ -294,12 +294,6 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--hooks", type=int, default=40)
     parser.add_argument("--startups", type=int, default=3, help="extra cold starts timed")
-    parser.add_argument(
-        "--variant",
-        choices=("plain", "gc-freeze"),
-        default="plain",
-        help="gc-freeze: serve through bench/serve_tuned.py (what-if, see its docstring)",
-    )
     parser.add_argument("--profile", type=Path, help="also record a py-spy profile here")
     args = parser.parse_args()
 
@@ -319,12 +313,12 @@ def main() -> None:
         "LNCDS_FHIR_SERVER_ALLOWLIST": f"http://{HOST}:{PORTS['stub']}/fhir",
     }
     print(
-        f"body {body_file.stat().st_size / 1000:.1f} kB; variant {args.variant}; work dir {work}",
+        f"body {body_file.stat().st_size / 1000:.1f} kB; work dir {work}",
         flush=True,
     )
 
     serve_argv = [
-        *([str(bin_dir / "ln-cds")] if args.variant == "plain" else [python, "serve_tuned.py"]),
+        str(bin_dir / "ln-cds"),
         *("serve", "--host", HOST, "--port", str(PORTS["ln-cds"])),
     ]
     startups = []
