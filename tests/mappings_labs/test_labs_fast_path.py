@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 from unittest import mock
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from fhir_mappings import observations
 from fhir_mappings.codes.loinc import LOINC_BY_CODE
-from fhir_mappings.facts import Analyte, LabResults
+from fhir_mappings.facts import Analyte, ExcludedResource, LabPoint, LabResults, LabSeries
 from fhir_mappings.observations import map_observations
 
 from ._builders import LOINC, observation, quantity
@@ -206,3 +208,76 @@ class TestFastPathProperty:
     def test_same_as_general_path(self, items: list[dict[str, Any]]) -> None:
         """On any mix of plain and odd Observations the result equals the general path's."""
         _assert_same(items)
+
+
+def _reference_series(
+    points: list[LabPoint], excluded: list[ExcludedResource]
+) -> dict[Analyte, LabSeries]:
+    """The series builder before its speed shortcut (full sort key, always de-duplicating)."""
+    by_analyte: dict[Analyte, list[LabPoint]] = {}
+    seen: set[tuple[Analyte, datetime, float, str | None]] = set()
+    for point in sorted(points, key=observations._sort_key):
+        key = (point.analyte, point.when, point.value, point.comparator)
+        if key in seen:
+            excluded.append(
+                ExcludedResource(
+                    point.source_id,
+                    f"duplicate {point.analyte.value} result at {point.when.isoformat()}",
+                )
+            )
+            continue
+        seen.add(key)
+        by_analyte.setdefault(point.analyte, []).append(point)
+    return {a: LabSeries(a, tuple(series)) for a, series in by_analyte.items()}
+
+
+_points = st.builds(
+    LabPoint,
+    analyte=st.sampled_from([Analyte.UPCR, Analyte.CREATININE]),
+    when=st.sampled_from(
+        [
+            datetime(2024, 3, 1, 8, tzinfo=UTC),
+            datetime(2024, 3, 1, 9, tzinfo=timezone(timedelta(hours=1))),  # same instant
+            datetime(2024, 3, 2, tzinfo=UTC),
+        ]
+    ),
+    value=st.sampled_from([0.5, 1.0, -0.0, 0.0]),
+    unit=st.just("g/g"),
+    comparator=st.sampled_from([None, "<", ">="]),
+    original_value=st.just(1.0),
+    original_unit=st.just("g/g"),
+    code=st.just("2890-2"),
+    source_id=st.sampled_from([None, "Observation/a", "Observation/b"]),
+)
+
+
+class TestSeriesShortcut:
+    @settings(max_examples=300)
+    @given(points=st.lists(_points, max_size=8))
+    def test_same_as_reference(self, points: list[LabPoint]) -> None:
+        """With or without shared (instant, value) pairs, series and exclusions are unchanged."""
+        fast_excluded: list[ExcludedResource] = []
+        reference_excluded: list[ExcludedResource] = []
+        fast = observations._build_series(list(points), fast_excluded)
+        reference = _reference_series(list(points), reference_excluded)
+        assert repr(fast) == repr(reference)
+        assert fast_excluded == reference_excluded
+
+    def test_distinct_points_take_the_shortcut(self) -> None:
+        """Points with distinct (instant, value) pairs come out sorted, none dropped."""
+        later = LabPoint(
+            Analyte.UPCR,
+            datetime(2024, 3, 2, tzinfo=UTC),
+            1.0,
+            "g/g",
+            None,
+            1.0,
+            "g/g",
+            "2890-2",
+            "Observation/b",
+        )
+        earlier = replace(later, when=datetime(2024, 3, 1, tzinfo=UTC), source_id="Observation/a")
+        excluded: list[ExcludedResource] = []
+        series = observations._build_series([later, earlier], excluded)
+        assert series[Analyte.UPCR].points == (earlier, later)
+        assert excluded == []
