@@ -300,8 +300,8 @@ def _fast_point(
     factor = _EXACT_FACTORS[analyte].get(unit)
     if factor is None:
         return None
-    value = number * factor  # every tabled factor is finite and > 0: finite iff number is
-    if not math.isfinite(value):
+    value = number * factor
+    if not math.isfinite(value):  # infinite or overflowed: the general path excludes it
         return None
     raw_time = resource.get("effectiveDateTime")
     if type(raw_time) is not str:
