@@ -17,10 +17,11 @@ Conventions
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Analyte(StrEnum):
@@ -82,10 +83,43 @@ class LabPoint:
     original_unit: str
     code: str  # the LOINC code (or other code) that identified the analyte
     source_id: str | None
+    #: ``when.date()``, set once at construction (speed: the assessment reads it about a
+    #: thousand times per hook); it follows ``when``, so it is left out of ==, hash and repr.
+    day: date = field(init=False, repr=False, compare=False)
 
-    @property
-    def day(self) -> date:
-        return self.when.date()
+    def __init__(  # the dataclass fields, in order
+        self,
+        analyte: Analyte,
+        when: datetime,
+        value: float,
+        unit: str,
+        comparator: str | None,
+        original_value: float,
+        original_unit: str,
+        code: str,
+        source_id: str | None,
+    ) -> None:
+        # speed: the slots' own setters instead of the frozen object.__setattr__ route;
+        # unpacking fails loudly if a field is added here but not to the setters.
+        s_analyte, s_when, s_value, s_unit, s_cmp, s_ovalue, s_ounit, s_code, s_sid, s_day = (
+            _LAB_POINT_SETTERS
+        )
+        s_analyte(self, analyte)
+        s_when(self, when)
+        s_value(self, value)
+        s_unit(self, unit)
+        s_cmp(self, comparator)
+        s_ovalue(self, original_value)
+        s_ounit(self, original_unit)
+        s_code(self, code)
+        s_sid(self, source_id)
+        s_day(self, when.date())
+
+
+#: The slot setters of ``LabPoint`` in field order (taken from the final, slotted class).
+_LAB_POINT_SETTERS: tuple[Callable[[LabPoint, Any], None], ...] = tuple(
+    LabPoint.__dict__[f.name].__set__ for f in fields(LabPoint)
+)
 
 
 @dataclass(frozen=True, slots=True)
