@@ -22,6 +22,8 @@ from pathlib import Path
 
 import orjson
 
+# the checkout this script is in, even when the venv's editable install points elsewhere
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_hook import hook_bytes
 
