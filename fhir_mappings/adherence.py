@@ -51,7 +51,7 @@ from fhir_mappings.facts import (
     Route,
     TherapyCourse,
 )
-from fhir_mappings.medications import UNIT_DOSE_UNITS, identify_medication, strength_is_per_ml
+from fhir_mappings.medications import UNIT_DOSE_UNITS, MedicationIdentifier, strength_is_per_ml
 
 #: PDC at or above this is adherent: Pharmacy Quality Alliance, "PQA Adherence
 #: Measures" (pqaalliance.org/adherence-measures): "clinical evidence provides support for
@@ -169,6 +169,7 @@ def _identified_dispenses(
 ) -> list[tuple[Mapping[str, Any], date, MedicationMatch]]:
     """Completed, dated, identified dispenses (each identified once, for every agent)."""
     out: list[tuple[Mapping[str, Any], date, MedicationMatch]] = []
+    identify = MedicationIdentifier(medications_by_ref)
     for dispense in dispenses:
         if not isinstance(dispense, Mapping):
             continue
@@ -177,7 +178,7 @@ def _identified_dispenses(
         when = parse_date(dispense.get("whenHandedOver")) or parse_date(
             dispense.get("whenPrepared")
         )
-        match = identify_medication(dispense, medications_by_ref)
+        match = identify(dispense)
         if when is None or match is None:
             continue
         out.append((dispense, when, match))
