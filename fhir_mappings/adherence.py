@@ -146,13 +146,15 @@ def _units_per_day(dispense: Mapping[str, Any], strength_mg: float | None) -> fl
     return None
 
 
-def _days_supply(
+def _recorded_days_supply(dispense: Mapping[str, Any]) -> float | None:
+    """``daysSupply`` when positive (it does not depend on the agent's dose)."""
+    days = as_float(as_dict(dispense.get("daysSupply")).get("value"))
+    return days if days is not None and days > 0 else None
+
+
+def _days_supply_from_quantity(
     dispense: Mapping[str, Any], daily_dose_mg: float | None, strength_mg: float | None
 ) -> float | None:
-    supply = as_dict(dispense.get("daysSupply"))
-    days = as_float(supply.get("value"))
-    if days is not None and days > 0:
-        return days
     quantity = as_dict(dispense.get("quantity"))
     amount = as_float(quantity.get("value"))
     unit = (quantity_unit(quantity) or "1").lower()
@@ -171,7 +173,7 @@ def _identified_dispenses(
     out: list[tuple[Mapping[str, Any], date, MedicationMatch]] = []
     identify = MedicationIdentifier(medications_by_ref)
     for dispense in dispenses:
-        if not isinstance(dispense, Mapping):
+        if type(dispense) is not dict and not isinstance(dispense, Mapping):
             continue
         if as_str(dispense.get("status")) not in DISPENSE_STATUSES:
             continue
@@ -194,13 +196,12 @@ def _fills_of(
     for dispense, when, match in identified:
         if match.agent is not agent:
             continue
-        strength = None if strength_is_per_ml(match) else match.strength_mg
+        days = _recorded_days_supply(dispense)
+        if days is None:  # speed: the strength only matters without a recorded supply
+            strength = None if strength_is_per_ml(match) else match.strength_mg
+            days = _days_supply_from_quantity(dispense, daily_dose_mg, strength)
         quantity = as_float(as_dict(dispense.get("quantity")).get("value"))
-        out.append(
-            Fill(
-                when, _days_supply(dispense, daily_dose_mg, strength), quantity, source_id(dispense)
-            )
-        )
+        out.append(Fill(when, days, quantity, source_id(dispense)))
     return tuple(sorted(out, key=lambda f: f.when))
 
 
