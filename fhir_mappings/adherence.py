@@ -24,6 +24,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 from fhir_mappings._access import (
@@ -66,6 +67,11 @@ FILL_LOOKBACK_DAYS = 180
 LEVEL_RECENCY_DAYS = 90
 #: MedicationDispense statuses that put supply in the patient's hands.
 DISPENSE_STATUSES: frozenset[str] = frozenset({"completed"})
+
+# speed: constants and a C-level sort key instead of per-fill objects and lambdas
+_ONE_DAY = timedelta(days=1)
+_FILL_LOOKBACK = timedelta(days=FILL_LOOKBACK_DAYS)
+_WHEN = attrgetter("when")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +152,23 @@ def _units_per_day(dispense: Mapping[str, Any], strength_mg: float | None) -> fl
     return None
 
 
+def _value_of(element: object) -> float | None:
+    """``as_float(as_dict(element).get("value"))`` (a Quantity's or Duration's number).
+
+    speed: a plain dict holding a float or an int skips the ABC and union checks.
+    """
+    if type(element) is dict:
+        value = element.get("value")
+        if type(value) is float:
+            return value if math.isfinite(value) else None
+        if type(value) is int:
+            return float(value)
+    return as_float(as_dict(element).get("value"))
+
+
 def _recorded_days_supply(dispense: Mapping[str, Any]) -> float | None:
     """``daysSupply`` when positive (it does not depend on the agent's dose)."""
-    days = as_float(as_dict(dispense.get("daysSupply")).get("value"))
+    days = _value_of(dispense.get("daysSupply"))
     return days if days is not None and days > 0 else None
 
 
@@ -200,9 +220,9 @@ def _fills_of(
         if days is None:  # speed: the strength only matters without a recorded supply
             strength = None if strength_is_per_ml(match) else match.strength_mg
             days = _days_supply_from_quantity(dispense, daily_dose_mg, strength)
-        quantity = as_float(as_dict(dispense.get("quantity")).get("value"))
+        quantity = _value_of(dispense.get("quantity"))
         out.append(Fill(when, days, quantity, source_id(dispense)))
-    return tuple(sorted(out, key=lambda f: f.when))
+    return tuple(sorted(out, key=_WHEN))
 
 
 def fills_for(
@@ -222,13 +242,13 @@ def proportion_of_days_covered(fills: Sequence[Fill], start: date, end: date) ->
         return None
     covered = 0
     cursor: date | None = None
-    for fill in sorted(fills, key=lambda f: f.when):
+    for fill in sorted(fills, key=_WHEN):
         if fill.days_supply is None:
             continue
         begin = fill.when if cursor is None or fill.when >= cursor else cursor
         finish = begin + timedelta(days=math.ceil(fill.days_supply))  # exclusive
         cursor = finish
-        lo, hi = max(begin, start), min(finish, end + timedelta(days=1))
+        lo, hi = max(begin, start), min(finish, end + _ONE_DAY)
         if hi > lo:
             covered += (hi - lo).days
     return min(1.0, covered / window)
@@ -273,9 +293,7 @@ def _estimate(
         for s in low
     ]
     all_fills = _fills_of(agent, identified, course.daily_dose_mg)
-    fills = tuple(
-        f for f in all_fills if start - timedelta(days=FILL_LOOKBACK_DAYS) <= f.when <= today
-    )
+    fills = tuple(f for f in all_fills if start - _FILL_LOOKBACK <= f.when <= today)
     pdc = mpr = None
     since_last = (today - fills[-1].when).days if fills else None
     if not fills:
