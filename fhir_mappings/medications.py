@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from fhir_mappings._access import (
@@ -235,9 +236,14 @@ def _match_medication(medication: Mapping[str, Any]) -> MedicationMatch | None:
     )
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def _plain_dict(value: object) -> Mapping[str, Any]:
-    """speed: ``as_dict`` without its ABC check for a plain ``dict`` (parsed JSON)."""
-    return value if type(value) is dict else as_dict(value)
+    """``as_dict`` (read only); speed: a plain ``dict`` or ``None`` skips its ABC check."""
+    if type(value) is dict:
+        return value
+    return _EMPTY if value is None else as_dict(value)
 
 
 def _concept_key(concept: object) -> tuple[object, ...]:
@@ -248,7 +254,10 @@ def _concept_key(concept: object) -> tuple[object, ...]:
     data = _plain_dict(concept)
     text = data.get("text")
     items = data.get("coding")
-    key: list[object] = [text if isinstance(text, str) else None]
+    first = text if isinstance(text, str) else None
+    if items is None:  # speed: a text-only or absent concept
+        return (first,)
+    key: list[object] = [first]
     for coding in items if type(items) is list else as_list(items):
         if type(coding) is not dict and not isinstance(coding, Mapping):
             continue
