@@ -106,16 +106,21 @@ def _fmt(point: LabPoint) -> str:
     return f"{point.comparator or ''}{point.value:.{decimals}f}"
 
 
+#: Evidence labels per analyte; others show the analyte's value (speed: built once).
+_LABELS = {
+    Analyte.UPCR: "UPCR",
+    Analyte.PROTEIN_24H: "24 h protein",
+    Analyte.CREATININE: "Creatinine",
+    Analyte.EGFR: "eGFR",
+    Analyte.MPA_TROUGH: "MPA trough",
+    Analyte.MPA_AUC: "MPA AUC",
+    Analyte.HYDROXYCHLOROQUINE: "Hydroxychloroquine level",
+}
+
+
 def _label(point: LabPoint) -> str:
-    return {
-        Analyte.UPCR: "UPCR",
-        Analyte.PROTEIN_24H: "24 h protein",
-        Analyte.CREATININE: "Creatinine",
-        Analyte.EGFR: "eGFR",
-        Analyte.MPA_TROUGH: "MPA trough",
-        Analyte.MPA_AUC: "MPA AUC",
-        Analyte.HYDROXYCHLOROQUINE: "Hydroxychloroquine level",
-    }.get(point.analyte, point.analyte.value)
+    label = _LABELS.get(point.analyte)
+    return label if label is not None else point.analyte.value
 
 
 def _row(point: LabPoint, marker: str | None = None) -> EvidenceRow:
