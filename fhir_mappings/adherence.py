@@ -187,11 +187,10 @@ def _days_supply_from_quantity(
 
 
 def _identified_dispenses(
-    dispenses: Iterable[object], medications_by_ref: Mapping[str, Mapping[str, Any]]
+    dispenses: Iterable[object], identify: MedicationIdentifier
 ) -> list[tuple[Mapping[str, Any], date, MedicationMatch]]:
     """Completed, dated, identified dispenses (each identified once, for every agent)."""
     out: list[tuple[Mapping[str, Any], date, MedicationMatch]] = []
-    identify = MedicationIdentifier(medications_by_ref)
     for dispense in dispenses:
         if type(dispense) is not dict and not isinstance(dispense, Mapping):
             continue
@@ -232,7 +231,8 @@ def fills_for(
     daily_dose_mg: float | None,
 ) -> tuple[Fill, ...]:
     """Completed dispenses of ``agent`` as fills, oldest first."""
-    return _fills_of(agent, _identified_dispenses(dispenses, medications_by_ref), daily_dose_mg)
+    identified = _identified_dispenses(dispenses, MedicationIdentifier(medications_by_ref))
+    return _fills_of(agent, identified, daily_dose_mg)
 
 
 def proportion_of_days_covered(fills: Sequence[Fill], start: date, end: date) -> float | None:
@@ -338,8 +338,14 @@ def estimate_adherence(
     labs: LabResults,
     medications_by_ref: Mapping[str, Mapping[str, Any]],
     today: date,
+    *,
+    identify: MedicationIdentifier | None = None,
 ) -> tuple[AdherenceEstimate, ...]:
-    """One estimate per agent of the induction, plus hydroxychloroquine when current."""
+    """One estimate per agent of the induction, plus hydroxychloroquine when current.
+
+    ``identify``: an identifier over the same ``medications_by_ref``, to share its memo
+    with the order mappers of one patient (speed).
+    """
     targets: list[tuple[TherapyCourse, date]] = []
     if induction is not None:
         targets.extend((c, induction.start) for c in induction.courses)
@@ -356,5 +362,7 @@ def estimate_adherence(
     if not targets:
         return ()
     # each dispense is identified once here, not once per agent (speed)
-    identified = _identified_dispenses(dispenses, medications_by_ref)
+    if identify is None:
+        identify = MedicationIdentifier(medications_by_ref)
+    identified = _identified_dispenses(dispenses, identify)
     return tuple(_estimate(course, start, identified, labs, today) for course, start in targets)

@@ -214,10 +214,16 @@ def map_orders(
     *,
     weight_kg: float | None = None,
     bsa_m2: float | None = None,
+    identify: MedicationIdentifier | None = None,
 ) -> tuple[MedicationOrder, ...]:
-    """MedicationRequests (and MedicationStatements) that count as therapy; never raises."""
+    """MedicationRequests (and MedicationStatements) that count as therapy; never raises.
+
+    ``identify``: an identifier over the same ``medications_by_ref``, to share its memo
+    with the other mappers of one patient (speed).
+    """
     body = BodySize(weight_kg, bsa_m2)
-    identify = MedicationIdentifier(medications_by_ref)
+    if identify is None:
+        identify = MedicationIdentifier(medications_by_ref)
     out: list[MedicationOrder] = []
     for resource in requests:
         if not isinstance(resource, Mapping):
@@ -237,10 +243,15 @@ def map_administrations(
     *,
     weight_kg: float | None = None,
     bsa_m2: float | None = None,
+    identify: MedicationIdentifier | None = None,
 ) -> tuple[DoseGiven, ...]:
-    """Doses actually given (completed or in-progress), oldest first; never raises."""
+    """Doses actually given (completed or in-progress), oldest first; never raises.
+
+    ``identify``: as for ``map_orders``.
+    """
     out: list[DoseGiven] = []
-    identify = MedicationIdentifier(medications_by_ref)
+    if identify is None:
+        identify = MedicationIdentifier(medications_by_ref)
     for resource in administrations:
         if not isinstance(resource, Mapping):
             continue

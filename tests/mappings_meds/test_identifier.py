@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fhir_mappings.facts import Agent, MatchMethod
+from fhir_mappings.adherence import estimate_adherence
+from fhir_mappings.facts import Agent, LabResults, MatchMethod
 from fhir_mappings.medications import MedicationIdentifier, _concept_key, identify_medication
+from fhir_mappings.therapy import build_courses, find_induction, map_administrations, map_orders
 
 RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
 BY_REF: dict[str, Any] = {
@@ -159,3 +162,41 @@ def test_concept_key_reads_only_strings() -> None:
     assert _concept_key(concept) == (None, (RX, None, "x"), (RX, None, "x"))
     assert _concept_key(MappingProxyType({"text": "t"})) == ("t",)
     assert _concept_key("text only") == (None,)
+
+
+def test_one_identifier_shared_by_the_mappers() -> None:
+    """Orders, doses and dispenses read through one shared identifier as through their own."""
+    today = date(2024, 12, 1)
+    request = {
+        "resourceType": "MedicationRequest",
+        "id": "r1",
+        "status": "active",
+        "intent": "order",
+        "authoredOn": "2024-06-01",
+        "medicationReference": {"reference": "Medication/m1"},
+        "dosageInstruction": [{"text": "1000 mg twice daily"}],
+    }
+    dispenses = [
+        _dispense(
+            id=f"d{i}",
+            status="completed",
+            whenHandedOver=(date(2024, 6, 1) + timedelta(days=30 * i)).isoformat(),
+            medicationReference={"reference": "Medication/m1"},
+            daysSupply={"value": 30},
+        )
+        for i in range(6)
+    ]
+    identify = MedicationIdentifier(BY_REF)
+    shared_orders = map_orders([request], BY_REF, identify=identify)
+    assert map_administrations([], BY_REF, identify=identify) == ()
+    courses = build_courses(shared_orders, (), today)
+    induction = find_induction(courses, today)
+    shared = estimate_adherence(
+        courses, induction, dispenses, LabResults({}), BY_REF, today, identify=identify
+    )
+    assert shared_orders == map_orders([request], BY_REF)
+    assert shared == estimate_adherence(
+        courses, induction, dispenses, LabResults({}), BY_REF, today
+    )
+    assert shared
+    assert len(shared[0].fills) == 6
