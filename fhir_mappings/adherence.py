@@ -24,6 +24,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any
 
 from fhir_mappings._access import (
@@ -51,7 +52,7 @@ from fhir_mappings.facts import (
     Route,
     TherapyCourse,
 )
-from fhir_mappings.medications import UNIT_DOSE_UNITS, identify_medication, strength_is_per_ml
+from fhir_mappings.medications import UNIT_DOSE_UNITS, MedicationIdentifier, strength_is_per_ml
 
 #: PDC at or above this is adherent: Pharmacy Quality Alliance, "PQA Adherence
 #: Measures" (pqaalliance.org/adherence-measures): "clinical evidence provides support for
@@ -66,6 +67,11 @@ FILL_LOOKBACK_DAYS = 180
 LEVEL_RECENCY_DAYS = 90
 #: MedicationDispense statuses that put supply in the patient's hands.
 DISPENSE_STATUSES: frozenset[str] = frozenset({"completed"})
+
+# speed: constants and a C-level sort key instead of per-fill objects and lambdas
+_ONE_DAY = timedelta(days=1)
+_FILL_LOOKBACK = timedelta(days=FILL_LOOKBACK_DAYS)
+_WHEN = attrgetter("when")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +152,29 @@ def _units_per_day(dispense: Mapping[str, Any], strength_mg: float | None) -> fl
     return None
 
 
-def _days_supply(
+def _value_of(element: object) -> float | None:
+    """``as_float(as_dict(element).get("value"))`` (a Quantity's or Duration's number).
+
+    speed: a plain dict holding a float or an int skips the ABC and union checks.
+    """
+    if type(element) is dict:
+        value = element.get("value")
+        if type(value) is float:
+            return value if math.isfinite(value) else None
+        if type(value) is int:
+            return float(value)
+    return as_float(as_dict(element).get("value"))
+
+
+def _recorded_days_supply(dispense: Mapping[str, Any]) -> float | None:
+    """``daysSupply`` when positive (it does not depend on the agent's dose)."""
+    days = _value_of(dispense.get("daysSupply"))
+    return days if days is not None and days > 0 else None
+
+
+def _days_supply_from_quantity(
     dispense: Mapping[str, Any], daily_dose_mg: float | None, strength_mg: float | None
 ) -> float | None:
-    supply = as_dict(dispense.get("daysSupply"))
-    days = as_float(supply.get("value"))
-    if days is not None and days > 0:
-        return days
     quantity = as_dict(dispense.get("quantity"))
     amount = as_float(quantity.get("value"))
     unit = (quantity_unit(quantity) or "1").lower()
@@ -165,19 +187,19 @@ def _days_supply(
 
 
 def _identified_dispenses(
-    dispenses: Iterable[object], medications_by_ref: Mapping[str, Mapping[str, Any]]
+    dispenses: Iterable[object], identify: MedicationIdentifier
 ) -> list[tuple[Mapping[str, Any], date, MedicationMatch]]:
     """Completed, dated, identified dispenses (each identified once, for every agent)."""
     out: list[tuple[Mapping[str, Any], date, MedicationMatch]] = []
     for dispense in dispenses:
-        if not isinstance(dispense, Mapping):
+        if type(dispense) is not dict and not isinstance(dispense, Mapping):
             continue
         if as_str(dispense.get("status")) not in DISPENSE_STATUSES:
             continue
         when = parse_date(dispense.get("whenHandedOver")) or parse_date(
             dispense.get("whenPrepared")
         )
-        match = identify_medication(dispense, medications_by_ref)
+        match = identify(dispense)
         if when is None or match is None:
             continue
         out.append((dispense, when, match))
@@ -193,14 +215,13 @@ def _fills_of(
     for dispense, when, match in identified:
         if match.agent is not agent:
             continue
-        strength = None if strength_is_per_ml(match) else match.strength_mg
-        quantity = as_float(as_dict(dispense.get("quantity")).get("value"))
-        out.append(
-            Fill(
-                when, _days_supply(dispense, daily_dose_mg, strength), quantity, source_id(dispense)
-            )
-        )
-    return tuple(sorted(out, key=lambda f: f.when))
+        days = _recorded_days_supply(dispense)
+        if days is None:  # speed: the strength only matters without a recorded supply
+            strength = None if strength_is_per_ml(match) else match.strength_mg
+            days = _days_supply_from_quantity(dispense, daily_dose_mg, strength)
+        quantity = _value_of(dispense.get("quantity"))
+        out.append(Fill(when, days, quantity, source_id(dispense)))
+    return tuple(sorted(out, key=_WHEN))
 
 
 def fills_for(
@@ -210,7 +231,8 @@ def fills_for(
     daily_dose_mg: float | None,
 ) -> tuple[Fill, ...]:
     """Completed dispenses of ``agent`` as fills, oldest first."""
-    return _fills_of(agent, _identified_dispenses(dispenses, medications_by_ref), daily_dose_mg)
+    identified = _identified_dispenses(dispenses, MedicationIdentifier(medications_by_ref))
+    return _fills_of(agent, identified, daily_dose_mg)
 
 
 def proportion_of_days_covered(fills: Sequence[Fill], start: date, end: date) -> float | None:
@@ -220,13 +242,13 @@ def proportion_of_days_covered(fills: Sequence[Fill], start: date, end: date) ->
         return None
     covered = 0
     cursor: date | None = None
-    for fill in sorted(fills, key=lambda f: f.when):
+    for fill in sorted(fills, key=_WHEN):
         if fill.days_supply is None:
             continue
         begin = fill.when if cursor is None or fill.when >= cursor else cursor
         finish = begin + timedelta(days=math.ceil(fill.days_supply))  # exclusive
         cursor = finish
-        lo, hi = max(begin, start), min(finish, end + timedelta(days=1))
+        lo, hi = max(begin, start), min(finish, end + _ONE_DAY)
         if hi > lo:
             covered += (hi - lo).days
     return min(1.0, covered / window)
@@ -271,9 +293,7 @@ def _estimate(
         for s in low
     ]
     all_fills = _fills_of(agent, identified, course.daily_dose_mg)
-    fills = tuple(
-        f for f in all_fills if start - timedelta(days=FILL_LOOKBACK_DAYS) <= f.when <= today
-    )
+    fills = tuple(f for f in all_fills if start - _FILL_LOOKBACK <= f.when <= today)
     pdc = mpr = None
     since_last = (today - fills[-1].when).days if fills else None
     if not fills:
@@ -318,8 +338,14 @@ def estimate_adherence(
     labs: LabResults,
     medications_by_ref: Mapping[str, Mapping[str, Any]],
     today: date,
+    *,
+    identify: MedicationIdentifier | None = None,
 ) -> tuple[AdherenceEstimate, ...]:
-    """One estimate per agent of the induction, plus hydroxychloroquine when current."""
+    """One estimate per agent of the induction, plus hydroxychloroquine when current.
+
+    ``identify``: an identifier over the same ``medications_by_ref``, to share its memo
+    with the order mappers of one patient (speed).
+    """
     targets: list[tuple[TherapyCourse, date]] = []
     if induction is not None:
         targets.extend((c, induction.start) for c in induction.courses)
@@ -336,5 +362,7 @@ def estimate_adherence(
     if not targets:
         return ()
     # each dispense is identified once here, not once per agent (speed)
-    identified = _identified_dispenses(dispenses, medications_by_ref)
+    if identify is None:
+        identify = MedicationIdentifier(medications_by_ref)
+    identified = _identified_dispenses(dispenses, identify)
     return tuple(_estimate(course, start, identified, labs, today) for course, start in targets)

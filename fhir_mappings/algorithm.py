@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from fhir_mappings.facts import (
     AGENT_DISPLAY,
@@ -105,16 +106,21 @@ def _fmt(point: LabPoint) -> str:
     return f"{point.comparator or ''}{point.value:.{decimals}f}"
 
 
+#: Evidence labels per analyte; others show the analyte's value (speed: built once).
+_LABELS = {
+    Analyte.UPCR: "UPCR",
+    Analyte.PROTEIN_24H: "24 h protein",
+    Analyte.CREATININE: "Creatinine",
+    Analyte.EGFR: "eGFR",
+    Analyte.MPA_TROUGH: "MPA trough",
+    Analyte.MPA_AUC: "MPA AUC",
+    Analyte.HYDROXYCHLOROQUINE: "Hydroxychloroquine level",
+}
+
+
 def _label(point: LabPoint) -> str:
-    return {
-        Analyte.UPCR: "UPCR",
-        Analyte.PROTEIN_24H: "24 h protein",
-        Analyte.CREATININE: "Creatinine",
-        Analyte.EGFR: "eGFR",
-        Analyte.MPA_TROUGH: "MPA trough",
-        Analyte.MPA_AUC: "MPA AUC",
-        Analyte.HYDROXYCHLOROQUINE: "Hydroxychloroquine level",
-    }.get(point.analyte, point.analyte.value)
+    label = _LABELS.get(point.analyte)
+    return label if label is not None else point.analyte.value
 
 
 def _row(point: LabPoint, marker: str | None = None) -> EvidenceRow:
@@ -129,7 +135,7 @@ def _row(point: LabPoint, marker: str | None = None) -> EvidenceRow:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: ``cached_property`` keeps its value in ``__dict__``
 class _Context:
     """What several topics share, computed once."""
 
@@ -178,7 +184,9 @@ class _Context:
             rows.append(_row(self.response.latest_proteinuria, "latest"))
         return tuple(rows)
 
+    @cached_property
     def proteinuria_trend(self) -> tuple[LabPoint, ...]:
+        """The proteinuria series from the baseline on (speed: once for all topics)."""
         base = self.response.baseline_proteinuria
         points = proteinuria_series(self.facts)
         return tuple(p for p in points if base is None or p.day >= base.day)
@@ -336,7 +344,7 @@ def adherence(ctx: _Context) -> Finding | None:
             "non-adherence (a missing refill is not proof)."
         ),
         evidence=tuple(rows),
-        series=ctx.proteinuria_trend(),
+        series=ctx.proteinuria_trend,
         next_steps=(
             "Discuss adherence with the patient (side effects, cost, other pharmacies).",
             "Measure a drug level (MPA trough for mycophenolate).",
@@ -442,7 +450,7 @@ def dose_review(ctx: _Context) -> Finding | None:
             "should be maximised as tolerated."
         ),
         evidence=tuple(rows),
-        series=ctx.proteinuria_trend(),
+        series=ctx.proteinuria_trend,
         next_steps=(
             f"Increase to {_grams(doses.mmf_target_mg_day)} MMF "
             f"({_grams(doses.mps_target_mg_day)} mycophenolate sodium) as tolerated.",
@@ -480,7 +488,7 @@ def repeat_biopsy(ctx: _Context) -> Finding | None:
         ),
         rationale=_no_response_rationale(ctx),
         evidence=ctx.proteinuria_rows(),
-        series=ctx.proteinuria_trend(),
+        series=ctx.proteinuria_trend,
         next_steps=_BIOPSY_STEPS,
         actions=(_biopsy_order("No response to induction therapy"),),
         citations=ctx.citations,
@@ -502,7 +510,7 @@ def refractory(ctx: _Context) -> Finding | None:
         ),
         rationale=_no_response_rationale(ctx),
         evidence=ctx.proteinuria_rows(),
-        series=ctx.proteinuria_trend(),
+        series=ctx.proteinuria_trend,
         next_steps=(
             "Confirm adherence (drug levels, refills).",
             "Review the dose against guideline targets.",
@@ -575,7 +583,7 @@ def therapy_switch(ctx: _Context, open_topics: frozenset[Topic]) -> Finding | No
             f"({ctx.ruleset.title}): the review switches the induction agent next."
         ),
         evidence=ctx.proteinuria_rows(),
-        series=ctx.proteinuria_trend(),
+        series=ctx.proteinuria_trend,
         next_steps=tuple(steps),
         actions=(
             RecommendedAction(
@@ -608,7 +616,7 @@ def cni_caveat(ctx: _Context) -> Finding | None:
             "of immunosuppression; a proteinuria response may not be immunological remission."
         ),
         evidence=ctx.proteinuria_rows(),
-        series=ctx.proteinuria_trend(),
+        series=ctx.proteinuria_trend,
         next_steps=("Consider a kidney biopsy before stopping or tapering therapy.",),
         citations=ctx.citations,
         notes=ctx.notes,
@@ -637,7 +645,7 @@ def data_gap(ctx: _Context) -> Finding | None:
             f"({rs.title})."
         ),
         evidence=ctx.proteinuria_rows(),
-        series=ctx.proteinuria_trend(),
+        series=ctx.proteinuria_trend,
         next_steps=("Measure urine protein/creatinine ratio (24 h urine preferred).",),
         actions=(
             RecommendedAction(
@@ -664,7 +672,7 @@ def response_status(ctx: _Context) -> Finding | None:
         summary=_summary(f"{cls.value.capitalize()} response since {since} ({ctx.ruleset.name})"),
         rationale=_response_rationale(ctx.ruleset, cls),
         evidence=ctx.proteinuria_rows(),
-        series=ctx.proteinuria_trend(),
+        series=ctx.proteinuria_trend,
         citations=ctx.citations,
         notes=ctx.notes,
     )

@@ -135,6 +135,9 @@ class DoseInfo:
 NO_DOSE = DoseInfo(None, None, None, None, None, None, None)
 
 
+_NON_LETTERS = re.compile(r"[^a-z]+")  # speed: compiled once, not looked up per call
+
+
 def route_of_dosage(dosage: Mapping[str, Any]) -> str | None:
     """Route from ``dosage.route`` (SNOMED code, else words in text/display)."""
     route = as_dict(dosage.get("route"))
@@ -146,7 +149,7 @@ def route_of_dosage(dosage: Mapping[str, Any]) -> str | None:
     for text in words:
         if not text:
             continue
-        tokens = set(re.split(r"[^a-z]+", text.lower()))
+        tokens = set(_NON_LETTERS.split(text.lower()))
         lowered = text.lower()
         for word, name in ROUTE_WORDS:
             if (" " in word and word in lowered) or word in tokens:

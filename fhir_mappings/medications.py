@@ -17,9 +17,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_float, as_str, codings, dicts, quantity_unit
+from fhir_mappings._access import (
+    as_dict,
+    as_float,
+    as_list,
+    as_str,
+    codings,
+    dicts,
+    quantity_unit,
+)
 from fhir_mappings.codes.rxnorm import agent_for_text, is_rxnorm, product_for_code
 from fhir_mappings.facts import MatchMethod, MedicationMatch, Route
 
@@ -227,18 +236,48 @@ def _match_medication(medication: Mapping[str, Any]) -> MedicationMatch | None:
     )
 
 
-def identify_medication(
-    resource: Mapping[str, Any], medications_by_ref: Mapping[str, Mapping[str, Any]]
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _plain_dict(value: object) -> Mapping[str, Any]:
+    """``as_dict`` (read only); speed: a plain ``dict`` or ``None`` skips its ABC check."""
+    if type(value) is dict:
+        return value
+    return _EMPTY if value is None else as_dict(value)
+
+
+def _concept_key(concept: object) -> tuple[object, ...]:
+    """Everything ``_match_concept`` and ``_concept_texts`` read from a concept, hashable.
+
+    Non-strings become ``None``: every reader of these fields treats them as absent.
+    """
+    data = _plain_dict(concept)
+    text = data.get("text")
+    items = data.get("coding")
+    first = text if isinstance(text, str) else None
+    if items is None:  # speed: a text-only or absent concept
+        return (first,)
+    key: list[object] = [first]
+    for coding in items if type(items) is list else as_list(items):
+        if type(coding) is not dict and not isinstance(coding, Mapping):
+            continue
+        system, code, display = coding.get("system"), coding.get("code"), coding.get("display")
+        key.append(
+            (
+                system if isinstance(system, str) else None,
+                code if isinstance(code, str) else None,
+                display if isinstance(display, str) else None,
+            )
+        )
+    return tuple(key)
+
+
+def _identify(
+    resource: Mapping[str, Any],
+    concept: object,
+    reference: object,
+    medications_by_ref: Mapping[str, Mapping[str, Any]],
 ) -> MedicationMatch | None:
-    """The ``Agent`` a medication resource is about, with how it was recognised; never raises."""
-    if not isinstance(resource, Mapping):
-        return None
-    concept = resource.get("medicationCodeableConcept")
-    reference = resource.get("medicationReference")
-    # R5 CodeableReference ``medication`` (tolerated: some servers already emit it).
-    r5 = as_dict(resource.get("medication"))
-    if concept is None and reference is None and r5:
-        concept, reference = r5.get("concept"), r5.get("reference")
     match = _match_concept(concept, MatchMethod.CODING)
     if match is not None:
         return match
@@ -252,6 +291,52 @@ def identify_medication(
     if display:
         texts.append(display)
     return _match_text(texts)
+
+
+class MedicationIdentifier:
+    """``identify_medication`` for many resources of one patient.
+
+    speed: a patient's dispenses and orders repeat a few products, so each distinct
+    medication[x] is identified once. Apart from a ``contained`` Medication (``"#id"``,
+    read afresh), the answer depends only on the concept's strings and the reference's
+    ``reference`` and ``display`` strings, which make the memo key.
+    """
+
+    __slots__ = ("_by_ref", "_known")
+
+    def __init__(self, medications_by_ref: Mapping[str, Mapping[str, Any]]) -> None:
+        self._by_ref = medications_by_ref
+        self._known: dict[tuple[object, ...], MedicationMatch | None] = {}
+
+    def __call__(self, resource: Mapping[str, Any]) -> MedicationMatch | None:
+        """The ``Agent`` a medication resource is about, with how it was recognised."""
+        if type(resource) is not dict and not isinstance(resource, Mapping):
+            return None
+        concept = resource.get("medicationCodeableConcept")
+        reference = resource.get("medicationReference")
+        if concept is None and reference is None:
+            # R5 CodeableReference ``medication`` (tolerated: some servers already emit it).
+            r5 = as_dict(resource.get("medication"))
+            if r5:
+                concept, reference = r5.get("concept"), r5.get("reference")
+        ref = _plain_dict(reference)
+        target, display = ref.get("reference"), ref.get("display")
+        if not isinstance(target, str):
+            target = None
+        elif target.strip().startswith("#"):
+            return _identify(resource, concept, reference, self._by_ref)
+        key = (_concept_key(concept), target, display if isinstance(display, str) else None)
+        if key in self._known:
+            return self._known[key]
+        match = self._known[key] = _identify(resource, concept, reference, self._by_ref)
+        return match
+
+
+def identify_medication(
+    resource: Mapping[str, Any], medications_by_ref: Mapping[str, Mapping[str, Any]]
+) -> MedicationMatch | None:
+    """The ``Agent`` a medication resource is about, with how it was recognised; never raises."""
+    return MedicationIdentifier(medications_by_ref)(resource)
 
 
 def is_oral_form(match: MedicationMatch) -> bool:
@@ -283,6 +368,7 @@ def strength_is_per_ml(match: MedicationMatch) -> bool:
 __all__ = [
     "MASS_TO_MG",
     "UNIT_DOSE_UNITS",
+    "MedicationIdentifier",
     "dose_form_of",
     "identify_medication",
     "quantity_mg",

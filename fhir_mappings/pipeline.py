@@ -17,6 +17,7 @@ from fhir_mappings.body import body_measures
 from fhir_mappings.conditions import lupus_nephritis_conditions_with_exclusions
 from fhir_mappings.facts import PatientFacts
 from fhir_mappings.findings import PatientAssessment
+from fhir_mappings.medications import MedicationIdentifier
 from fhir_mappings.observations import map_observations
 from fhir_mappings.procedures import kidney_biopsies_with_exclusions
 from fhir_mappings.resources import PatientResources, Resource
@@ -44,6 +45,8 @@ def medications_by_reference(resources: PatientResources) -> dict[str, Resource]
 def build_facts(resources: PatientResources, *, today: date) -> PatientFacts:
     """Every fact the assessment needs about one patient, as of ``today``."""
     medications: Mapping[str, Resource] = medications_by_reference(resources)
+    # speed: one memo, so a product is identified once across orders, doses and dispenses
+    identify = MedicationIdentifier(medications)
     labs = map_observations(resources.observations)
     conditions, excluded_conditions = lupus_nephritis_conditions_with_exclusions(
         resources.conditions
@@ -56,9 +59,14 @@ def build_facts(resources: PatientResources, *, today: date) -> PatientFacts:
         medications,
         weight_kg=weight_kg,
         bsa_m2=bsa_m2,
+        identify=identify,
     )
     doses = map_administrations(
-        resources.medication_administrations, medications, weight_kg=weight_kg, bsa_m2=bsa_m2
+        resources.medication_administrations,
+        medications,
+        weight_kg=weight_kg,
+        bsa_m2=bsa_m2,
+        identify=identify,
     )
     courses = build_courses(orders, doses, today)
     induction = find_induction(courses, today)
@@ -73,7 +81,13 @@ def build_facts(resources: PatientResources, *, today: date) -> PatientFacts:
         induction=induction,
         maintenance=maintenance_courses(courses, induction),
         adherence=estimate_adherence(
-            courses, induction, resources.medication_dispenses, labs, medications, today
+            courses,
+            induction,
+            resources.medication_dispenses,
+            labs,
+            medications,
+            today,
+            identify=identify,
         ),
         biopsies=biopsies,
         weight_kg=weight_kg,

@@ -49,29 +49,33 @@ class PatientResources:
 
         The first Patient wins. Duplicates (same type and id) are kept once.
         """
-        groups: dict[str, list[Resource]] = {name: [] for name in _FIELD_BY_TYPE.values()}
+        groups: dict[str, list[Resource]] = {rtype: [] for rtype in _FIELD_BY_TYPE}
         seen: set[tuple[str, str]] = set()
         patient: Resource | None = None
         for resource in resources:
-            if not isinstance(resource, Mapping):
+            # speed: parsed JSON objects are plain dicts; only other types pay the ABC check
+            if type(resource) is not dict and not isinstance(resource, Mapping):
                 continue
             rtype = resource.get("resourceType")
             if not isinstance(rtype, str):
                 continue
+            group = groups.get(rtype)
+            if group is None and rtype != "Patient":
+                continue  # speed: other types are dropped before the duplicate check
             rid = resource.get("id")
             if isinstance(rid, str):
                 key = (rtype, rid)
                 if key in seen:
                     continue
                 seen.add(key)
-            if rtype == "Patient":
-                if patient is None:
-                    patient = resource
-                continue
-            name = _FIELD_BY_TYPE.get(rtype)
-            if name is not None:
-                groups[name].append(resource)
-        return cls(patient=patient, **{name: tuple(items) for name, items in groups.items()})
+            if group is not None:
+                group.append(resource)
+            elif patient is None:
+                patient = resource
+        return cls(
+            patient=patient,
+            **{name: tuple(groups[rtype]) for rtype, name in _FIELD_BY_TYPE.items()},
+        )
 
     def all(self) -> tuple[Resource, ...]:
         """Every resource, the Patient first."""

@@ -48,7 +48,7 @@ from fhir_mappings.facts import (
     Route,
     TherapyCourse,
 )
-from fhir_mappings.medications import identify_medication, route_of_match, strength_is_per_ml
+from fhir_mappings.medications import MedicationIdentifier, route_of_match, strength_is_per_ml
 
 #: MedicationRequest statuses that count as therapy (R4 value set medicationrequest-status).
 ORDER_STATUSES: frozenset[str] = frozenset({"active", "on-hold", "completed", "stopped", "unknown"})
@@ -130,7 +130,7 @@ class BodySize:
 
 
 def _order_from_request(
-    request: Mapping[str, Any], medications_by_ref: Mapping[str, Mapping[str, Any]], body: BodySize
+    request: Mapping[str, Any], identify: MedicationIdentifier, body: BodySize
 ) -> MedicationOrder | None:
     status = as_str(request.get("status")) or "unknown"
     intent = as_str(request.get("intent")) or "unknown"
@@ -138,29 +138,27 @@ def _order_from_request(
         return None
     if request.get("doNotPerform") is True:
         return None
-    return _build_order(request, medications_by_ref, body, status, intent, "dosageInstruction")
+    return _build_order(request, identify, body, status, intent, "dosageInstruction")
 
 
 def _order_from_statement(
-    statement: Mapping[str, Any],
-    medications_by_ref: Mapping[str, Mapping[str, Any]],
-    body: BodySize,
+    statement: Mapping[str, Any], identify: MedicationIdentifier, body: BodySize
 ) -> MedicationOrder | None:
     status = as_str(statement.get("status"))
     if status not in STATEMENT_STATUSES:
         return None
-    return _build_order(statement, medications_by_ref, body, status, "statement", "dosage")
+    return _build_order(statement, identify, body, status, "statement", "dosage")
 
 
 def _build_order(
     resource: Mapping[str, Any],
-    medications_by_ref: Mapping[str, Mapping[str, Any]],
+    identify: MedicationIdentifier,
     body: BodySize,
     status: str,
     intent: str,
     dosage_key: str,
 ) -> MedicationOrder | None:
-    match = identify_medication(resource, medications_by_ref)
+    match = identify(resource)
     if match is None:
         return None
     dosages = dicts(resource.get(dosage_key))
@@ -216,17 +214,24 @@ def map_orders(
     *,
     weight_kg: float | None = None,
     bsa_m2: float | None = None,
+    identify: MedicationIdentifier | None = None,
 ) -> tuple[MedicationOrder, ...]:
-    """MedicationRequests (and MedicationStatements) that count as therapy; never raises."""
+    """MedicationRequests (and MedicationStatements) that count as therapy; never raises.
+
+    ``identify``: an identifier over the same ``medications_by_ref``, to share its memo
+    with the other mappers of one patient (speed).
+    """
     body = BodySize(weight_kg, bsa_m2)
+    if identify is None:
+        identify = MedicationIdentifier(medications_by_ref)
     out: list[MedicationOrder] = []
     for resource in requests:
         if not isinstance(resource, Mapping):
             continue
         if resource.get("resourceType") == "MedicationStatement":
-            order = _order_from_statement(resource, medications_by_ref, body)
+            order = _order_from_statement(resource, identify, body)
         else:
-            order = _order_from_request(resource, medications_by_ref, body)
+            order = _order_from_request(resource, identify, body)
         if order is not None:
             out.append(order)
     return tuple(out)
@@ -238,9 +243,15 @@ def map_administrations(
     *,
     weight_kg: float | None = None,
     bsa_m2: float | None = None,
+    identify: MedicationIdentifier | None = None,
 ) -> tuple[DoseGiven, ...]:
-    """Doses actually given (completed or in-progress), oldest first; never raises."""
+    """Doses actually given (completed or in-progress), oldest first; never raises.
+
+    ``identify``: as for ``map_orders``.
+    """
     out: list[DoseGiven] = []
+    if identify is None:
+        identify = MedicationIdentifier(medications_by_ref)
     for resource in administrations:
         if not isinstance(resource, Mapping):
             continue
@@ -251,7 +262,7 @@ def map_administrations(
             or parse_date(as_dict(resource.get("effectivePeriod")).get("start"))
             or parse_date(resource.get("occurenceDateTime"))
         )
-        match = identify_medication(resource, medications_by_ref)
+        match = identify(resource)
         if when is None or match is None:
             continue
         info = dose_from_dosage(
