@@ -14,7 +14,7 @@ token).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Protocol
 
@@ -22,6 +22,7 @@ from fastapi import Depends, Request
 
 from cds_service.auth import JwtRejected, JwtVerifier, VerifiedClient, verify_request
 from cds_service.config import Settings
+from cds_service.cpu_turns import CpuTurns
 from cds_service.errors import AuthenticationFailed, PayloadTooLarge, UnknownService
 from cds_service.feedback_store import CardLog, FeedbackStore
 from cds_service.fhir_client import FhirClient
@@ -62,6 +63,8 @@ class Runtime:
     card_log: CardLog | None = None
     #: Built in the lifespan when ``settings.require_jwt``.
     verifier: JwtVerifier | None = None
+    #: Turns for the hooks' CPU-bound steps (tail latency under load).
+    cpu_turns: CpuTurns = field(default_factory=CpuTurns)
 
     def service(self, service_id: str) -> ServiceDefinition:
         found = self.services.get(service_id)

@@ -6,12 +6,14 @@ obtained), assessment, cards. ``assess`` is pure CPU work. Measured here (demo
 patients, 1 core): ~0.4-1.0 ms for 11-26 resources, ~28 ms for ~1,000. Small inputs
 are assessed inline (a thread hop would cost more than it saves); above
 ``INLINE_ASSESS_MAX_RESOURCES`` the work moves to a worker thread so the event loop
-keeps serving other requests' I/O.
+keeps serving other requests' I/O. Parsing and assessment each run in a CPU turn
+(``cds_service.cpu_turns``): one at a time, in arrival order, sockets read in between.
 
 One structured ``hook answered`` line per hook: ``hookInstance``, the pseudonymised
 patient, card count, prefetch sources and timings (``gather_ms``, ``assess_ms``,
-``render_ms``, ``total_ms``). ``hookInstance`` and ``patient`` are bound for every log
-line of the request. Never the access token, the JWT or the raw patient id.
+``render_ms``, ``total_ms``; ``total_ms`` counts from the start of the body read and
+includes waiting for CPU turns). ``hookInstance`` and ``patient`` are bound for every
+log line of the request. Never the access token, the JWT or the raw patient id.
 """
 
 from __future__ import annotations
@@ -79,7 +81,9 @@ async def call_hook(
     started = time.perf_counter()
     settings = runtime.settings
     service = runtime.service(service_id)
-    hook = parse_hook_request(await read_body(request, settings.max_body_bytes))
+    raw = await read_body(request, settings.max_body_bytes)
+    async with runtime.cpu_turns.turn():  # CPU steps take turns: see cds_service.cpu_turns
+        hook = parse_hook_request(raw)
     if hook.hook != service.hook:
         raise WrongHook()
     patient = pseudonym(settings.pseudonym_key.get_secret_value(), hook.context.patientId)
@@ -93,15 +97,16 @@ async def call_hook(
         gathered_at = time.perf_counter()
         record_prefetch(gathered.report.sources)
         timings = _Timings()
-        if len(gathered.resources.all()) > INLINE_ASSESS_MAX_RESOURCES:
-            rendered = await anyio.to_thread.run_sync(_evaluate, runtime, gathered, timings)
-        else:
-            rendered = _evaluate(runtime, gathered, timings)
-        cards = prune_empty(rendered)
+        async with runtime.cpu_turns.turn():
+            if len(gathered.resources.all()) > INLINE_ASSESS_MAX_RESOURCES:
+                rendered = await anyio.to_thread.run_sync(_evaluate, runtime, gathered, timings)
+            else:
+                rendered = _evaluate(runtime, gathered, timings)
+            cards = prune_empty(rendered)
+            body = orjson.dumps({"cards": cards})
         record_cards(cards)
         if runtime.card_log is not None:
             runtime.card_log.offer(issued_cards(cards, datetime.now(UTC)))
-        body = orjson.dumps({"cards": cards})
         log.info(
             "hook answered",
             extra={
