@@ -32,7 +32,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
@@ -83,6 +84,15 @@ _ALSO_ALLOWED = {name: frozenset({"Medication"}) for name in _MEDICATION_USERS}
 MAX_MEDICATION_READS = 100
 #: FHIR R4 "id" datatype: [A-Za-z0-9\-\.]{1,64} (hl7.org/fhir/R4/datatypes.html#id).
 _FHIR_ID_RE = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+#: A context for waits on the FHIR server (see ``gather``).
+IoWindow = Callable[[], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def _no_window() -> AsyncIterator[None]:
+    yield
 
 
 class KeySource(StrEnum):
@@ -165,12 +175,14 @@ class _Gatherer:
         session: FhirSession | None,
         report: PrefetchReport,
         settings: Settings,
+        io_window: IoWindow = _no_window,
     ) -> None:
         self.request = request
         self.service = service
         self.session = session
         self.report = report
         self.settings = settings
+        self.io_window = io_window
         self.patient_id = request.context.patientId
         self.context = request.context_dict
 
@@ -279,8 +291,11 @@ class _Gatherer:
         if missing:
             raise DataUnavailable(missing)
         self.report.fhir_server_used = bool(jobs)
-        for batch in await _all(job() for job in jobs.values()):
-            kept.extend(item for item in batch if belongs_to(item, self.patient_id))
+        if jobs:
+            async with self.io_window():
+                batches = await _all(job() for job in jobs.values())
+            for batch in batches:
+                kept.extend(item for item in batch if belongs_to(item, self.patient_id))
         kept.extend(await self._medications(kept))
         return kept
 
@@ -313,7 +328,8 @@ class _Gatherer:
                 ["medicationReference"], "more Medications to read than the read limit"
             )
         session = self.session
-        found = await _all(session.read(f"Medication/{mid}") for mid in sorted(wanted))
+        async with self.io_window():
+            found = await _all(session.read(f"Medication/{mid}") for mid in sorted(wanted))
         self.report.medications_fetched = len(found)
         self.report.fhir_server_used = True
         return found
@@ -354,8 +370,13 @@ async def gather(
     service: ServiceDefinition,
     client: FhirClient | None,
     settings: Settings,
+    io_window: IoWindow = _no_window,
 ) -> Gathered:
-    """Collect the patient's resources for ``service`` (see module docstring)."""
+    """Collect the patient's resources for ``service`` (see module docstring).
+
+    Every wait on the FHIR server happens inside ``io_window()`` (the hook route passes
+    ``Turn.released``: its CPU turn is lent out meanwhile); all prefetched -> no wait.
+    """
     report = PrefetchReport()
     base = fhir_base(request, settings)
     session: FhirSession | None = None
@@ -363,7 +384,7 @@ async def gather(
         auth = request.fhirAuthorization
         token = auth.access_token.get_secret_value() if auth is not None else None
         session = client.session(base, token)
-    gatherer = _Gatherer(request, service, session, report, settings)
+    gatherer = _Gatherer(request, service, session, report, settings, io_window)
     try:
         async with asyncio.timeout(settings.hook_deadline_seconds):
             resources = await gatherer.run()

@@ -6,8 +6,9 @@ obtained), assessment, cards. ``assess`` is pure CPU work. Measured here (demo
 patients, 1 core): ~0.4-1.0 ms for 11-26 resources, ~28 ms for ~1,000. Small inputs
 are assessed inline (a thread hop would cost more than it saves); above
 ``INLINE_ASSESS_MAX_RESOURCES`` the work moves to a worker thread so the event loop
-keeps serving other requests' I/O. Parsing and assessment each run in a CPU turn
-(``cds_service.cpu_turns``): one at a time, in arrival order, sockets read in between.
+keeps serving other requests' I/O. From parsing to the answer a hook holds a CPU turn
+(``cds_service.cpu_turns``: one hook at a time, in arrival order, sockets read in
+between), lent out while it waits for the FHIR server.
 
 One structured ``hook answered`` line per hook: ``hookInstance``, the pseudonymised
 patient, card count, prefetch sources and timings (``gather_ms``, ``assess_ms``,
@@ -30,6 +31,7 @@ import structlog
 from fastapi import APIRouter, Request, Response
 
 from cds_service.cards import prune_empty
+from cds_service.cpu_turns import Turn
 from cds_service.deps import ClientJwtDep, Runtime, RuntimeDep, read_body
 from cds_service.errors import FhirError, WrongHook
 from cds_service.feedback_store import issued_cards
@@ -37,6 +39,7 @@ from cds_service.hook_models import parse_hook_request
 from cds_service.metrics import record_cards, record_fhir_failure, record_prefetch
 from cds_service.prefetch import Gathered, gather
 from cds_service.pseudonym import pseudonym
+from cds_service.service_definition import ServiceDefinition
 
 # stdlib logger: the ``extra`` fields become structured fields once
 # ``configure_logging`` has run; unconfigured (tests, the in-process demo) INFO is dropped
@@ -82,28 +85,35 @@ async def call_hook(
     settings = runtime.settings
     service = runtime.service(service_id)
     raw = await read_body(request, settings.max_body_bytes)
-    async with runtime.cpu_turns.turn():  # CPU steps take turns: see cds_service.cpu_turns
-        hook = parse_hook_request(raw)
+    # hooks compute one at a time, lending the turn out during FHIR waits (cpu_turns)
+    async with runtime.cpu_turns.turn() as turn:
+        return await _answer(runtime, service, raw, turn, started)
+
+
+async def _answer(
+    runtime: Runtime, service: ServiceDefinition, raw: bytes, turn: Turn, started: float
+) -> Response:
+    settings = runtime.settings
+    hook = parse_hook_request(raw)
     if hook.hook != service.hook:
         raise WrongHook()
     patient = pseudonym(settings.pseudonym_key.get_secret_value(), hook.context.patientId)
     with structlog.contextvars.bound_contextvars(hookInstance=hook.hookInstance, patient=patient):
         gather_started = time.perf_counter()
         try:
-            gathered = await gather(hook, service, runtime.fhir, settings)
+            gathered = await gather(hook, service, runtime.fhir, settings, turn.released)
         except FhirError as exc:
             record_fhir_failure(exc)
             raise
         gathered_at = time.perf_counter()
         record_prefetch(gathered.report.sources)
         timings = _Timings()
-        async with runtime.cpu_turns.turn():
-            if len(gathered.resources.all()) > INLINE_ASSESS_MAX_RESOURCES:
-                rendered = await anyio.to_thread.run_sync(_evaluate, runtime, gathered, timings)
-            else:
-                rendered = _evaluate(runtime, gathered, timings)
-            cards = prune_empty(rendered)
-            body = orjson.dumps({"cards": cards})
+        if len(gathered.resources.all()) > INLINE_ASSESS_MAX_RESOURCES:
+            rendered = await anyio.to_thread.run_sync(_evaluate, runtime, gathered, timings)
+        else:
+            rendered = _evaluate(runtime, gathered, timings)
+        cards = prune_empty(rendered)
+        body = orjson.dumps({"cards": cards})
         record_cards(cards)
         if runtime.card_log is not None:
             runtime.card_log.offer(issued_cards(cards, datetime.now(UTC)))

@@ -1,4 +1,5 @@
-"""CPU turns: one CPU step per event-loop iteration, in arrival order, I/O in between."""
+"""CPU turns: one hook computing per event-loop iteration, in arrival order, I/O in between;
+the turn is lent out during network waits."""
 
 from __future__ import annotations
 
@@ -71,6 +72,65 @@ class TestCpuTurns:
         async with asyncio.timeout(1):
             async with turns.turn():
                 pass
+
+    async def test_released_turn_lets_another_hook_compute(self) -> None:
+        """While one hook waits for the network in released(), another takes the turn."""
+        turns = CpuTurns()
+        other_ran = asyncio.Event()
+        order: list[str] = []
+
+        async def waiting_on_io() -> None:
+            async with turns.turn() as turn:
+                order.append("a: parse")
+                async with turn.released():
+                    await other_ran.wait()  # the "network": answered only if b gets a turn
+                order.append("a: assess")
+
+        async def computing() -> None:
+            await asyncio.sleep(0)
+            async with turns.turn():
+                order.append("b")
+                other_ran.set()
+
+        async with asyncio.timeout(2):
+            await asyncio.gather(waiting_on_io(), computing())
+        assert order == ["a: parse", "b", "a: assess"]
+
+    async def test_error_during_io_gives_the_turn_back(self) -> None:
+        """An error raised while the turn is lent out still ends with the turn free."""
+        turns = CpuTurns()
+        with pytest.raises(ConnectionError):
+            async with turns.turn() as turn, turn.released():
+                raise ConnectionError
+        async with asyncio.timeout(1), turns.turn():
+            pass
+
+    async def test_cancelled_while_queueing_again_leaves_the_turn_free(self) -> None:
+        """A hook cancelled (deadline) while queueing for its turn after I/O frees nothing
+        it does not hold, and the turn stays usable."""
+        turns = CpuTurns()
+        holder_in = asyncio.Event()
+        holder_go = asyncio.Event()
+
+        async def holder() -> None:
+            async with turns.turn():
+                holder_in.set()
+                await holder_go.wait()
+
+        async def late() -> None:
+            async with turns.turn() as turn:
+                async with turn.released():
+                    await holder_in.wait()  # the holder takes the turn meanwhile
+                raise AssertionError("not reached: cancelled while queueing")
+
+        hold = asyncio.create_task(holder())
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.05):
+                await late()
+        holder_go.set()
+        await hold
+        async with asyncio.timeout(1), turns.turn():
+            pass
 
     def test_usable_from_several_event_loops(self) -> None:
         """One CpuTurns serves successive event loops (each gets its own lock)."""
