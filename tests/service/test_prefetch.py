@@ -251,6 +251,26 @@ class TestVersionAndShape:
         assert [m["id"] for m in evaluator.calls[0]["resources"].medications] == ["m"]
         assert fhir.calls.call_count == 1
 
+    @pytest.mark.parametrize("medication_first", [True, False])
+    async def test_prefetched_requests_and_included_medication_are_kept(
+        self, client: httpx.AsyncClient, evaluator: FakeEvaluator, medication_first: bool
+    ) -> None:
+        """A prefetched MedicationRequest searchset keeps its requests and its _include'd
+        Medication, whichever entry comes last."""
+        entries = [
+            resource("MedicationRequest", "mr1", medicationReference={"reference": "Medication/m"}),
+            resource("MedicationRequest", "mr2", medicationReference={"reference": "Medication/m"}),
+        ]
+        medication = {"resourceType": "Medication", "id": "m"}
+        prefetch = full_prefetch()
+        prefetch["medicationRequests"] = searchset(
+            [medication, *entries] if medication_first else [*entries, medication]
+        )
+        assert (await post(client, prefetch=prefetch)).status_code == 200
+        resources = evaluator.calls[0]["resources"]
+        assert [r["id"] for r in resources.medication_requests] == ["mr1", "mr2"]
+        assert [m["id"] for m in resources.medications] == ["m"]
+
 
 class TestPaging:
     async def test_prefetched_bundle_next_link_is_followed(
