@@ -262,6 +262,7 @@ def profile(
 _WATCHED = frozenset(
     {
         "call_hook (cds_service/routes/hooks.py)",
+        "_answer (cds_service/routes/hooks.py)",
         "parse_hook_request (cds_service/hook_models.py)",
         "gather (cds_service/prefetch.py)",
         "assess (fhir_mappings/pipeline.py)",
