@@ -95,6 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=workers,
         log_config=None,
+        access_log=settings.access_log,
         proxy_headers=True,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

@@ -133,6 +133,16 @@ class TestServeStarts:
         assert call["port"] == 9001
         assert call["timeout_graceful_shutdown"] == cli.GRACEFUL_SHUTDOWN_SECONDS
         assert cli.GRACEFUL_SHUTDOWN_SECONDS < 30  # Kubernetes' default grace period
+        assert call["access_log"] is False
+
+    def test_access_log_on_request(
+        self, monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
+    ) -> None:
+        """LNCDS_ACCESS_LOG=true turns uvicorn's per-request access line back on."""
+        jwt_env(monkeypatch)
+        monkeypatch.setenv("LNCDS_ACCESS_LOG", "true")
+        assert cli.main(["serve"]) == 0
+        assert uvicorn_runs[0]["access_log"] is True
 
     def test_workers_option_wins(
         self, monkeypatch: pytest.MonkeyPatch, uvicorn_runs: list[dict[str, Any]]
