@@ -26,6 +26,8 @@ def as_str(value: object) -> str | None:
 
 def as_float(value: object) -> float | None:
     """A finite number from a JSON number (bool excluded); strings are not numbers here."""
+    if type(value) is float:  # speed: the usual JSON decimal skips the union checks
+        return value if math.isfinite(value) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     result = float(value)

@@ -152,23 +152,9 @@ def _units_per_day(dispense: Mapping[str, Any], strength_mg: float | None) -> fl
     return None
 
 
-def _value_of(element: object) -> float | None:
-    """``as_float(as_dict(element).get("value"))`` (a Quantity's or Duration's number).
-
-    speed: a plain dict holding a float or an int skips the ABC and union checks.
-    """
-    if type(element) is dict:
-        value = element.get("value")
-        if type(value) is float:
-            return value if math.isfinite(value) else None
-        if type(value) is int:
-            return float(value)
-    return as_float(as_dict(element).get("value"))
-
-
 def _recorded_days_supply(dispense: Mapping[str, Any]) -> float | None:
     """``daysSupply`` when positive (it does not depend on the agent's dose)."""
-    days = _value_of(dispense.get("daysSupply"))
+    days = as_float(as_dict(dispense.get("daysSupply")).get("value"))
     return days if days is not None and days > 0 else None
 
 
@@ -219,7 +205,7 @@ def _fills_of(
         if days is None:  # speed: the strength only matters without a recorded supply
             strength = None if strength_is_per_ml(match) else match.strength_mg
             days = _days_supply_from_quantity(dispense, daily_dose_mg, strength)
-        quantity = _value_of(dispense.get("quantity"))
+        quantity = as_float(as_dict(dispense.get("quantity")).get("value"))
         out.append(Fill(when, days, quantity, source_id(dispense)))
     return tuple(sorted(out, key=_WHEN))
 

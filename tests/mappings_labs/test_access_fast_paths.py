@@ -6,6 +6,7 @@ reader with one gives the general path's answer to compare against.
 
 from __future__ import annotations
 
+import math
 from types import MappingProxyType
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fhir_mappings._access import _INSTANT_RE, as_dict, dicts, parse_datetime, source_id
+from fhir_mappings._access import _INSTANT_RE, as_dict, as_float, dicts, parse_datetime, source_id
 
 
 class _Str(str):
@@ -107,3 +108,41 @@ class TestSourceIdShortcut:
     def test_plain_strings(self, rtype: object, rid: object, expected: str | None) -> None:
         """Both the type and the id must be non-blank strings."""
         assert source_id({"resourceType": rtype, "id": rid}) == expected
+
+
+def _as_float_before(value: object) -> float | None:
+    """``as_float`` before its float shortcut (the oracle)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    result = float(value)
+    return result if math.isfinite(result) else None
+
+
+_JSON_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=3),
+    st.just([30]),
+)
+
+
+class TestAsFloatShortcut:
+    @pytest.mark.parametrize(
+        "value", [30, 30.5, math.inf, -math.inf, math.nan, True, "30", None, [30], -0.0]
+    )
+    def test_table(self, value: object) -> None:
+        """Numbers, non-finite floats, bools and junk read as before the shortcut."""
+        fast, general = as_float(value), _as_float_before(value)
+        assert fast == general or (fast is None and general is None)
+        assert type(fast) is type(general)
+
+    @given(value=_JSON_VALUES, read_only=st.booleans())
+    def test_quantity_number_same_as_before(self, value: object, read_only: bool) -> None:
+        """A Quantity's "value" (plain or read-only mapping) reads as it did before."""
+        element = MappingProxyType({"value": value}) if read_only else {"value": value}
+        fast = as_float(as_dict(element).get("value"))
+        general = _as_float_before(as_dict(element).get("value"))
+        assert fast == general or (fast is None and general is None)
+        assert type(fast) is type(general)
