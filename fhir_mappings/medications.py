@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from fhir_mappings._access import (
@@ -236,22 +235,12 @@ def _match_medication(medication: Mapping[str, Any]) -> MedicationMatch | None:
     )
 
 
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-def _plain_dict(value: object) -> Mapping[str, Any]:
-    """``as_dict`` (read only); speed: a plain ``dict`` or ``None`` skips its ABC check."""
-    if type(value) is dict:
-        return value
-    return _EMPTY if value is None else as_dict(value)
-
-
 def _concept_key(concept: object) -> tuple[object, ...]:
     """Everything ``_match_concept`` and ``_concept_texts`` read from a concept, hashable.
 
     Non-strings become ``None``: every reader of these fields treats them as absent.
     """
-    data = _plain_dict(concept)
+    data = as_dict(concept)
     text = data.get("text")
     items = data.get("coding")
     first = text if isinstance(text, str) else None
@@ -319,7 +308,7 @@ class MedicationIdentifier:
             r5 = as_dict(resource.get("medication"))
             if r5:
                 concept, reference = r5.get("concept"), r5.get("reference")
-        ref = _plain_dict(reference)
+        ref = as_dict(reference)
         target, display = ref.get("reference"), ref.get("display")
         if not isinstance(target, str):
             target = None
