@@ -1,14 +1,14 @@
 """In-process timing of the hook path: steadier than ``run_bench.py`` on a shared box.
 
-``python bench/inproc.py [--hooks 400] [--concurrency 16] [--no-freeze]`` builds the
+``python bench/inproc.py [--hooks 400] [--concurrency 16] [--no-tune] [--gen0 N]`` builds the
 real app (``create_app``: JWT off, SQLite feedback store in a temporary directory),
 runs its lifespan (``server_process=True`` unless ``--no-tune``: start-up tuning as in
 ``ln-cds serve``; ``--gen0 N`` tries another young-generation threshold),
 sends the bench body (``make_hook.hook_bytes``) through ``httpx.ASGITransport`` with
-```--concurrency`` hooks in flight, and prints CPU ms per hook (process time, all
+``--concurrency`` hooks in flight, and prints CPU ms per hook (process time, all
 threads: the card-log writer included), the share of wall time spent in garbage
-collection (``gc.callbacks``) and collections per hook; then the per-stage minimum
-(``render_cards`` on the bench patient's assessment) over repeated calls.
+collection (``gc.callbacks``) and collections per hook. Per-stage minimums (parse,
+gather, assess, render) are ``bench/stages.py``'s job.
 No HTTP server and no sockets: the figures are the service's own CPU, not uvicorn's.
 """
 
@@ -89,33 +89,6 @@ async def drive(hooks: int, concurrency: int, work: Path, tune: bool) -> None:
     )
 
 
-def render_stage(repeat: int) -> None:
-    """Minimum time of ``render_cards`` on the bench patient (7 x ``repeat`` calls)."""
-    import orjson
-
-    from cds_service.cards import render_cards
-    from fhir_mappings import assess
-    from fhir_mappings.resources import PatientResources
-
-    body = orjson.loads(hook_bytes(datetime.now(UTC).date()))
-    resources: list[dict[str, object]] = []
-    for value in body["prefetch"].values():
-        if value.get("resourceType") == "Bundle":
-            resources.extend(e["resource"] for e in value.get("entry", []))
-        else:
-            resources.append(value)
-    today = datetime.now(UTC).date()
-    assessment = assess(PatientResources.from_resources(resources), today=today)
-    counter = iter(range(10**9))
-    best = float("inf")
-    for _ in range(7):
-        started = time.perf_counter()
-        for _ in range(repeat):
-            render_cards(assessment, uuid_factory=lambda: f"u{next(counter)}", ruleset="x")
-        best = min(best, (time.perf_counter() - started) / repeat)
-    print(f"render_cards: {best * 1000:.3f} ms (min of 7 x {repeat})")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hooks", type=int, default=400)
@@ -126,7 +99,6 @@ def main() -> None:
     if args.gen0 is not None:
         cds_service.app.GC_GEN0_THRESHOLD = args.gen0
         cds_service.app.tune_gc.__defaults__ = (args.gen0,)
-    render_stage(50)
     with tempfile.TemporaryDirectory(prefix="ln-cds-inproc-") as work:
         asyncio.run(drive(args.hooks, args.concurrency, Path(work), not args.no_tune))
 
