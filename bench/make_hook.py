@@ -8,7 +8,7 @@ several MedicationRequests, one of them pointing to a Medication resource by ref
 (``Medication/<id>``), which the prefetch includes and a FHIR server would have to read.
 
 Every code and unit comes from the project's own sourced tables (``fhir_mappings.codes``
-and ``fhir_mappings.units``); ``_check_codes`` refuses to build a body with a code those
+and ``fhir_mappings.read.units``); ``_check_codes`` refuses to build a body with a code those
 tables do not know, so the benchmark exercises the real lookups, never the fallbacks.
 
 Usage: ``python bench/make_hook.py [--today YYYY-MM-DD] [--out FILE]`` (prints size).
@@ -31,7 +31,7 @@ from fhir_mappings.codes.conditions import LN_ICD10CM, LN_SNOMED
 from fhir_mappings.codes.loinc import LOINC_BY_CODE, LOINC_SYSTEM
 from fhir_mappings.codes.rxnorm import INGREDIENT_CODES, RXNORM_SYSTEM, product_for_code
 from fhir_mappings.facts import Agent, Analyte
-from fhir_mappings.units import (
+from fhir_mappings.read.units import (
     CREATININE_MG_PER_MMOL,
     CREATININE_UMOL_L_PER_MG_DL,
     accepted_units,
@@ -49,7 +49,7 @@ COND_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
 #: LOINC code, unit variants (UCUM code), typical value range at presentation and
 #: at one year. Codes: ``fhir_mappings.codes.loinc.LOINC_TABLE`` (sources there);
-#: units and factors: ``fhir_mappings.units`` (sources there).
+#: units and factors: ``fhir_mappings.read.units`` (sources there).
 @dataclass(frozen=True, slots=True)
 class LabKind:
     code: str
@@ -59,7 +59,7 @@ class LabKind:
     end: float  # base-unit value a year later
 
 
-#: g/g -> mg/mmol (creatinine 113.12 mg/mmol, ``fhir_mappings.units``).
+#: g/g -> mg/mmol (creatinine 113.12 mg/mmol, ``fhir_mappings.read.units``).
 _MG_MMOL = CREATININE_MG_PER_MMOL
 _UMOL_L = CREATININE_UMOL_L_PER_MG_DL  # mg/dL -> umol/L
 

@@ -33,11 +33,11 @@ from cds_service.hook_models import parse_hook_request
 from cds_service.prefetch import gather
 from cds_service.service_definition import build_service
 from fhir_mappings import assess
-from fhir_mappings.adherence import estimate_adherence
-from fhir_mappings.algorithm import findings_for
-from fhir_mappings.observations import map_observations
 from fhir_mappings.pipeline import build_facts, medications_by_reference
-from fhir_mappings.response import assess_response
+from fhir_mappings.read.adherence import estimate_adherence
+from fhir_mappings.read.observations import map_observations
+from fhir_mappings.rules.algorithm import findings_for
+from fhir_mappings.rules.response import assess_response
 from fhir_mappings.rulesets import DEFAULT_RULESET, get_ruleset
 
 

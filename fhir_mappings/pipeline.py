@@ -10,26 +10,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from fhir_mappings._access import as_str
-from fhir_mappings.adherence import estimate_adherence
-from fhir_mappings.algorithm import findings_for
-from fhir_mappings.body import body_measures
-from fhir_mappings.conditions import lupus_nephritis_conditions_with_exclusions
 from fhir_mappings.facts import PatientFacts
 from fhir_mappings.findings import PatientAssessment
-from fhir_mappings.medications import MedicationIdentifier
-from fhir_mappings.observations import map_observations
-from fhir_mappings.procedures import kidney_biopsies_with_exclusions
-from fhir_mappings.resources import PatientResources, Resource
-from fhir_mappings.response import assess_response
-from fhir_mappings.rulesets import DEFAULT_RULESET, get_ruleset
-from fhir_mappings.therapy import (
+from fhir_mappings.read._access import as_str
+from fhir_mappings.read.adherence import estimate_adherence
+from fhir_mappings.read.body import body_measures
+from fhir_mappings.read.conditions import lupus_nephritis_conditions_with_exclusions
+from fhir_mappings.read.medications import MedicationIdentifier
+from fhir_mappings.read.observations import map_observations
+from fhir_mappings.read.procedures import kidney_biopsies_with_exclusions
+from fhir_mappings.read.therapy import (
     build_courses,
     find_induction,
     maintenance_courses,
     map_administrations,
     map_orders,
 )
+from fhir_mappings.resources import PatientResources, Resource
+from fhir_mappings.rules.algorithm import findings_for
+from fhir_mappings.rules.response import assess_response
+from fhir_mappings.rulesets import DEFAULT_RULESET, get_ruleset
 
 
 def medications_by_reference(resources: PatientResources) -> dict[str, Resource]:

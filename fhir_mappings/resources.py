@@ -2,7 +2,7 @@
 
 Resources are plain JSON objects (``Mapping[str, Any]``) as parsed from the wire
 (``orjson``): the hot path never builds full ``fhir.resources`` models. Every
-mapper must therefore read them defensively (see ``fhir_mappings._access``).
+mapper must therefore read them defensively (see ``fhir_mappings.read._access``).
 The same shape is produced whether data came from prefetch, from the FHIR server
 or from a Bundle file.
 """

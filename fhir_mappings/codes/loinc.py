@@ -30,7 +30,7 @@ concentration code of urine protein other than 2889-4 (none verified).
 ``property`` records what the code measures where it matters for units: a mass
 ratio (mg/g), a molar ratio (mg/mmol), a ratio with no stated property, a molar
 concentration (umol/L) ... Units are still converted from the Observation's own
-unit (``fhir_mappings.units``); the property documents what to expect.
+unit (``fhir_mappings.read.units``); the property documents what to expect.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from assessment_builders import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fhir_mappings.algorithm import findings_for
 from fhir_mappings.facts import (
     AdherenceEstimate,
     AdherenceStatus,
@@ -29,7 +28,8 @@ from fhir_mappings.facts import (
     Route,
 )
 from fhir_mappings.findings import Topic
-from fhir_mappings.response import assess_response
+from fhir_mappings.rules.algorithm import findings_for
+from fhir_mappings.rules.response import assess_response
 from fhir_mappings.rulesets import RULESETS, get_ruleset
 
 _RANGES = {

@@ -7,14 +7,11 @@ from typing import Any
 
 import pytest
 
-for _module in ("observations", "conditions", "procedures", "body", "therapy", "adherence"):
-    pytest.importorskip(f"fhir_mappings.{_module}")
-
-import fhir_mappings  # noqa: E402  (after the skips above)
-from fhir_mappings.facts import Agent  # noqa: E402
-from fhir_mappings.findings import ResponseClass, Topic  # noqa: E402
-from fhir_mappings.pipeline import assess, build_facts, medications_by_reference  # noqa: E402
-from fhir_mappings.resources import PatientResources  # noqa: E402
+import fhir_mappings
+from fhir_mappings.facts import Agent
+from fhir_mappings.findings import ResponseClass, Topic
+from fhir_mappings.pipeline import assess, build_facts, medications_by_reference
+from fhir_mappings.resources import PatientResources
 
 START = date(2025, 11, 2)
 TODAY = date(2026, 6, 30)  # 7.9 months after START

@@ -1,4 +1,4 @@
-"""Tests for fhir_mappings.response: timeline and response classification."""
+"""Tests for fhir_mappings.rules.response: timeline and response classification."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from assessment_builders import creat, day, egfr, facts, no_induction, point, up
 
 from fhir_mappings.facts import Analyte
 from fhir_mappings.findings import ResponseClass
-from fhir_mappings.response import (
+from fhir_mappings.rules.response import (
     assess_response,
     early_worsening,
     is_below,

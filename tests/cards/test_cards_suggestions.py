@@ -112,7 +112,7 @@ class TestBuildSuggestionResource:
 class TestClosedLoop:
     def test_biopsy_order_codes_are_recognised_when_performed(self) -> None:
         """A completed Procedure coded as the biopsy suggestion is read back as a kidney biopsy."""
-        from fhir_mappings.procedures import kidney_biopsies
+        from fhir_mappings.read.procedures import kidney_biopsies
 
         order = build(ALL_ACTIONS[0])
         procedure = {

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fhir_mappings._access import (
+from fhir_mappings.facts import Analyte, LabPoint, LabResults, LabSeries
+from fhir_mappings.read._access import (
     as_dict,
     as_float,
     as_list,
@@ -21,7 +22,6 @@ from fhir_mappings._access import (
     parse_datetime,
     source_id,
 )
-from fhir_mappings.facts import Analyte, LabPoint, LabResults, LabSeries
 from fhir_mappings.resources import PatientResources
 
 PACKAGE = Path(__file__).resolve().parents[2] / "fhir_mappings"

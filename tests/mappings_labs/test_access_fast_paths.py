@@ -1,4 +1,4 @@
-"""The speed shortcuts of fhir_mappings._access read exactly as the general readers do.
+"""The speed shortcuts of fhir_mappings.read._access read exactly as the general readers do.
 
 A ``str`` subclass, a tuple or a read-only mapping does not take a shortcut, so calling a
 reader with one gives the general path's answer to compare against.
@@ -14,7 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fhir_mappings._access import _INSTANT_RE, as_dict, as_float, dicts, parse_datetime, source_id
+from fhir_mappings.read._access import (
+    _INSTANT_RE,
+    as_dict,
+    as_float,
+    dicts,
+    parse_datetime,
+    source_id,
+)
 
 
 class _Str(str):

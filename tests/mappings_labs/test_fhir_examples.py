@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from fhir_mappings.conditions import lupus_nephritis_conditions_with_exclusions
-from fhir_mappings.observations import map_observations
-from fhir_mappings.procedures import kidney_biopsies_with_exclusions
+from fhir_mappings.read.conditions import lupus_nephritis_conditions_with_exclusions
+from fhir_mappings.read.observations import map_observations
+from fhir_mappings.read.procedures import kidney_biopsies_with_exclusions
 
 EXAMPLES = (
     Path(__file__).resolve().parent.parent

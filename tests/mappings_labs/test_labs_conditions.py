@@ -22,7 +22,7 @@ from fhir_mappings.codes.conditions import (
     mentions_kidney_biopsy,
     mentions_lupus_nephritis,
 )
-from fhir_mappings.conditions import (
+from fhir_mappings.read.conditions import (
     lupus_nephritis_conditions,
     lupus_nephritis_conditions_with_exclusions,
 )

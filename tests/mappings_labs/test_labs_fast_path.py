@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fhir_mappings import observations
 from fhir_mappings.codes.loinc import LOINC_BY_CODE
 from fhir_mappings.facts import Analyte, ExcludedResource, LabPoint, LabResults, LabSeries
-from fhir_mappings.observations import map_observations
+from fhir_mappings.read import observations
+from fhir_mappings.read.observations import map_observations
 
 from ._builders import LOINC, observation, quantity
 

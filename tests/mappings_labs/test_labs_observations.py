@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fhir_mappings.facts import Analyte
-from fhir_mappings.observations import map_observations
+from fhir_mappings.read.observations import map_observations
 
 from ._builders import LOINC, observation, quantity
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from fhir_mappings.body import body_measures, mosteller_bsa
 from fhir_mappings.codes.conditions import CPT_SYSTEM, SNOMED_SYSTEM, TEXT_SYSTEM
 from fhir_mappings.facts import Analyte, LabPoint, LabResults, LabSeries
-from fhir_mappings.procedures import kidney_biopsies, kidney_biopsies_with_exclusions
+from fhir_mappings.read.body import body_measures, mosteller_bsa
+from fhir_mappings.read.procedures import kidney_biopsies, kidney_biopsies_with_exclusions
 
 
 def procedure(

@@ -8,11 +8,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fhir_mappings.conditions import lupus_nephritis_conditions
 from fhir_mappings.facts import Analyte
-from fhir_mappings.observations import map_observations
-from fhir_mappings.procedures import kidney_biopsies
-from fhir_mappings.units import accepted_units, conversion_factor, to_canonical
+from fhir_mappings.read.conditions import lupus_nephritis_conditions
+from fhir_mappings.read.observations import map_observations
+from fhir_mappings.read.procedures import kidney_biopsies
+from fhir_mappings.read.units import accepted_units, conversion_factor, to_canonical
 
 from ._builders import observation, quantity
 

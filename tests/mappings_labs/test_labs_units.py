@@ -7,7 +7,7 @@ import math
 import pytest
 
 from fhir_mappings.facts import Analyte
-from fhir_mappings.units import (
+from fhir_mappings.read.units import (
     CREATININE_MG_PER_MMOL,
     accepted_units,
     conversion_factor,

@@ -7,15 +7,6 @@ from typing import Any
 
 import pytest
 
-from fhir_mappings.adherence import (
-    LEVEL_RECENCY_DAYS,
-    PDC_ADHERENT_THRESHOLD,
-    WINDOW_DAYS,
-    estimate_adherence,
-    fills_for,
-    medication_possession_ratio,
-    proportion_of_days_covered,
-)
 from fhir_mappings.facts import (
     CANONICAL_UNIT,
     AdherenceEstimate,
@@ -31,6 +22,15 @@ from fhir_mappings.facts import (
     RegimenKind,
     Route,
     TherapyCourse,
+)
+from fhir_mappings.read.adherence import (
+    LEVEL_RECENCY_DAYS,
+    PDC_ADHERENT_THRESHOLD,
+    WINDOW_DAYS,
+    estimate_adherence,
+    fills_for,
+    medication_possession_ratio,
+    proportion_of_days_covered,
 )
 
 RX = "http://www.nlm.nih.gov/research/umls/rxnorm"

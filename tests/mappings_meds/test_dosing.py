@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from fhir_mappings.dosing import (
+from fhir_mappings.read.dosing import (
     GTS_ABBREVIATIONS,
     GTS_SYSTEM,
     NO_DOSE,

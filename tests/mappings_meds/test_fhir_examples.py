@@ -9,10 +9,15 @@ from typing import Any
 
 import pytest
 
-from fhir_mappings.adherence import estimate_adherence
 from fhir_mappings.facts import LabResults
-from fhir_mappings.medications import identify_medication
-from fhir_mappings.therapy import build_courses, find_induction, map_administrations, map_orders
+from fhir_mappings.read.adherence import estimate_adherence
+from fhir_mappings.read.medications import identify_medication
+from fhir_mappings.read.therapy import (
+    build_courses,
+    find_induction,
+    map_administrations,
+    map_orders,
+)
 
 PACKAGE = (
     Path(__file__).resolve().parents[1] / "fhir_examples" / "node_modules" / "hl7.fhir.r4.examples"

@@ -9,10 +9,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fhir_mappings.adherence import estimate_adherence
 from fhir_mappings.facts import Agent, LabResults, MatchMethod
-from fhir_mappings.medications import MedicationIdentifier, _concept_key, identify_medication
-from fhir_mappings.therapy import build_courses, find_induction, map_administrations, map_orders
+from fhir_mappings.read.adherence import estimate_adherence
+from fhir_mappings.read.medications import MedicationIdentifier, _concept_key, identify_medication
+from fhir_mappings.read.therapy import (
+    build_courses,
+    find_induction,
+    map_administrations,
+    map_orders,
+)
 
 RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
 BY_REF: dict[str, Any] = {

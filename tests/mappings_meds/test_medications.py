@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fhir_mappings.facts import Agent, MatchMethod, MedicationMatch, Route
-from fhir_mappings.medications import (
+from fhir_mappings.read.medications import (
     dose_form_of,
     identify_medication,
     quantity_mg,

@@ -8,12 +8,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fhir_mappings.adherence import (
-    estimate_adherence,
-    medication_possession_ratio,
-    proportion_of_days_covered,
-)
-from fhir_mappings.dosing import dose_from_dosage, parse_dosage_text
 from fhir_mappings.facts import (
     Agent,
     Fill,
@@ -23,8 +17,19 @@ from fhir_mappings.facts import (
     Route,
     TherapyCourse,
 )
-from fhir_mappings.medications import identify_medication
-from fhir_mappings.therapy import build_courses, find_induction, map_administrations, map_orders
+from fhir_mappings.read.adherence import (
+    estimate_adherence,
+    medication_possession_ratio,
+    proportion_of_days_covered,
+)
+from fhir_mappings.read.dosing import dose_from_dosage, parse_dosage_text
+from fhir_mappings.read.medications import identify_medication
+from fhir_mappings.read.therapy import (
+    build_courses,
+    find_induction,
+    map_administrations,
+    map_orders,
+)
 
 TODAY = date(2024, 12, 1)
 KEYS = st.sampled_from(

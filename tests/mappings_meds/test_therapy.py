@@ -17,7 +17,7 @@ from fhir_mappings.facts import (
     Route,
     TherapyCourse,
 )
-from fhir_mappings.therapy import (
+from fhir_mappings.read.therapy import (
     COURSE_GAP_DAYS,
     INDUCTION_RECENCY_DAYS,
     PULSE_COURSE_ASSESSMENT_DAYS,

@@ -46,7 +46,7 @@ from fhir_mappings.findings import (
     Severity,
     Topic,
 )
-from fhir_mappings.response import (
+from fhir_mappings.rules.response import (
     early_worsening,
     is_below,
     proteinuria_series,

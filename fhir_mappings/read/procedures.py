@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_str, codings, dicts, parse_date, unique_resources
 from fhir_mappings.codes.conditions import (
     TEXT_SYSTEM,
     is_kidney_biopsy_coding,
@@ -26,6 +25,7 @@ from fhir_mappings.codes.conditions import (
     mentions_kidney_biopsy,
 )
 from fhir_mappings.facts import Biopsy, ExcludedResource
+from fhir_mappings.read._access import as_dict, as_str, codings, dicts, parse_date, unique_resources
 
 
 def _when(resource: Mapping[str, Any]) -> date | None:

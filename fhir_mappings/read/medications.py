@@ -19,7 +19,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from fhir_mappings._access import (
+from fhir_mappings.codes.rxnorm import agent_for_text, is_rxnorm, product_for_code
+from fhir_mappings.facts import MatchMethod, MedicationMatch, Route
+from fhir_mappings.read._access import (
     as_dict,
     as_float,
     as_list,
@@ -28,8 +30,6 @@ from fhir_mappings._access import (
     dicts,
     quantity_unit,
 )
-from fhir_mappings.codes.rxnorm import agent_for_text, is_rxnorm, product_for_code
-from fhir_mappings.facts import MatchMethod, MedicationMatch, Route
 
 #: mass unit -> factor to mg (UCUM: g = 1000 mg, ug = 0.001 mg).
 MASS_TO_MG: Mapping[str, float] = {

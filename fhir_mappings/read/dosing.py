@@ -24,8 +24,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_float, as_list, as_str, codings, dicts, quantity_unit
-from fhir_mappings.medications import MASS_TO_MG, UNIT_DOSE_UNITS
+from fhir_mappings.read._access import (
+    as_dict,
+    as_float,
+    as_list,
+    as_str,
+    codings,
+    dicts,
+    quantity_unit,
+)
+from fhir_mappings.read.medications import MASS_TO_MG, UNIT_DOSE_UNITS
 
 GTS_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
 SNOMED_SYSTEM = "http://snomed.info/sct"

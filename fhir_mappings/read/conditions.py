@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fhir_mappings._access import as_dict, as_str, codings, dicts, parse_date, unique_resources
 from fhir_mappings.codes.conditions import (
     TEXT_SYSTEM,
     is_lupus_nephritis_coding,
@@ -34,6 +33,7 @@ from fhir_mappings.codes.conditions import (
     mentions_lupus_nephritis,
 )
 from fhir_mappings.facts import ConditionFact, ExcludedResource
+from fhir_mappings.read._access import as_dict, as_str, codings, dicts, parse_date, unique_resources
 
 CLINICAL_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION_STATUS_SYSTEM = "http://terminology.hl7.org/CodeSystem/condition-ver-status"

@@ -22,7 +22,7 @@ Rules (each exclusion is reported as an ``ExcludedResource`` with its reason):
   a known LOINC code are mapped as well (e.g. a UPCR inside a urinalysis panel). A
   recognised Observation whose values are all in its components (no ``value[x]``, no
   ``dataAbsentReason``) is read through its components only, without an exclusion.
-* **Units.** Converted by ``fhir_mappings.units``; an unknown unit is excluded.
+* **Units.** Converted by ``fhir_mappings.read.units``; an unknown unit is excluded.
 * **Duplicates.** The same resource id seen twice is used once; results with the same
   analyte, instant and canonical value (and comparator) are kept once.
 * **Unreadable.** A dated, usable-status result of a known analyte whose value could
@@ -30,7 +30,7 @@ Rules (each exclusion is reported as an ``ExcludedResource`` with its reason):
   so the assessment never treats an older value as the latest one.
 * Series are sorted oldest first.
 
-Never raises on any JSON: every read goes through ``fhir_mappings._access``, except in
+Never raises on any JSON: every read goes through ``fhir_mappings.read._access``, except in
 ``_fast_point``, which reads the plain, well-typed shape after checking each exact type
 and hands anything else, unread, to the general path (same result, less time).
 """
@@ -44,8 +44,6 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from fhir_mappings._access import as_dict, as_float, as_str, codings, dicts, parse_datetime
-from fhir_mappings._access import source_id as read_source_id
 from fhir_mappings.codes.loinc import LOINC_BY_CODE, LOINC_SYSTEM, analyte_for_loinc
 from fhir_mappings.facts import (
     CANONICAL_UNIT,
@@ -56,7 +54,9 @@ from fhir_mappings.facts import (
     LabSeries,
     UnreadableResult,
 )
-from fhir_mappings.units import accepted_units, conversion_factor, to_canonical
+from fhir_mappings.read._access import as_dict, as_float, as_str, codings, dicts, parse_datetime
+from fhir_mappings.read._access import source_id as read_source_id
+from fhir_mappings.read.units import accepted_units, conversion_factor, to_canonical
 
 #: Observation statuses whose values are used (FHIR R4 ObservationStatus).
 USABLE_STATUSES: frozenset[str] = frozenset({"final", "amended", "corrected"})

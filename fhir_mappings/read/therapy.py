@@ -26,16 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from fhir_mappings._access import (
-    as_dict,
-    as_float,
-    as_str,
-    dicts,
-    parse_date,
-    quantity_unit,
-    source_id,
-)
-from fhir_mappings.dosing import PERIOD_UNIT_DAYS, dose_from_dosage, dose_from_dosages
 from fhir_mappings.facts import (
     CALCINEURIN_INHIBITORS,
     MYCOPHENOLATES,
@@ -48,7 +38,17 @@ from fhir_mappings.facts import (
     Route,
     TherapyCourse,
 )
-from fhir_mappings.medications import MedicationIdentifier, route_of_match, strength_is_per_ml
+from fhir_mappings.read._access import (
+    as_dict,
+    as_float,
+    as_str,
+    dicts,
+    parse_date,
+    quantity_unit,
+    source_id,
+)
+from fhir_mappings.read.dosing import PERIOD_UNIT_DAYS, dose_from_dosage, dose_from_dosages
+from fhir_mappings.read.medications import MedicationIdentifier, route_of_match, strength_is_per_ml
 
 #: MedicationRequest statuses that count as therapy (R4 value set medicationrequest-status).
 ORDER_STATUSES: frozenset[str] = frozenset({"active", "on-hold", "completed", "stopped", "unknown"})

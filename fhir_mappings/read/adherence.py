@@ -27,16 +27,6 @@ from datetime import date, timedelta
 from operator import attrgetter
 from typing import Any
 
-from fhir_mappings._access import (
-    as_dict,
-    as_float,
-    as_str,
-    dicts,
-    parse_date,
-    quantity_unit,
-    source_id,
-)
-from fhir_mappings.dosing import dose_from_dosages
 from fhir_mappings.facts import (
     MYCOPHENOLATES,
     AdherenceEstimate,
@@ -52,7 +42,17 @@ from fhir_mappings.facts import (
     Route,
     TherapyCourse,
 )
-from fhir_mappings.medications import UNIT_DOSE_UNITS, MedicationIdentifier, strength_is_per_ml
+from fhir_mappings.read._access import (
+    as_dict,
+    as_float,
+    as_str,
+    dicts,
+    parse_date,
+    quantity_unit,
+    source_id,
+)
+from fhir_mappings.read.dosing import dose_from_dosages
+from fhir_mappings.read.medications import UNIT_DOSE_UNITS, MedicationIdentifier, strength_is_per_ml
 
 #: PDC at or above this is adherent: Pharmacy Quality Alliance, "PQA Adherence
 #: Measures" (pqaalliance.org/adherence-measures): "clinical evidence provides support for
