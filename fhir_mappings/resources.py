@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 Resource = Mapping[str, Any]
@@ -29,9 +30,32 @@ _FIELD_BY_TYPE: Mapping[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class DataGap:
+    """Part of the record that the gathering step could not read completely.
+
+    ``complete_since`` is ``None`` when nothing of ``resource_type`` could be read
+    (the server does not support the search, or it failed); a date when every
+    resource from that date on was read and older ones may be missing (paging
+    stopped inside the look-back). ``reason`` is a caller-safe sentence that a card
+    can show as it is ("this FHIR server does not provide MedicationDispense").
+    """
+
+    resource_type: str
+    reason: str
+    complete_since: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PatientResources:
     """One patient's resources. ``medications`` holds Medication resources that
-    ``medicationReference`` may point to (included in a search, prefetched or fetched)."""
+    ``medicationReference`` may point to (included in a search, prefetched or fetched).
+
+    ``gaps`` lists what could not be read completely (optional searches a server does
+    not support, paging stopped inside the look-back); the rules state each one on the
+    cards it affects. ``server_base`` is the FHIR base the resources came from, so an
+    absolute ``medicationReference`` into that base resolves and one into another
+    server is known to be unreadable.
+    """
 
     patient: Resource | None = None
     observations: tuple[Resource, ...] = ()
@@ -42,9 +66,17 @@ class PatientResources:
     medication_statements: tuple[Resource, ...] = ()
     medications: tuple[Resource, ...] = ()
     procedures: tuple[Resource, ...] = ()
+    gaps: tuple[DataGap, ...] = ()
+    server_base: str | None = None
 
     @classmethod
-    def from_resources(cls, resources: Iterable[object]) -> PatientResources:
+    def from_resources(
+        cls,
+        resources: Iterable[object],
+        *,
+        gaps: Iterable[DataGap] = (),
+        server_base: str | None = None,
+    ) -> PatientResources:
         """Group resources by ``resourceType``; anything else (non-dicts, other types) is ignored.
 
         The first Patient wins. Duplicates (same type and id) are kept once.
@@ -75,7 +107,13 @@ class PatientResources:
         return cls(
             patient=patient,
             **{name: tuple(groups[rtype]) for rtype, name in _FIELD_BY_TYPE.items()},
+            gaps=tuple(gaps),
+            server_base=server_base,
         )
+
+    def gap(self, resource_type: str) -> DataGap | None:
+        """The gap recorded for ``resource_type``, if any."""
+        return next((g for g in self.gaps if g.resource_type == resource_type), None)
 
     def all(self) -> tuple[Resource, ...]:
         """Every resource, the Patient first."""

@@ -13,7 +13,7 @@ as equivalent (usual clinical convention, clinical.md "Units").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -92,6 +92,32 @@ EULAR_2019 = Citation(
 
 
 @dataclass(frozen=True, slots=True)
+class RecordWindows:
+    """How far back in the record the rules read, in days before the evaluation date.
+
+    The searches of the gathering step are bounded by these (``fhir_mappings.lookback``):
+    a record older than a window is never needed, so paging may stop there.
+    """
+
+    # Refill adherence is measured over at most the last 180 days (the window of the
+    # adherence rule, from the line start or the last 180 days) ...
+    adherence_days: int = 180
+    # ... and a fill up to 180 days before that window can still carry supply into it
+    # (the longest days' supply dispensed at once in the fills the rules read).
+    fill_carry_days: int = 180
+    # CHOICE: laboratory results of the last 3 years. The response of a line is judged
+    # from its start (baseline up to 60 days before it) at 6-12 months, and complete
+    # response "may take more than 12 months" (KDIGO 2024); flares are judged against
+    # the remission values. Three years covers a line started two years ago with its
+    # baseline, and the remission values before a flare.
+    observation_days: int = 3 * 365
+    # CHOICE: the treatment history (orders, statements, administrations) of the last
+    # 5 years: the agents tried in that time are not offered again, and a switch card
+    # says that treatment before that date was not read.
+    treatment_days: int = 5 * 365
+
+
+@dataclass(frozen=True, slots=True)
 class Ruleset:
     """The response definitions and time points of one guideline."""
 
@@ -124,6 +150,7 @@ class Ruleset:
     doses: DoseTargets
     pdc_adherent_min: float
     citations: tuple[Citation, ...]
+    windows: RecordWindows = field(default_factory=lambda: RecordWindows())
 
     def stability_order(self) -> tuple[Analyte, Analyte]:
         """The renal-function analytes in the order this ruleset prefers them."""
