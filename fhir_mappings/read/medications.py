@@ -125,20 +125,33 @@ def quantity_mg(quantity: object) -> float | None:
     return value * factor if factor is not None else None
 
 
-def _reference_key(reference: str) -> str:
-    """``http://x/fhir/Medication/12/_history/3`` -> ``Medication/12``."""
-    parts = [p for p in reference.split("?")[0].split("/") if p]
+def _reference_key(reference: str, server_base: str | None) -> str | None:
+    """``Medication/12`` for a relative reference or an absolute one inside ``server_base``.
+
+    ``_history`` suffixes and queries are dropped. An absolute reference to another
+    server gives ``None`` when the base is known (it cannot be one of ours); without a
+    known base it is reduced to its last two segments, as before.
+    """
+    ref = reference.split("?")[0]
+    if "://" in ref:
+        if server_base is not None:
+            base = server_base.rstrip("/") + "/"
+            if not ref.startswith(base):
+                return None
+            ref = ref[len(base) :]
+    parts = [p for p in ref.split("/") if p]
     if "_history" in parts:
         parts = parts[: parts.index("_history")]
-    return "/".join(parts[-2:]) if len(parts) >= 2 else reference
+    return "/".join(parts[-2:]) if len(parts) >= 2 else None
 
 
 def resolve_medication(
     resource: Mapping[str, Any],
     reference: object,
     medications_by_ref: Mapping[str, Mapping[str, Any]],
+    server_base: str | None = None,
 ) -> Mapping[str, Any] | None:
-    """The Medication a reference points to (contained, then prefetched), else ``None``."""
+    """The Medication a reference points to (contained, then among those read), else ``None``."""
     ref = as_str(as_dict(reference).get("reference"))
     if ref is None:
         return None
@@ -149,9 +162,10 @@ def resolve_medication(
             if as_str(item.get("id")) == wanted and item.get("resourceType") == "Medication":
                 return item
         return None
-    found = medications_by_ref.get(ref)
+    found = medications_by_ref.get(ref) if "://" not in ref else None
     if found is None:
-        found = medications_by_ref.get(_reference_key(ref))
+        key = _reference_key(ref, server_base)
+        found = medications_by_ref.get(key) if key is not None else None
     return found if isinstance(found, Mapping) else None
 
 
@@ -266,11 +280,12 @@ def _identify(
     concept: object,
     reference: object,
     medications_by_ref: Mapping[str, Mapping[str, Any]],
+    server_base: str | None = None,
 ) -> MedicationMatch | None:
     match = _match_concept(concept, MatchMethod.CODING)
     if match is not None:
         return match
-    medication = resolve_medication(resource, reference, medications_by_ref)
+    medication = resolve_medication(resource, reference, medications_by_ref, server_base)
     if medication is not None:
         match = _match_medication(medication)
         if match is not None:
@@ -282,6 +297,18 @@ def _identify(
     return _match_text(texts)
 
 
+def _medication_elements(resource: Mapping[str, Any]) -> tuple[object, object]:
+    """(concept, reference) of medication[x], or of an R5 CodeableReference ``medication``."""
+    concept = resource.get("medicationCodeableConcept")
+    reference = resource.get("medicationReference")
+    if concept is None and reference is None:
+        # R5 CodeableReference ``medication`` (tolerated: some servers already emit it).
+        r5 = as_dict(resource.get("medication"))
+        if r5:
+            concept, reference = r5.get("concept"), r5.get("reference")
+    return concept, reference
+
+
 class MedicationIdentifier:
     """``identify_medication`` for many resources of one patient.
 
@@ -289,43 +316,67 @@ class MedicationIdentifier:
     medication[x] is identified once. Apart from a ``contained`` Medication (``"#id"``,
     read afresh), the answer depends only on the concept's strings and the reference's
     ``reference`` and ``display`` strings, which make the memo key.
+
+    ``server_base`` is the FHIR base the resources came from: an absolute reference
+    into it resolves like a relative one; one into another server never does.
     """
 
-    __slots__ = ("_by_ref", "_known")
+    __slots__ = ("_by_ref", "_known", "_server_base")
 
-    def __init__(self, medications_by_ref: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        medications_by_ref: Mapping[str, Mapping[str, Any]],
+        server_base: str | None = None,
+    ) -> None:
         self._by_ref = medications_by_ref
+        self._server_base = server_base
         self._known: dict[tuple[object, ...], MedicationMatch | None] = {}
 
     def __call__(self, resource: Mapping[str, Any]) -> MedicationMatch | None:
         """The ``Agent`` a medication resource is about, with how it was recognised."""
         if type(resource) is not dict and not isinstance(resource, Mapping):
             return None
-        concept = resource.get("medicationCodeableConcept")
-        reference = resource.get("medicationReference")
-        if concept is None and reference is None:
-            # R5 CodeableReference ``medication`` (tolerated: some servers already emit it).
-            r5 = as_dict(resource.get("medication"))
-            if r5:
-                concept, reference = r5.get("concept"), r5.get("reference")
+        concept, reference = _medication_elements(resource)
         ref = as_dict(reference)
         target, display = ref.get("reference"), ref.get("display")
         if not isinstance(target, str):
             target = None
         elif target.strip().startswith("#"):
-            return _identify(resource, concept, reference, self._by_ref)
+            return _identify(resource, concept, reference, self._by_ref, self._server_base)
         key = (_concept_key(concept), target, display if isinstance(display, str) else None)
         if key in self._known:
             return self._known[key]
-        match = self._known[key] = _identify(resource, concept, reference, self._by_ref)
+        match = self._known[key] = _identify(
+            resource, concept, reference, self._by_ref, self._server_base
+        )
         return match
+
+    def unreadable_reference(self, resource: Mapping[str, Any]) -> str | None:
+        """The ``medicationReference`` of a resource whose medication cannot be known.
+
+        ``None`` when the medication is known, as one of the agents or as something
+        else: a coded or named concept, a Medication that was read, or a reference
+        with a display naming the drug. Otherwise the reference string, so the rules
+        can name the order whose drug is unknown.
+        """
+        concept, reference = _medication_elements(resource)
+        ref = as_str(as_dict(reference).get("reference"))
+        if ref is None or _concept_texts(concept) or codings(concept):
+            return None
+        if as_str(as_dict(reference).get("display")) is not None:
+            return None
+        if resolve_medication(resource, reference, self._by_ref, self._server_base) is not None:
+            return None
+        return ref.strip()
 
 
 def identify_medication(
-    resource: Mapping[str, Any], medications_by_ref: Mapping[str, Mapping[str, Any]]
+    resource: Mapping[str, Any],
+    medications_by_ref: Mapping[str, Mapping[str, Any]],
+    server_base: str | None = None,
 ) -> MedicationMatch | None:
     """The ``Agent`` a medication resource is about, with how it was recognised; never raises."""
-    return MedicationIdentifier(medications_by_ref)(resource)
+    return MedicationIdentifier(medications_by_ref, server_base)(resource)
 
 
 def is_oral_form(match: MedicationMatch) -> bool:

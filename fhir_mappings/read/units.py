@@ -160,6 +160,50 @@ _HEIGHT: Mapping[str, float] = {
     "in": IN_I_CM,
 }
 
+# Blood cell counts -> 10*9/L (10*3/uL = 10*9/L; a count per uL or mm3 is per 1e-6 L)
+_CELLS: Mapping[str, float] = {
+    "10*9/L": 1.0,
+    "10^9/L": 1.0,
+    "x10*9/L": 1.0,
+    "10*3/uL": 1.0,
+    "10^3/uL": 1.0,
+    "x10*3/uL": 1.0,
+    "x10E3/uL": 1.0,
+    "10*3/mm3": 1.0,
+    "K/uL": 1.0,
+    "thou/uL": 1.0,
+    "/uL": 1e-3,
+    "/mm3": 1e-3,
+    "cells/uL": 1e-3,
+    "{cells}/uL": 1e-3,
+}
+
+# Quantitative hCG -> [IU]/L (1 m[IU]/mL = 1 [IU]/L)
+_HCG: Mapping[str, float] = {
+    "[IU]/L": 1.0,
+    "IU/L": 1.0,
+    "m[IU]/mL": 1.0,
+    "mIU/mL": 1.0,
+    "[iU]/L": 1.0,
+    "m[iU]/mL": 1.0,
+}
+
+# Urine protein concentration -> mg/dL (1 g/L = 100 mg/dL)
+_URINE_PROTEIN: Mapping[str, float] = {
+    "mg/dL": 1.0,
+    "g/L": 100.0,
+    "mg/L": 0.1,
+}
+
+# Urine creatinine concentration -> mg/dL (1 mmol/L = 113.12 mg/L = 11.312 mg/dL)
+_URINE_CREATININE: Mapping[str, float] = {
+    "mg/dL": 1.0,
+    "g/L": 100.0,
+    "mg/L": 0.1,
+    "mmol/L": CREATININE_MG_PER_MMOL / 10.0,
+    "umol/L": CREATININE_MG_PER_MMOL / 10000.0,
+}
+
 _TABLES: Mapping[Analyte, Mapping[str, float]] = {
     Analyte.UPCR: _UPCR,
     Analyte.PROTEIN_24H: _PROTEIN_24H,
@@ -172,11 +216,18 @@ _TABLES: Mapping[Analyte, Mapping[str, float]] = {
     Analyte.ANTI_DSDNA: _ANTI_DSDNA,
     Analyte.MPA_TROUGH: _MPA_LEVEL,
     Analyte.MPA_AUC: _MPA_AUC,
+    Analyte.MPA_RANDOM: _MPA_LEVEL,
     Analyte.TACROLIMUS_TROUGH: _NG_PER_ML,
     Analyte.CYCLOSPORINE_TROUGH: _NG_PER_ML,
     Analyte.HYDROXYCHLOROQUINE: _NG_PER_ML,
     Analyte.WEIGHT: _WEIGHT,
     Analyte.HEIGHT: _HEIGHT,
+    Analyte.NEUTROPHILS: _CELLS,
+    Analyte.LEUKOCYTES: _CELLS,
+    Analyte.PLATELETS: _CELLS,
+    Analyte.HCG: _HCG,
+    Analyte.URINE_PROTEIN: _URINE_PROTEIN,
+    Analyte.URINE_CREATININE: _URINE_CREATININE,
 }
 
 #: Ratios whose unit may carry a creatinine annotation (``mg/g{creat}``, ``mg/g creat``).

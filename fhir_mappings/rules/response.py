@@ -1,24 +1,25 @@
-"""Response to the current induction regimen: timeline and classification.
+"""Response of a line of therapy: baseline, follow-up and classification.
 
-Proteinuria series: UPCR (g/g) and 24 h protein (g/day) merged into one series; a
-24 h protein in g/day is taken as equivalent to a UPCR in g/g (usual clinical
-convention, clinical.md "Units"). On a day with both, the 24 h value is kept
-(KDIGO 2024 prefers a 24 h urine for the response definitions).
+Proteinuria series: UPCR (g/g) and 24 h protein (g/day) merged into one series; a 24 h
+protein in g/day is taken as equivalent to a UPCR in g/g (the usual clinical
+convention). On a day with both, the 24 h value is kept (KDIGO 2024 prefers a 24 h
+urine for the response definitions).
 
-Comparators: a ``<`` value (``<0.1``) is below any threshold at or above the
-number; a ``<=`` value is below a threshold above the number; a ``>``/``>=`` value
-is never "below". For renal function a value is only "worse" when its number is
-beyond the band and its comparator does not point to the better side.
+Comparators: a ``<`` value (``<0.1``) is below any threshold at or above the number; a
+``<=`` value is below a threshold above the number; a ``>``/``>=`` value is never
+"below". For renal function a value is only "worse" when its number is beyond the band
+and its comparator does not point to the better side.
 
-Classification (first that applies):
+Classification of a line at a date ``at`` (first that applies), counted from the line's
+``clock_start``:
 INSUFFICIENT_DATA (no baseline proteinuria, or no recent follow-up value: none since
-the start once the start is older than the recency window) ->
-COMPLETE / PARTIAL (met at the latest value, whatever the month) -> TOO_EARLY
-(before the ruleset's earliest month) -> NONE. When renal function cannot be
-assessed (no creatinine or eGFR baseline), response is judged on proteinuria
-alone and a reason says so. A newer proteinuria result that could not be read (e.g.
-``"<0.1"`` with no unit) turns a NONE into INSUFFICIENT_DATA: no patient is called
-a non-responder on a value older than their latest result.
+the start once the start is older than the recency window) -> COMPLETE / PARTIAL (met
+at the latest value, whatever the month) -> TOO_EARLY (before the ruleset's earliest
+month) -> NONE. When renal function cannot be assessed (no creatinine or eGFR
+baseline), response is judged on proteinuria alone and a reason says so. A newer
+proteinuria result that could not be read (e.g. ``"<0.1"`` with no unit) turns a NONE
+into INSUFFICIENT_DATA: no patient is called a non-responder on a value older than
+their latest result.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from operator import attrgetter
 
-from fhir_mappings.facts import Analyte, LabPoint, PatientFacts, UnreadableResult
+from fhir_mappings import wording
+from fhir_mappings.facts import Analyte, LabPoint, PatientFacts, TherapyLine, UnreadableResult
 from fhir_mappings.findings import ResponseAssessment, ResponseClass
 from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
 
@@ -35,6 +37,8 @@ from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
 _EPS = 1e-9
 _BELOW_COMPARATORS = frozenset({"<", "<="})
 _ABOVE_COMPARATORS = frozenset({">", ">="})
+_PROTEINURIA = frozenset({Analyte.UPCR, Analyte.PROTEIN_24H})
+_WHEN = attrgetter("when")
 
 
 def months_between(start: date, end: date) -> float:
@@ -51,33 +55,37 @@ def is_below(point: LabPoint, threshold: float) -> bool:
     return point.value < threshold - _EPS
 
 
-def proteinuria_series(facts: PatientFacts) -> tuple[LabPoint, ...]:
-    """UPCR and 24 h protein merged, oldest first, one value a day (24 h preferred)."""
+def is_at_least(point: LabPoint, threshold: float) -> bool:
+    """Whether the true value is certainly at or above ``threshold``."""
+    if point.comparator in _BELOW_COMPARATORS:
+        return False
+    return point.value >= threshold - _EPS
+
+
+def proteinuria_series(facts: PatientFacts, at: date | None = None) -> tuple[LabPoint, ...]:
+    """UPCR and 24 h protein merged, oldest first, one value a day (24 h preferred),
+    up to ``at`` (default: the evaluation date)."""
+    end = facts.today if at is None else at
     by_day: dict[date, LabPoint] = {}
     for analyte in (Analyte.UPCR, Analyte.PROTEIN_24H):  # 24 h second: it wins the day
         for point in facts.labs.get(analyte).points:
-            if point.day <= facts.today:
+            if point.day <= end:
                 by_day[point.day] = point
     return tuple(by_day[day] for day in sorted(by_day))
 
 
-_PROTEINURIA = frozenset({Analyte.UPCR, Analyte.PROTEIN_24H})
-
-
-def unreadable_proteinuria_after(facts: PatientFacts, after: date) -> tuple[UnreadableResult, ...]:
-    """Proteinuria results after ``after`` (up to ``today``) whose value could not be read."""
+def unreadable_proteinuria_after(
+    facts: PatientFacts, after: date, at: date | None = None
+) -> tuple[UnreadableResult, ...]:
+    """Proteinuria results in ``(after, at]`` whose value could not be read."""
+    end = facts.today if at is None else at
     return tuple(
-        u
-        for u in facts.labs.unreadable
-        if u.analyte in _PROTEINURIA and after < u.day <= facts.today
+        u for u in facts.labs.unreadable if u.analyte in _PROTEINURIA and after < u.day <= end
     )
 
 
-_WHEN = attrgetter("when")  # speed: a C-level sort key
-
-
-def _usable(points: Iterable[LabPoint], today: date) -> tuple[LabPoint, ...]:
-    return tuple(sorted((p for p in points if p.day <= today), key=_WHEN))
+def usable(points: Iterable[LabPoint], at: date) -> tuple[LabPoint, ...]:
+    return tuple(sorted((p for p in points if p.day <= at), key=_WHEN))
 
 
 def find_baseline(points: Sequence[LabPoint], start: date, ruleset: Ruleset) -> LabPoint | None:
@@ -85,7 +93,7 @@ def find_baseline(points: Sequence[LabPoint], start: date, ruleset: Ruleset) -> 
     earliest = start - timedelta(days=ruleset.baseline_days_before)
     before = [p for p in points if earliest <= p.day <= start]
     if before:
-        return max(before, key=lambda p: p.when)
+        return max(before, key=_WHEN)
     latest_allowed = start + timedelta(days=ruleset.baseline_days_after)
     after = [p for p in points if start < p.day <= latest_allowed]
     return after[0] if after else None
@@ -100,14 +108,14 @@ def renal_worse(baseline: LabPoint, point: LabPoint, ruleset: Ruleset) -> bool:
     return beyond and point.comparator not in _ABOVE_COMPARATORS
 
 
-class _Renal:
+class RenalSeries:
     """Renal-function baselines per analyte, in the ruleset's order of preference."""
 
-    def __init__(self, facts: PatientFacts, start: date, ruleset: Ruleset) -> None:
+    def __init__(self, facts: PatientFacts, start: date, ruleset: Ruleset, at: date) -> None:
         self.ruleset = ruleset
         self.series: list[tuple[LabPoint, tuple[LabPoint, ...]]] = []
         for analyte in ruleset.stability_order():
-            points = _usable(facts.labs.get(analyte).points, facts.today)
+            points = usable(facts.labs.get(analyte).points, at)
             baseline = find_baseline(points, start, ruleset)
             if baseline is not None and baseline.value > 0:
                 self.series.append((baseline, points))
@@ -125,29 +133,8 @@ class _Renal:
         current = upto[-1] if upto else baseline
         return not renal_worse(baseline, current, self.ruleset)
 
-    def early_worsening(self, start: date) -> tuple[LabPoint, tuple[LabPoint, ...]] | None:
-        """(baseline, values worse beyond the band) in the early window, for the first
-        analyte in the ruleset's order that worsened; ``None`` when none did."""
-        end = start + timedelta(days=self.ruleset.early_worsening_months * DAYS_PER_MONTH)
-        for baseline, points in self.series:
-            worse = tuple(
-                p for p in points if start < p.day <= end and renal_worse(baseline, p, self.ruleset)
-            )
-            if worse:
-                return baseline, worse
-        return None
 
-
-def early_worsening(
-    facts: PatientFacts, ruleset: Ruleset
-) -> tuple[LabPoint, tuple[LabPoint, ...]] | None:
-    """Early renal worsening on the current induction: (baseline, the worse values)."""
-    if facts.induction is None:
-        return None
-    return _Renal(facts, facts.induction.start, ruleset).early_worsening(facts.induction.start)
-
-
-def _level(
+def level_at(
     baseline: LabPoint, point: LabPoint, stable: bool | None, ruleset: Ruleset
 ) -> ResponseClass:
     """COMPLETE, PARTIAL or NONE at one follow-up value (``stable`` None = unknown)."""
@@ -173,25 +160,32 @@ def _level(
 _RANK = {ResponseClass.NONE: 0, ResponseClass.PARTIAL: 1, ResponseClass.COMPLETE: 2}
 
 
-def assess_response(facts: PatientFacts, ruleset: Ruleset) -> ResponseAssessment | None:
-    """Classify the response to the current induction (None: no LN or no induction)."""
-    induction = facts.induction
-    if not facts.has_lupus_nephritis or induction is None:
-        return None
-    start = induction.start
-    months = months_between(start, facts.today)
-    series = proteinuria_series(facts)
+def assess_line(
+    facts: PatientFacts, line: TherapyLine, ruleset: Ruleset, at: date | None = None
+) -> ResponseAssessment:
+    """Classify the response of ``line`` at ``at`` (default: the evaluation date)."""
+    end = facts.today if at is None else at
+    start = line.clock_start
+    months = months_between(start, end)
+    series = proteinuria_series(facts, end)
     baseline = find_baseline(series, start, ruleset)
-    renal = _Renal(facts, start, ruleset)
-    # speed: the creatinine series of the renal baselines, not a second sort of it
-    base_cr, latest_cr = next(
-        ((b, points[-1]) for b, points in renal.series if b.analyte is Analyte.CREATININE),
-        (None, None),
-    )
+    renal = RenalSeries(facts, start, ruleset, end)
+    base_renal, renal_points = renal.preferred or (None, ())
+    latest_renal = renal_points[-1] if renal_points else None
     after = max(start, baseline.day) if baseline is not None else start
-    follow_up = [p for p in series if p.day > after]
+    follow_up = tuple(p for p in series if p.day > after)
     latest = follow_up[-1] if follow_up else None
     reasons: list[str] = []
+    first_response: date | None = None
+    if baseline is not None:
+        first_response = next(
+            (
+                p.day
+                for p in follow_up
+                if level_at(baseline, p, renal.stable_on(p.day), ruleset) is not ResponseClass.NONE
+            ),
+            None,
+        )
 
     def result(
         cls: ResponseClass,
@@ -203,38 +197,39 @@ def assess_response(facts: PatientFacts, ruleset: Ruleset) -> ResponseAssessment
         return ResponseAssessment(
             ruleset=ruleset.name,
             classification=cls,
-            induction_start=start,
-            months_on_therapy=months,
+            line_number=line.number,
+            clock_start=start,
+            months_on_line=months,
             baseline_proteinuria=baseline,
             latest_proteinuria=latest,
-            baseline_creatinine=base_cr,
-            latest_creatinine=latest_cr,
+            baseline_renal=base_renal,
+            latest_renal=latest_renal,
             proteinuria_change=change,
             renal_function_stable=stable,
-            early_worsening=renal.early_worsening(start) is not None,
             response_date=when,
+            first_response_date=first_response,
+            follow_up=follow_up,
             reasons=tuple(reasons),
         )
 
     if baseline is None:
         reasons.append(
             f"No proteinuria within {ruleset.baseline_days_before} days before or "
-            f"{ruleset.baseline_days_after} days after the induction start ({start})."
+            f"{ruleset.baseline_days_after} days after the start of the line ({start})."
         )
         return result(ResponseClass.INSUFFICIENT_DATA)
     if latest is None:
         # Within one monitoring interval of the start a missing follow-up is expected;
         # past it (ACR 2024: proteinuria at least every 3 months) it is a data gap,
         # whatever the month, so the gap is flagged before month 6.
-        if (facts.today - start).days <= ruleset.latest_max_age_days:
-            reasons.append("No proteinuria since the induction start yet.")
+        if (end - start).days <= ruleset.latest_max_age_days:
+            reasons.append("No proteinuria since the start of the line yet.")
             return result(ResponseClass.TOO_EARLY)
         reasons.append(
-            f"No proteinuria since the induction start ({start}), "
-            f"{(facts.today - start).days} days ago."
+            f"No proteinuria since the start of the line ({start}), {(end - start).days} days ago."
         )
         return result(ResponseClass.INSUFFICIENT_DATA)
-    if (facts.today - latest.day).days > ruleset.latest_max_age_days:
+    if (end - latest.day).days > ruleset.latest_max_age_days:
         reasons.append(
             f"Latest proteinuria ({latest.day}) is older than {ruleset.latest_max_age_days} days."
         )
@@ -244,23 +239,23 @@ def assess_response(facts: PatientFacts, ruleset: Ruleset) -> ResponseAssessment
     stable = renal.stable_on(latest.day)
     if stable is None:
         reasons.append("Renal function not assessable (no creatinine or eGFR baseline).")
-    level = _level(baseline, latest, stable, ruleset)
+    level = level_at(baseline, latest, stable, ruleset)
     _early_target_reason(ruleset, baseline, follow_up, start, reasons)
     if level is not ResponseClass.NONE:
         first = latest
         for point in reversed(follow_up):
-            if _RANK[_level(baseline, point, renal.stable_on(point.day), ruleset)] < _RANK[level]:
+            if _RANK[level_at(baseline, point, renal.stable_on(point.day), ruleset)] < _RANK[level]:
                 break
             first = point
         reasons.append(f"{level.value.capitalize()} response criteria met since {first.day}.")
         return result(level, change=change, stable=stable, when=first.day)
     if months < ruleset.earliest_judgement_months:
         reasons.append(
-            f"{months:.1f} months of induction: too early to judge "
+            f"{wording.months(months)} on this line: too early to judge "
             f"(before month {ruleset.earliest_judgement_months:g})."
         )
         return result(ResponseClass.TOO_EARLY, change=change, stable=stable)
-    newer = unreadable_proteinuria_after(facts, latest.day)
+    newer = unreadable_proteinuria_after(facts, latest.day, end)
     if newer:
         unread = newer[-1]
         reasons.append(
@@ -268,7 +263,7 @@ def assess_response(facts: PatientFacts, ruleset: Ruleset) -> ResponseAssessment
             f"read ({unread.reason}): response not judged on older values."
         )
         return result(ResponseClass.INSUFFICIENT_DATA, change=change, stable=stable)
-    reasons.append(f"Neither complete nor partial response after {months:.1f} months of induction.")
+    reasons.append(f"Neither complete nor partial response after {wording.months(months)}.")
     return result(ResponseClass.NONE, change=change, stable=stable)
 
 
@@ -288,7 +283,8 @@ def _early_target_reason(
         return
     fall = (baseline.value - window[-1].value) / baseline.value
     if fall < ruleset.early_target_fall - _EPS:
+        target = wording.percent(ruleset.early_target_fall)
         reasons.append(
-            f"Early target missed: proteinuria fell {max(fall, 0.0):.0%} by month "
-            f"{ruleset.early_target_months:g} (target >= {ruleset.early_target_fall:.0%})."
+            f"Early target missed: proteinuria fell {wording.percent(max(fall, 0.0))} by month "
+            f"{ruleset.early_target_months:g} (target >= {target})."
         )

@@ -1,0 +1,256 @@
+"""Everything the topics share about one patient, judged once (``Judged``)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from fhir_mappings import wording
+from fhir_mappings.facts import (
+    BACKBONE_AGENTS,
+    MYCOPHENOLATES,
+    Agent,
+    Analyte,
+    Biopsy,
+    LabPoint,
+    LineChange,
+    LineRole,
+    PatientFacts,
+    RefillStatus,
+    Route,
+    TherapyLine,
+)
+from fhir_mappings.findings import EvidenceRow, ResponseAssessment, ResponseClass
+from fhir_mappings.rules import evidence
+from fhir_mappings.rules.adherence import AgentAdherence, Verdict, judge_all
+from fhir_mappings.rules.flare import Flare, renal_flare
+from fhir_mappings.rules.history import Delivery, TriedAgent, pulse_delivery, tried_agents
+from fhir_mappings.rules.response import assess_line, proteinuria_series
+from fhir_mappings.rules.safety import SafetyAssessment
+from fhir_mappings.rules.worsening import Worsening, renal_worsening
+from fhir_mappings.rulesets import Ruleset
+
+#: Oral agents whose missing dispense records make adherence unknown (not zero).
+_ORAL_AGENTS = frozenset(
+    {
+        Agent.MYCOPHENOLATE_MOFETIL,
+        Agent.MYCOPHENOLATE_SODIUM,
+        Agent.TACROLIMUS,
+        Agent.CYCLOSPORINE,
+        Agent.VOCLOSPORIN,
+        Agent.AZATHIOPRINE,
+        Agent.HYDROXYCHLOROQUINE,
+    }
+)
+
+
+def _falling(points: tuple[LabPoint, ...], count: int) -> bool:
+    """The last ``count`` values each lower than the one before (no comparators)."""
+    tail = points[-count:]
+    if len(tail) < count or any(p.comparator is not None for p in tail):
+        return False
+    return all(b.value < a.value for a, b in itertools.pairwise(tail))
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One patient's current line, judged: response, worsening, flare, adherence, history."""
+
+    facts: PatientFacts
+    ruleset: Ruleset
+    line: TherapyLine
+    response: ResponseAssessment
+    safety: SafetyAssessment
+    adherence: tuple[AgentAdherence, ...]
+    worsening: Worsening | None
+    flare: Flare | None
+    tried: tuple[TriedAgent, ...]
+    delivery: tuple[Delivery, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    # --- what the algorithm needs to know -------------------------------------------
+
+    @property
+    def today(self) -> date:
+        return self.facts.today
+
+    @property
+    def months(self) -> float:
+        return self.response.months_on_line
+
+    @property
+    def after_induction(self) -> bool:
+        """The clock runs from an induction seen in the record (not a maintenance-only
+        record, whose induction is older than what was read)."""
+        return (
+            self.line.role is not LineRole.MAINTENANCE or self.line.change is not LineChange.FIRST
+        )
+
+    @property
+    def judgeable(self) -> bool:
+        """No response ever met, on an induction clock, at or past the earliest month."""
+        return (
+            self.response.classification is ResponseClass.NONE
+            and not self.response.responded
+            and self.after_induction
+            and self.months >= self.ruleset.earliest_judgement_months
+        )
+
+    @property
+    def improving(self) -> bool:
+        """Not yet responding but improving before the later time point: the switch waits."""
+        return (
+            self.judgeable
+            and self.months < self.ruleset.judgement_window_end_months
+            and self.response.renal_function_stable is not False
+            and self.worsening is None
+            and _falling(self.response.follow_up, self.ruleset.improving.falling_points)
+        )
+
+    @property
+    def doubts(self) -> tuple[AgentAdherence, ...]:
+        return tuple(a for a in self.adherence if a.in_doubt)
+
+    @property
+    def low_exposure(self) -> tuple[AgentAdherence, ...]:
+        return tuple(a for a in self.adherence if a.verdict is Verdict.LOW_EXPOSURE)
+
+    @property
+    def under_treated(self) -> tuple[Delivery, ...]:
+        return tuple(d for d in self.delivery if d.missed > 0)
+
+    @property
+    def refractory(self) -> bool:
+        """The review's refractory disease: no response at >= the earliest month of an
+        adherent (not in doubt), fully delivered induction, not improving, no flare."""
+        return (
+            self.judgeable
+            and not self.improving
+            and self.flare is None
+            and not self.doubts
+            and not self.under_treated
+        )
+
+    # --- evidence shared by several topics --------------------------------------------
+
+    def response_rows(self) -> tuple[EvidenceRow, ...]:
+        """Baseline and latest proteinuria and renal function."""
+        r = self.response
+        rows: list[EvidenceRow] = []
+        for point, marker in (
+            (r.baseline_proteinuria, "baseline"),
+            (r.latest_proteinuria, "latest"),
+            (r.baseline_renal, "baseline"),
+            (r.latest_renal, "latest"),
+        ):
+            if point is not None and (marker == "baseline" or point != _baseline_of(r, point)):
+                rows.append(evidence.lab(point, marker))
+        return tuple(rows)
+
+    def proteinuria_trend(self) -> tuple[LabPoint, ...]:
+        """The proteinuria series from the baseline on."""
+        base = self.response.baseline_proteinuria
+        points = proteinuria_series(self.facts)
+        return tuple(p for p in points if base is None or p.day >= base.day)
+
+    def biopsies_since(self, day: date) -> tuple[Biopsy, ...]:
+        return tuple(b for b in self.facts.biopsies if b.when >= day)
+
+    def repeat_biopsies(self) -> tuple[Biopsy, ...]:
+        """Biopsies on this clock after its diagnostic window (they count as repeats)."""
+        after = self.response.clock_start + timedelta(
+            days=self.ruleset.treatment.repeat_biopsy_after_days
+        )
+        return self.biopsies_since(after)
+
+    def egfr_above(self, limit: float) -> bool:
+        """The latest eGFR is certainly above ``limit``."""
+        point = self.facts.labs.get(Analyte.EGFR).latest
+        if point is None or point.comparator in ("<", "<="):
+            return False
+        if point.comparator == ">":
+            return point.value >= limit
+        return point.value > limit
+
+    def oral_backbone(self) -> bool:
+        backbone = self.line.backbone
+        if backbone is None:
+            return False
+        return backbone.agent in MYCOPHENOLATES or (
+            backbone.agent is Agent.CYCLOPHOSPHAMIDE and backbone.route is Route.ORAL
+        )
+
+    def is_tried(self, agent: Agent) -> bool:
+        return any(t.agent is agent for t in self.tried)
+
+
+def _baseline_of(response: ResponseAssessment, point: LabPoint) -> LabPoint | None:
+    if point.analyte in (Analyte.UPCR, Analyte.PROTEIN_24H):
+        return response.baseline_proteinuria
+    return response.baseline_renal
+
+
+def _data_notes(facts: PatientFacts, adherence: tuple[AgentAdherence, ...]) -> tuple[str, ...]:
+    """One line per thing the record could not tell (read from the gaps and refills)."""
+    notes: list[str] = []
+    no_records = [
+        a.agent
+        for a in adherence
+        if a.exposure.refills.status is RefillStatus.NO_DISPENSES and a.agent in _ORAL_AGENTS
+    ]
+    if no_records:
+        notes.append(
+            f"Adherence unknown: no dispense records ({', '.join(map(wording.agent, no_records))})."
+        )
+    for gap in facts.gaps:
+        if gap.complete_since is None:
+            notes.append(f"{_GAP_EFFECT.get(gap.resource_type, 'Data unknown')}: {gap.reason}.")
+        else:
+            notes.append(
+                f"{gap.resource_type} read back to {wording.day(gap.complete_since)} only "
+                f"({gap.reason}): older records are unknown."
+            )
+    notes.extend(facts.safety.unknown)
+    return tuple(dict.fromkeys(notes))
+
+
+_GAP_EFFECT = {
+    "MedicationDispense": "Adherence unknown",
+    "MedicationAdministration": "IV doses given unknown",
+    "MedicationStatement": "Medication statements unknown",
+    "Procedure": "Biopsy, dialysis and transplant history unknown",
+}
+
+
+def judge(
+    facts: PatientFacts, line: TherapyLine, ruleset: Ruleset, safety: SafetyAssessment
+) -> Judged:
+    """Judge the current line of one patient."""
+    response = assess_line(facts, line, ruleset)
+    adherence = judge_all(facts.exposure, ruleset)
+    administrations_read = facts.gap("MedicationAdministration") is None
+    delivery = tuple(
+        d
+        for member in line.agents
+        if member.agent in BACKBONE_AGENTS
+        and (
+            d := pulse_delivery(
+                member, facts.today, ruleset, administrations_read=administrations_read
+            )
+        )
+        is not None
+    )
+    return Judged(
+        facts=facts,
+        ruleset=ruleset,
+        line=line,
+        response=response,
+        safety=safety,
+        adherence=adherence,
+        worsening=renal_worsening(facts, response, ruleset),
+        flare=renal_flare(facts, response, ruleset),
+        tried=tried_agents(facts, ruleset),
+        delivery=delivery,
+        notes=_data_notes(facts, adherence),
+    )
