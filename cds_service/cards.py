@@ -12,13 +12,14 @@ source, numbered next steps, notes, and the ruleset used.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
 from typing import Any, Final
 
 from cds_service.suggestions import build_suggestion_resource
-from fhir_mappings.facts import Analyte, LabPoint
+from fhir_mappings import wording
+from fhir_mappings.facts import LabPoint
 from fhir_mappings.findings import (
     ActionKind,
+    EvidenceRow,
     Finding,
     PatientAssessment,
     RecommendedAction,
@@ -31,20 +32,21 @@ SOURCE_LABEL: Final = "ln-cds: refractory lupus nephritis"
 CARD_TOPIC_SYSTEM: Final = f"{PROJECT_URL}/CodeSystem/card-topic"
 OVERRIDE_REASON_SYSTEM: Final = f"{PROJECT_URL}/CodeSystem/override-reason"
 
-#: CDS Hooks 2.0: "summary ... SHOULD be under a 140-character limit".
-SUMMARY_LIMIT: Final = 140
-ELLIPSIS: Final = "…"
-
 TOPIC_DISPLAY: Final[Mapping[Topic, str]] = {
-    Topic.RENAL_WORSENING: "Renal function worsening on induction",
+    Topic.PREGNANCY: "Pregnancy and teratogenic therapy",
+    Topic.NOT_APPLICABLE: "Refractory check not applicable",
+    Topic.RENAL_WORSENING: "Renal function worsening on therapy",
+    Topic.FLARE: "Renal flare after response",
     Topic.ADHERENCE: "Possible non-adherence",
-    Topic.DOSE_REVIEW: "Induction dose below target",
+    Topic.DOSE_REVIEW: "Dose or delivery below target",
     Topic.REPEAT_BIOPSY: "Repeat kidney biopsy",
     Topic.REFRACTORY: "Refractory lupus nephritis",
-    Topic.THERAPY_SWITCH: "Switch or add induction therapy",
+    Topic.THERAPY_SWITCH: "Switch or add therapy",
+    Topic.IMPROVING: "Not yet responding, improving",
+    Topic.MAINTENANCE_BIOPSY: "Biopsy before stopping maintenance",
     Topic.CNI_CAVEAT: "Calcineurin-inhibitor proteinuria caveat",
-    Topic.DATA_GAP: "Missing monitoring data",
-    Topic.RESPONSE_STATUS: "Response to induction",
+    Topic.DATA_GAP: "Missing or unreadable data",
+    Topic.RESPONSE_STATUS: "Response to therapy",
 }
 _TOPIC_ORDER: Final[Mapping[Topic, int]] = {topic: i for i, topic in enumerate(Topic)}
 
@@ -56,55 +58,10 @@ OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
     ("data-incorrect", "Data shown is incorrect or incomplete"),
 )
 
-#: Short test names for trend lines.
-ANALYTE_LABEL: Final[Mapping[Analyte, str]] = {
-    Analyte.UPCR: "UPCR",
-    Analyte.PROTEIN_24H: "24 h protein",
-    Analyte.CREATININE: "Creatinine",
-    Analyte.EGFR: "eGFR",
-    Analyte.URINE_RBC: "Urine RBC",
-    Analyte.UACR: "UACR",
-    Analyte.C3: "C3",
-    Analyte.C4: "C4",
-    Analyte.ANTI_DSDNA: "Anti-dsDNA",
-    Analyte.MPA_TROUGH: "MPA trough",
-    Analyte.MPA_AUC: "MPA AUC",
-    Analyte.TACROLIMUS_TROUGH: "Tacrolimus trough",
-    Analyte.CYCLOSPORINE_TROUGH: "Cyclosporine trough",
-    Analyte.HYDROXYCHLOROQUINE: "Hydroxychloroquine level",
-    Analyte.WEIGHT: "Weight",
-    Analyte.HEIGHT: "Height",
-}
-
-_MONTHS: Final = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 #: Longest trend shown in full; longer series show the first point, "…", then the tail.
 TREND_MAX_POINTS: Final = 8
-#: UCUM codes as a clinician reads them (cards show units, they do not compute with them).
-UNIT_DISPLAY: Final[Mapping[str, str]] = {
-    "mL/min/{1.73_m2}": "mL/min/1.73 m²",
-    "g/d": "g/day",
-    "/[HPF]": "/HPF",
-    "[IU]/mL": "IU/mL",
-    "mg.h/L": "mg·h/L",
-}
-
-
-def display_unit(unit: str) -> str:
-    """A unit as shown in a card (``mL/min/{1.73_m2}`` -> ``mL/min/1.73 m²``)."""
-    return UNIT_DISPLAY.get(unit, unit)
+SUMMARY_LIMIT: Final = wording.SUMMARY_LIMIT
+ELLIPSIS: Final = wording.ELLIPSIS
 
 
 _MEDICATION_ACTIONS: Final = frozenset({ActionKind.DOSE_STEP, ActionKind.START_THERAPY})
@@ -156,7 +113,7 @@ def render_card(
         for code, display in OVERRIDE_REASONS
     ]
     links = [
-        {"label": c.label, "url": c.url, "type": "absolute"}
+        {"label": c.short or c.label, "url": c.url, "type": "absolute"}
         for c in finding.citations
         if c.label and c.url.startswith(("https://", "http://"))
     ]
@@ -167,10 +124,7 @@ def render_card(
 
 def truncate_summary(summary: str) -> str:
     """``summary`` on one line, cut to < 140 characters with an ellipsis (a guard only)."""
-    text = " ".join(summary.split())
-    if len(text) < SUMMARY_LIMIT:
-        return text
-    return text[: SUMMARY_LIMIT - 2].rstrip() + ELLIPSIS
+    return wording.summary(summary)
 
 
 def selection_behavior(actions: Sequence[RecommendedAction]) -> str:
@@ -227,18 +181,30 @@ def render_detail(finding: Finding, *, ruleset: str) -> str:
 
 
 def evidence_table(finding: Finding) -> str:
-    """Evidence rows as a Markdown table (Date | Test | Value | Unit | Note), cells escaped."""
-    lines = ["| Date | Test | Value | Unit | Note |", "|---|---|---|---|---|"]
+    """Evidence rows as a Markdown table (Date | Test | Value | Unit | Note), cells escaped;
+    the value column is right-aligned."""
+    lines = ["| Date | Test | Value | Unit | Note |", "|---|---|--:|---|---|"]
     for row in finding.evidence:
-        cells = (
-            row.when.isoformat(),
-            row.label,
-            row.value,
-            display_unit(row.unit),
-            row.marker or "",
-        )
+        value, unit = row_value(row)
+        when = row.when.isoformat() if row.until is None else wording.period(row.when, row.until)
+        cells = (when, row.label, value, unit, row.marker or "")
         lines.append("| " + " | ".join(escape_cell(c) for c in cells) + " |")
     return "\n".join(lines)
+
+
+def row_value(row: EvidenceRow) -> tuple[str, str]:
+    """(value, unit) of an evidence row, written as the summary writes them."""
+    if row.value is None:
+        return row.text or "", wording.unit(row.unit)
+    if row.analyte is not None:
+        return wording.lab_number(row.value, row.analyte, row.comparator), wording.unit(row.unit)
+    if row.unit == "mg/day":
+        return wording.dose(row.value)
+    if row.unit == "%":
+        return str(round(row.value)), "%"
+    if row.unit == "d":
+        return wording.number(row.value), "days"
+    return f"{row.comparator or ''}{wording.number(row.value)}", wording.unit(row.unit)
 
 
 def escape_cell(text: str) -> str:
@@ -260,27 +226,8 @@ def _rule_block(finding: Finding) -> str:
     return "\n\n".join(parts)
 
 
-def month_label(day: date) -> str:
-    """``date(2026, 1, 5)`` -> ``"Jan 2026"`` (locale-independent)."""
-    return f"{_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_value(value: float) -> str:
-    """A lab value with sensible precision: 1234 -> "1234", 12.34 -> "12.3", 0.254 -> "0.25"."""
-    magnitude = abs(value)
-    if magnitude >= 100:
-        text = f"{value:.0f}"
-    elif magnitude >= 10:
-        text = f"{value:.1f}"
-    else:
-        text = f"{value:.2f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def _point_text(point: LabPoint) -> str:
-    return f"{point.comparator or ''}{format_value(point.value)}"
+    return wording.lab_number(point.value, point.analyte, point.comparator)
 
 
 def trend_line(series: Sequence[LabPoint]) -> str | None:
@@ -301,7 +248,7 @@ def trend_line(series: Sequence[LabPoint]) -> str | None:
         shown = [_point_text(p) for p in series]
     text = (
         f"{_series_label(series)}: {' → '.join(shown)} "
-        f"({month_label(first.day)} → {month_label(last.day)})"
+        f"({wording.month_label(first.day)} → {wording.month_label(last.day)})"
     )
     if first.value != 0 and first.comparator is None and last.comparator is None:
         change = round((last.value - first.value) / first.value * 100)
@@ -314,8 +261,8 @@ def _series_label(series: Sequence[LabPoint]) -> str:
     """``UPCR g/g``; a mixed series (UPCR and 24 h protein) names both: ``UPCR / 24 h protein
     (g/g, g/d)``, so a reader sees that 24 h protein is read as equivalent to UPCR."""
     analytes = list(dict.fromkeys(p.analyte for p in series))
-    units = list(dict.fromkeys(display_unit(p.unit) for p in series))
-    names = " / ".join(ANALYTE_LABEL.get(a, a.value) for a in analytes)
+    units = list(dict.fromkeys(wording.unit(p.unit) for p in series))
+    names = " / ".join(wording.label(a) for a in analytes)
     if len(analytes) == 1 and len(units) == 1:
         return f"{names} {units[0]}"
     return f"{names} ({', '.join(units)})"

@@ -33,7 +33,8 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from fhir_mappings.codes.conditions import KIDNEY_BIOPSY_CPT
 from fhir_mappings.codes.rxnorm import INGREDIENT_CODES
-from fhir_mappings.facts import AGENT_DISPLAY, Agent, Route
+from fhir_mappings import wording
+from fhir_mappings.facts import Agent, Route
 from fhir_mappings.findings import ActionKind, RecommendedAction
 
 SUGGESTION_STATUS: Final = "draft"
@@ -102,7 +103,8 @@ def build_suggestion_resource(
     """
     if not patient_id:
         return None
-    key = params_key(action.parameters)
+    params = _with_notes(action)
+    key = params_key(params)
     if key is None:
         return build_uncached(action, patient_id=patient_id)
     template = _validated_template(action.kind, key)
@@ -113,8 +115,15 @@ def build_suggestion_resource(
 
 def build_uncached(action: RecommendedAction, *, patient_id: str) -> dict[str, Any] | None:
     """``build_suggestion_resource`` without the template cache: build, validate, dump."""
-    raw = _raw_resource(action.kind, action.parameters, {"reference": f"Patient/{patient_id}"})
+    raw = _raw_resource(action.kind, _with_notes(action), {"reference": f"Patient/{patient_id}"})
     return validate_resource(raw) if raw is not None else None
+
+
+def _with_notes(action: RecommendedAction) -> Mapping[str, str | float | int | None]:
+    """The action's parameters, with its notes (one per line) as the ``note`` parameter."""
+    if not action.notes:
+        return action.parameters
+    return {**action.parameters, "note": "\n".join(action.notes)}
 
 
 def params_key(params: Mapping[str, object]) -> ParamsKey | None:
@@ -261,7 +270,7 @@ def _route(params: Mapping[str, object]) -> str | None:
 
 def medication_concept(agent: Agent) -> dict[str, Any]:
     """RxNorm ingredient CodeableConcept for ``agent`` (text only when no verified code)."""
-    display = AGENT_DISPLAY[agent]
+    display = wording.agent(agent)
     code = RXNORM_INGREDIENT.get(agent)
     concept: dict[str, Any] = {"text": display}
     if code is not None:
@@ -307,7 +316,7 @@ def _dose_step_request(
             ],
         }
     )
-    return _medication_request(agent, subject, dosage, replaces)
+    return _medication_request(agent, subject, dosage, replaces, _text(params, "note"))
 
 
 def _medication_request(
@@ -315,8 +324,10 @@ def _medication_request(
     subject: dict[str, str],
     dosage: dict[str, Any] | None,
     replaces: str | None,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """The draft MedicationRequest envelope shared by dose steps and new therapy."""
+    """The draft MedicationRequest envelope shared by dose steps and new therapy; ``note``
+    lines (safety reminders) become ``MedicationRequest.note`` annotations."""
     return _drop_none(
         {
             "resourceType": "MedicationRequest",
@@ -326,6 +337,7 @@ def _medication_request(
             "subject": subject,
             "dosageInstruction": [dosage] if dosage is not None else None,
             "priorPrescription": {"reference": replaces} if replaces else None,
+            "note": [{"text": line} for line in note.split("\n")] if note else None,
         }
     )
 
@@ -339,7 +351,7 @@ def _start_therapy_request(
     route = _route(params)
     dosage_text = _text(params, "dosage_text")
     dosage = _drop_none({"text": dosage_text, "route": {"text": route} if route else None})
-    return _medication_request(agent, subject, dosage or None, None)
+    return _medication_request(agent, subject, dosage or None, None, _text(params, "note"))
 
 
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:

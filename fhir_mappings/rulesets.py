@@ -232,9 +232,10 @@ class ImprovingRule:
     The review: some clinicians wait until 12 months when creatinine is stable and
     proteinuria keeps falling; KDIGO 2024: a complete response "could take more than 12
     months"; Korbet 2012: half of complete remissions came after 12 months.
-    CHOICE: "keeps falling" = the three newest proteinuria values since the baseline
-    each lower than the one before, the newest within the recency window of the
-    response definitions.
+    CHOICE: "keeps falling" = the three newest proteinuria values since the baseline each
+    lower than the one before, and the straight line fitted (least squares) through every
+    value since the baseline meets the partial-response level by the later time point:
+    a slow drift, or one steep step after a spike, is not improvement.
     """
 
     falling_points: int = 3

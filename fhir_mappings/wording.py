@@ -84,7 +84,20 @@ UNIT_DISPLAY: Final[Mapping[str, str]] = {
     "[IU]/L": "IU/L",
 }
 
-_MONTHS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 
 #: Decimals per analyte, as labs report them; every other analyte: ``number``'s rule.
 _DECIMALS: Final[Mapping[Analyte, int]] = {

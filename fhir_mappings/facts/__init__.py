@@ -27,7 +27,6 @@ from fhir_mappings.facts.lines import (
     TreatmentHistory,
 )
 from fhir_mappings.facts.medications import (
-    AGENT_DISPLAY,
     ANTI_CD20,
     BACKBONE_AGENTS,
     CALCINEURIN_INHIBITORS,
@@ -55,15 +54,14 @@ from fhir_mappings.facts.safety import (
 )
 
 __all__ = [
-    "AGENT_DISPLAY",
     "ANTI_CD20",
     "BACKBONE_AGENTS",
     "CALCINEURIN_INHIBITORS",
     "CANONICAL_UNIT",
     "LINE_AGENTS",
     "MYCOPHENOLATES",
-    "AgentExposure",
     "Agent",
+    "AgentExposure",
     "Analyte",
     "Biopsy",
     "Certainty",

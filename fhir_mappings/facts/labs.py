@@ -180,5 +180,3 @@ class LabResults:
 
     def get(self, analyte: Analyte) -> LabSeries:
         return self.series.get(analyte, LabSeries(analyte, ()))
-
-

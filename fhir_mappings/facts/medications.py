@@ -28,25 +28,6 @@ class Agent(StrEnum):
     METHYLPREDNISOLONE = "methylprednisolone"
 
 
-#: Human-readable names used in cards.
-AGENT_DISPLAY: Mapping[Agent, str] = {
-    Agent.MYCOPHENOLATE_MOFETIL: "mycophenolate mofetil",
-    Agent.MYCOPHENOLATE_SODIUM: "mycophenolate sodium",
-    Agent.CYCLOPHOSPHAMIDE: "cyclophosphamide",
-    Agent.TACROLIMUS: "tacrolimus",
-    Agent.CYCLOSPORINE: "cyclosporine",
-    Agent.VOCLOSPORIN: "voclosporin",
-    Agent.RITUXIMAB: "rituximab",
-    Agent.OBINUTUZUMAB: "obinutuzumab",
-    Agent.BELIMUMAB: "belimumab",
-    Agent.ANIFROLUMAB: "anifrolumab",
-    Agent.AZATHIOPRINE: "azathioprine",
-    Agent.HYDROXYCHLOROQUINE: "hydroxychloroquine",
-    Agent.PREDNISONE: "prednisone",
-    Agent.PREDNISOLONE: "prednisolone",
-    Agent.METHYLPREDNISOLONE: "methylprednisolone",
-}
-
 CALCINEURIN_INHIBITORS: frozenset[Agent] = frozenset(
     {Agent.TACROLIMUS, Agent.CYCLOSPORINE, Agent.VOCLOSPORIN}
 )

@@ -156,5 +156,3 @@ def build_courses(
             _close_segment(segment, today, windows)
             courses.append(_course(agent, segment))
     return tuple(sorted(courses, key=lambda c: (c.start, c.agent)))
-
-

@@ -409,4 +409,3 @@ def treatment_history(
         current=current,
         unidentified=tuple(unidentified),
     )
-

@@ -133,12 +133,11 @@ def _reference_key(reference: str, server_base: str | None) -> str | None:
     known base it is reduced to its last two segments, as before.
     """
     ref = reference.split("?")[0]
-    if "://" in ref:
-        if server_base is not None:
-            base = server_base.rstrip("/") + "/"
-            if not ref.startswith(base):
-                return None
-            ref = ref[len(base) :]
+    if "://" in ref and server_base is not None:
+        base = server_base.rstrip("/") + "/"
+        if not ref.startswith(base):
+            return None
+        ref = ref[len(base) :]
     parts = [p for p in ref.split("/") if p]
     if "_history" in parts:
         parts = parts[: parts.index("_history")]

@@ -52,6 +52,7 @@ STATEMENT_STATUSES: frozenset[str] = frozenset({"active", "completed", "stopped"
 #: MedicationAdministration statuses that count as a dose given.
 ADMINISTRATION_STATUSES: frozenset[str] = frozenset({"completed", "in-progress"})
 
+
 def _route(value: str | None, match: MedicationMatch) -> Route:
     if value is not None:
         return Route(value)
@@ -237,8 +238,6 @@ def map_administrations(
             )
         )
     return tuple(sorted(out, key=lambda d: d.when))
-
-
 
 
 #: MedicationDispense statuses that put the drug in the patient's hands.

@@ -150,3 +150,21 @@ def belimumab(doses: DoseTargets) -> RecommendedAction:
         "weekly (Benlysta label)",
         Route.INTRAVENOUS,
     )
+
+
+MPA_AUC_LOINC = "115789-0"
+
+
+def nih_pulses(doses: DoseTargets, pulses: int) -> RecommendedAction:
+    """IV cyclophosphamide on the NIH-type schedule, ``pulses`` of them."""
+    dosage = (
+        f"{wording.number(doses.nih_dose_min_mg_m2 / 1000)}-"
+        f"{wording.number(doses.nih_dose_max_mg_m2 / 1000)} g/m2 IV every "
+        f"{wording.number(doses.nih_interval_days / 7)} weeks x {pulses} (NIH-type)"
+    )
+    return _start(
+        Agent.CYCLOPHOSPHAMIDE,
+        f"Give the remaining {pulses} cyclophosphamide pulses",
+        dosage,
+        Route.INTRAVENOUS,
+    )

@@ -29,7 +29,7 @@ from fhir_mappings.rules.history import Delivery, TriedAgent, pulse_delivery, tr
 from fhir_mappings.rules.response import assess_line, proteinuria_series
 from fhir_mappings.rules.safety import SafetyAssessment
 from fhir_mappings.rules.worsening import Worsening, renal_worsening
-from fhir_mappings.rulesets import Ruleset
+from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
 
 #: Oral agents whose missing dispense records make adherence unknown (not zero).
 _ORAL_AGENTS = frozenset(
@@ -105,8 +105,30 @@ class Judged:
             and self.months < self.ruleset.judgement_window_end_months
             and self.response.renal_function_stable is not False
             and self.worsening is None
-            and _falling(self.response.follow_up, self.ruleset.improving.falling_points)
+            and self._on_course_to_respond()
         )
+
+    def _on_course_to_respond(self) -> bool:
+        """The newest values keep falling and the straight line through every value since
+        the baseline reaches the partial-response level by the later time point."""
+        rs = self.ruleset
+        base = self.response.baseline_proteinuria
+        follow_up = self.response.follow_up
+        if base is None or not _falling(follow_up, rs.improving.falling_points):
+            return False
+        points = (base, *follow_up)
+        xs = [float((p.day - base.day).days) for p in points]
+        ys = [p.value for p in points]
+        mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+        spread = sum((x - mean_x) ** 2 for x in xs)
+        if spread == 0:
+            return False
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+        end = self.response.clock_start + timedelta(
+            days=rs.judgement_window_end_months * DAYS_PER_MONTH
+        )
+        projected = mean_y + slope * ((end - base.day).days - mean_x)
+        return projected <= base.value * (1 - rs.pr_min_fall)
 
     @property
     def doubts(self) -> tuple[AgentAdherence, ...]:

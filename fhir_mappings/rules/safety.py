@@ -299,7 +299,7 @@ def _agent_of(action: RecommendedAction) -> Agent | None:
         return None
 
 
-def _trace(fact: SafetyFact, rule: str, effect: str) -> SafetyTrace:
+def trace_of(fact: SafetyFact, rule: str, effect: str) -> SafetyTrace:
     return SafetyTrace(rule, fact.fact_text(), effect, fact.citation, fact.source_id)
 
 
@@ -310,6 +310,7 @@ def _reminders(
     agent = _agent_of(action)
     if not safety.childbearing_potential or action.kind not in MEDICATION_ACTIONS:
         return action
+    notes: tuple[str, ...]
     if agent is Agent.CYCLOPHOSPHAMIDE:
         notes = (
             "Woman of child-bearing potential: offer fertility preservation with a GnRH "
@@ -339,7 +340,7 @@ def _filter(
         agent = _agent_of(action)
         if action.kind in MEDICATION_ACTIONS and safety.pregnancy is not None and agent in excluded:
             name = wording.agent(agent) if agent is not None else "this drug"
-            trace = _trace(
+            trace = trace_of(
                 safety.pregnancy,
                 "pregnancy: no teratogenic or unsafe draft orders",
                 f"draft order withheld: {action.label}",
@@ -353,7 +354,7 @@ def _filter(
         if action.kind in MEDICATION_ACTIONS and safety.hold is not None:
             hold = safety.hold
             traces.append(
-                _trace(
+                trace_of(
                     hold,
                     f"{hold.rule}: no dose increase or new immunosuppressant",
                     f"draft order held: {action.label}",

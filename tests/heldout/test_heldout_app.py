@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import test_heldout_cerner as cerner
-from heldout_builders import TODAY, Json, ln_snomed, patient, upcr
+from tests.support.ehr import TODAY, Json, ln_snomed, patient, upcr
 from test_heldout_clinical import mmf
 from test_heldout_epic import epic_patient
 

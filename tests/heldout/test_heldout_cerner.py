@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from heldout_builders import (
+from tests.support.ehr import (
     CYC_IN,
     TODAY,
     Json,

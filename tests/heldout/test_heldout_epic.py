@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from heldout_builders import (
+from tests.support.ehr import (
     CYC_IN,
     MMF_500_SBD,
     MMF_500_SCD,
@@ -312,7 +312,7 @@ class TestEpicValueStrings:
 class TestConditionShapes:
     def test_two_active_conditions_and_a_refuted_one(self) -> None:
         """ICD-10 encounter diagnosis and SNOMED problem both count; the refuted one does not."""
-        from heldout_builders import ln_icd10
+        from tests.support.ehr import ln_icd10
 
         items = [ln_icd10("enc"), ln_snomed("prob"), ln_snomed("ref", verification="refuted")]
         facts = build_facts(resources(*items), today=TODAY)

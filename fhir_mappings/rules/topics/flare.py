@@ -20,10 +20,14 @@ def flare(j: Judged) -> Finding | None:
     done = j.biopsies_since(found.since.day)
     rows = [evidence.lab(ref, "reference"), *(evidence.lab(p, "latest") for p in found.risen)]
     rows += [evidence.biopsy(b) for b in done]
-    series = tuple(
-        p for p in j.facts.labs.get(ref.analyte).points if found.response_date <= p.day <= j.today
-    ) if ref.analyte.value != "upcr" else tuple(
-        p for p in j.response.follow_up if p.day >= found.response_date
+    series = (
+        tuple(
+            p
+            for p in j.facts.labs.get(ref.analyte).points
+            if found.response_date <= p.day <= j.today
+        )
+        if ref.analyte.value != "upcr"
+        else tuple(p for p in j.response.follow_up if p.day >= found.response_date)
     )
     steps = [
         "Repeat kidney biopsy to confirm activity and weigh chronicity."

@@ -36,9 +36,13 @@ def renal_worsening(j: Judged) -> Finding | None:
         how = "with proteinuria rising and renal function beyond the stability band"
     rows = [evidence.lab(base, "baseline"), *(evidence.lab(p, "latest") for p in found.worse)]
     if found.proteinuria:
-        rows += [evidence.lab(found.proteinuria[0], "baseline"), evidence.lab(found.proteinuria[1], "latest")]
+        rows += [
+            evidence.lab(found.proteinuria[0], "baseline"),
+            evidence.lab(found.proteinuria[1], "latest"),
+        ]
     rows += [evidence.biopsy(b) for b in done]
     series = tuple(p for p in j.facts.labs.get(base.analyte).points if base.day <= p.day <= j.today)
+    steps: tuple[str, ...]
     if done:
         steps = (
             f"Kidney biopsy done {wording.day(done[-1].when)}: review its findings with the "
@@ -60,8 +64,7 @@ def renal_worsening(j: Judged) -> Finding | None:
         topic=Topic.RENAL_WORSENING,
         severity=Severity.CRITICAL,
         summary=wording.summary(
-            f"Renal function worsening on therapy ({what} since "
-            f"{wording.day(base.day)}): {todo}"
+            f"Renal function worsening on therapy ({what} since {wording.day(base.day)}): {todo}"
         ),
         rationale=(
             f"Renal function worse on therapy before any response, {how} "

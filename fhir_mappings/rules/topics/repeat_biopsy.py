@@ -1,0 +1,39 @@
+"""Repeat kidney biopsy for a non-responder with no repeat biopsy on this clock."""
+
+from __future__ import annotations
+
+from fhir_mappings import wording
+from fhir_mappings.findings import Finding, Severity, Topic
+from fhir_mappings.rules import actions, evidence
+from fhir_mappings.rules.context import Judged
+from fhir_mappings.rules.topics._common import BIOPSY_STEPS, no_response_rule
+
+
+def repeat_biopsy(j: Judged) -> Finding | None:
+    """WARNING: no response at the earliest month and no repeat biopsy since the start.
+
+    A biopsy in the first weeks of the line is its diagnostic biopsy, not a repeat
+    (``TreatmentWindows.repeat_biopsy_after_days``). Not while improving (the review
+    allows waiting), and not when a worsening or flare card already asks for one.
+    """
+    if not j.judgeable or j.improving or j.worsening is not None or j.flare is not None:
+        return None
+    if j.repeat_biopsies():
+        return None
+    earlier = j.biopsies_since(j.response.clock_start)
+    rows = [*j.response_rows(), *(evidence.biopsy(b) for b in earlier)]
+    return Finding(
+        topic=Topic.REPEAT_BIOPSY,
+        severity=Severity.WARNING,
+        summary=wording.summary(
+            f"No response after {wording.months(j.months)} of {wording.line_label(j.line)}: "
+            "consider a repeat kidney biopsy"
+        ),
+        rationale=no_response_rule(j),
+        evidence=tuple(rows),
+        series=j.proteinuria_trend(),
+        next_steps=BIOPSY_STEPS,
+        actions=(actions.biopsy("No response to induction therapy"),),
+        citations=(j.ruleset.sources.repeat_biopsy, j.ruleset.sources.algorithm),
+        notes=j.notes,
+    )

@@ -1,0 +1,39 @@
+"""Response reached (on request): complete or partial response, with its date."""
+
+from __future__ import annotations
+
+from fhir_mappings import wording
+from fhir_mappings.findings import Finding, ResponseClass, Severity, Topic
+from fhir_mappings.rules.context import Judged
+
+
+def response_status(j: Judged) -> Finding | None:
+    """INFO: complete or partial response reached, with the date."""
+    cls = j.response.classification
+    if cls not in (ResponseClass.COMPLETE, ResponseClass.PARTIAL):
+        return None
+    rs = j.ruleset
+    since = j.response.response_date
+    if cls is ResponseClass.COMPLETE:
+        rule = (
+            f"Proteinuria < {wording.number(rs.cr_proteinuria_below_g_g)} g/g with stable renal "
+            f"function ({rs.title})."
+        )
+    else:
+        rule = (
+            f"Proteinuria fell >= {wording.percent(rs.pr_min_fall)} (and < "
+            f"{wording.number(rs.pr_cap_below_g_g)} g/g) with stable renal function ({rs.title})."
+        )
+    return Finding(
+        topic=Topic.RESPONSE_STATUS,
+        severity=Severity.INFO,
+        summary=wording.summary(
+            f"{cls.value.capitalize()} response on {wording.line_label(j.line)} since "
+            f"{wording.day(since) if since else 'unknown'} ({rs.name})"
+        ),
+        rationale=rule,
+        evidence=j.response_rows(),
+        series=j.proteinuria_trend(),
+        citations=(rs.response_citation,),
+        notes=j.notes,
+    )
