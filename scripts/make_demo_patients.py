@@ -14,15 +14,20 @@ frequency/period or as a timing code; dose in mg or in tablets.
 
 Codes (source beside each):
 * LOINC 2890-2 UPCR, 2889-4 24 h protein, 2160-0 / 14682-9 creatinine, 98979-8 eGFR
-  (CKD-EPI 2021): /work/shared/reference/clinical.md (H). 29463-7 body weight and
+  (CKD-EPI 2021). 29463-7 body weight and
   8302-2 body height: public FHIR examples (e.g. MII and US Core style vital signs).
-* RxNorm 68149 mycophenolate mofetil, 3002 cyclophosphamide, 42316 tacrolimus:
-  clinical.md (H); 5521 hydroxychloroquine: a public FHIR ValueSet (rxnorm#5521).
+* RxNorm 68149 mycophenolate mofetil, 3002 cyclophosphamide, 42316 tacrolimus, 121191
+  rituximab, 5521 hydroxychloroquine (the project's RxNorm table).
 * ICD-10-CM M32.14 "Glomerular disease in systemic lupus erythematosus", SNOMED CT
-  197608009 (lupus nephritis): clinical.md (H). SLE without nephritis: SNOMED CT
+  197608009 (lupus nephritis). SLE without nephritis: SNOMED CT
   55464009 "Systemic lupus erythematosus" and ICD-10-CM M32.9 (public code tables).
-* Kidney biopsy: CPT 50200 (clinical.md, U) and SNOMED CT 708940003 "Image-guided
-  percutaneous biopsy of kidney" (public code table).
+* Kidney biopsy: CPT 50200 and SNOMED CT 708940003 "Image-guided percutaneous biopsy
+  of kidney".
+* Safety context: SNOMED CT 77386006 "Pregnant", ICD-10-CM Z33.1 "Pregnant state,
+  incidental", LOINC 2106-3 urine hCG with SNOMED CT 10828004 "Positive", ICD-10-CM Z99.2
+  "Dependence on renal dialysis", SNOMED CT 302497006 "Hemodialysis"; LOINC 72667-9 MPA
+  trough. Every code is in the project's tables (``fhir_mappings.codes``), with its source
+  in ``docs/clinical-sources.md``.
 """
 
 from __future__ import annotations
@@ -62,8 +67,10 @@ LABS: dict[str, tuple[str, str]] = {
     "egfr": ("98979-8", "Glomerular filtration rate/1.73 sq M.predicted (CKD-EPI 2021)"),
     "weight": ("29463-7", "Body weight"),
     "height": ("8302-2", "Body height"),
+    "mpa_trough": ("72667-9", "Mycophenolate [Mass/volume] in Serum or Plasma --trough"),
+    "hcg_urine": ("2106-3", "Choriogonadotropin (pregnancy test) [Presence] in Urine"),
 }
-#: Creatinine mg/dL -> umol/L (clinical.md: x 88.4).
+#: Creatinine mg/dL -> umol/L (x 88.4, as ``fhir_mappings.read.units``).
 CREATININE_UMOL_PER_MG_DL = 88.4
 
 #: (RxNorm ingredient, display).
@@ -72,6 +79,7 @@ DRUGS: dict[str, tuple[str, str]] = {
     "cyc": ("3002", "cyclophosphamide"),
     "tac": ("42316", "tacrolimus"),
     "hcq": ("5521", "hydroxychloroquine"),
+    "rtx": ("121191", "rituximab"),
 }
 
 LN_CODINGS = (
@@ -82,6 +90,12 @@ SLE_CODINGS = (
     (SNOMED, "55464009", "Systemic lupus erythematosus"),
     (ICD10CM, "M32.9", "Systemic lupus erythematosus, unspecified"),
 )
+PREGNANCY_CODINGS = (
+    (SNOMED, "77386006", "Pregnant"),
+    (ICD10CM, "Z33.1", "Pregnant state, incidental"),
+)
+DIALYSIS_DEPENDENCE_CODINGS = ((ICD10CM, "Z99.2", "Dependence on renal dialysis"),)
+HAEMODIALYSIS_CODINGS = ((SNOMED, "302497006", "Hemodialysis"),)
 BIOPSY_CODINGS = (
     (CPT, "50200", "Renal biopsy; percutaneous, by trocar or needle"),
     (SNOMED, "708940003", "Image-guided percutaneous biopsy of kidney"),
@@ -204,6 +218,33 @@ class Patient:
     def body(self, offset: int, kg: float, cm: float) -> None:
         self.lab("weight", offset, kg, "kg", "kg")
         self.lab("height", offset, cm, "cm", "cm")
+
+    def procedure(self, codings: Sequence[tuple[str, str, str]], offset: int, text: str) -> None:
+        self.add(
+            {
+                "resourceType": "Procedure",
+                "id": self.next_id("proc"),
+                "status": "completed",
+                "code": concept(codings, text),
+                "subject": self.subject,
+                "performedDateTime": instant(offset, 7),
+            }
+        )
+
+    def coded_result(self, kind: str, offset: int, answer: tuple[str, str, str]) -> None:
+        code, display = LABS[kind]
+        self.add(
+            {
+                "resourceType": "Observation",
+                "id": self.next_id("obs"),
+                "status": "final",
+                "category": [concept([(OBS_CATEGORY, "laboratory", "Laboratory")])],
+                "code": concept([(LOINC, code, display)]),
+                "subject": self.subject,
+                "effectiveDateTime": instant(offset, 8),
+                "valueCodeableConcept": concept([answer], answer[2]),
+            }
+        )
 
     def biopsy(self, offset: int) -> None:
         self.add(
@@ -459,9 +500,10 @@ def early_worsening() -> Patient:
     p.fills(med, rid, monthly(-60, -20), tablets(180))
     for offset, value in ((-62, 4.2), (-30, 4.0), (-3, 4.1)):
         p.upcr(offset, value, "g/g")
-    for offset, value in ((-62, 0.9), (-30, 1.1), (-3, 1.35)):
+    for offset, value in ((-62, 0.9), (-30, 1.1), (-17, 1.3), (-3, 1.35)):
         p.creatinine(offset, value)
     p.egfr(-62, 88)
+    p.egfr(-17, 58)
     p.egfr(-3, 55)
     return p
 
@@ -608,6 +650,175 @@ def refractory_cyclophosphamide() -> Patient:
     return p
 
 
+def added_therapy() -> Patient:
+    p = Patient(
+        "j-added-therapy",
+        "MMF 3 g/day for 14 months, belimumab added 8 months ago: judged from the add-on",
+        ("Jensen", "Sofie"),
+        "female",
+        "1987-05-19",
+        ("refractory", "repeat-biopsy", "therapy-switch"),
+        ("refractory", "repeat-biopsy", "therapy-switch"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -440, "Lupus nephritis class IV")
+    p.biopsy(-440)
+    p.body(-430, 64, 168)
+    mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    rid = p.order(mmf, -425, per_day(mg(1500), 2, "1500 mg twice daily"))
+    p.fills(mmf, rid, monthly(-425, -20), tablets(180))
+    bel = text_only("Benlysta (belimumab) 400 mg IV")
+    p.order(bel, -243, {"text": "10 mg/kg IV every 4 weeks", "route": {"text": "intravenous"}})
+    for offset in range(-243, -10, 28):
+        p.add(
+            {
+                "resourceType": "MedicationAdministration",
+                "id": p.next_id("admin"),
+                **bel,
+                "status": "completed",
+                "subject": p.subject,
+                "effectiveDateTime": instant(offset, 10),
+                "dosage": {"route": {"text": "intravenous"}, "dose": mg(640)},
+            }
+        )
+    for offset, value in ((-428, 4.0), (-300, 3.4), (-250, 3.3), (-150, 3.1), (-60, 3.0),
+                          (-8, 2.9)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-428, 0.95), (-250, 0.97), (-8, 0.98)):
+        p.creatinine(offset, value)
+    p.egfr(-8, 79)
+    return p
+
+
+def flare() -> Patient:
+    p = Patient(
+        "k-flare",
+        "Complete response at 8 months, maintenance MMF 2 g/day, proteinuria rising again",
+        ("Kowalski", "Anna"),
+        "female",
+        "1990-12-01",
+        ("flare",),
+        ("flare",),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -720, "Lupus nephritis class IV")
+    p.biopsy(-720)
+    p.body(-700, 61, 163)
+    mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    rid = p.order(mmf, -700, per_day(mg(1500), 2, "1500 mg twice daily"), status="completed",
+                  end=-400)
+    p.fills(mmf, rid, monthly(-700, -410), tablets(180))
+    rid = p.order(mmf, -400, per_day(mg(1000), 2, "1000 mg twice daily"))
+    p.fills(mmf, rid, monthly(-400, -20), tablets(120))
+    for offset, value in ((-705, 3.8), (-550, 1.2), (-460, 0.4), (-300, 0.3), (-150, 0.35),
+                          (-40, 1.3), (-6, 1.6)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-705, 1.0), (-460, 0.9), (-40, 0.95), (-6, 0.97)):
+        p.creatinine(offset, value)
+    return p
+
+
+def low_exposure() -> Patient:
+    p = Patient(
+        "l-low-exposure",
+        "MMF 3 g/day for 8 months, refills on time, MPA trough 1.4 mg/L",
+        ("Lindqvist", "Eva"),
+        "female",
+        "1985-08-08",
+        ("refractory", "dose-review", "repeat-biopsy"),
+        ("refractory", "dose-review", "repeat-biopsy"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -260, "Lupus nephritis class III")
+    p.biopsy(-260)
+    p.body(-250, 58, 160)
+    mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    rid = p.order(mmf, -245, per_day(mg(1500), 2, "1500 mg twice daily"))
+    p.fills(mmf, rid, monthly(-245, -20), tablets(180))
+    for offset, value in ((-250, 3.4), (-150, 3.2), (-90, 3.2), (-8, 3.1)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-250, 0.8), (-90, 0.82), (-8, 0.83)):
+        p.creatinine(offset, value)
+    p.lab("mpa_trough", -20, 1.4, "mg/L", "mg/L")
+    return p
+
+
+def late_worsening() -> Patient:
+    p = Patient(
+        "m-late-worsening",
+        "MMF 3 g/day for 5 months, creatinine up 60 % in months 4-5",
+        ("Moreau", "Lucie"),
+        "female",
+        "1994-04-04",
+        ("renal-worsening",),
+        ("renal-worsening",),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -170, "Lupus nephritis class IV")
+    p.biopsy(-170)
+    p.body(-160, 66, 170)
+    mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    rid = p.order(mmf, -155, per_day(mg(1500), 2, "1500 mg twice daily"))
+    p.fills(mmf, rid, monthly(-155, -20), tablets(180))
+    for offset, value in ((-158, 3.0), (-90, 2.6), (-10, 2.7)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-158, 0.9), (-90, 0.95), (-30, 1.45), (-5, 1.44)):
+        p.creatinine(offset, value)
+    return p
+
+
+def pregnant() -> Patient:
+    p = Patient(
+        "n-pregnant",
+        "Pregnant (positive test 5 weeks ago) on MMF 2 g/day without response",
+        ("Nakamura", "Yui"),
+        "female",
+        "1995-02-17",
+        ("pregnancy", "refractory", "dose-review", "repeat-biopsy"),
+        ("pregnancy", "refractory", "dose-review", "repeat-biopsy"),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -240, "Lupus nephritis class IV")
+    p.biopsy(-240)
+    p.body(-230, 60, 162)
+    mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    rid = p.order(mmf, -225, per_day(mg(1000), 2, "1000 mg twice daily"))
+    p.fills(mmf, rid, monthly(-225, -20), tablets(120))
+    p.coded_result("hcg_urine", -35, (SNOMED, "10828004", "Positive"))
+    p.condition(PREGNANCY_CODINGS, -33, "Pregnancy, 9 weeks")
+    for offset, value in ((-228, 3.0), (-120, 2.8), (-60, 2.8), (-7, 2.7)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-228, 0.8), (-60, 0.8), (-7, 0.78)):
+        p.creatinine(offset, value)
+    return p
+
+
+def on_dialysis() -> Patient:
+    p = Patient(
+        "o-on-dialysis",
+        "Lupus nephritis on haemodialysis three times a week",
+        ("Okafor", "Grace"),
+        "female",
+        "1979-10-10",
+        ("not-applicable",),
+        ("not-applicable",),
+    )
+    p.patient()
+    p.condition(LN_CODINGS, -1500, "Lupus nephritis class IV")
+    p.condition(DIALYSIS_DEPENDENCE_CODINGS, -200, "Dependence on renal dialysis")
+    mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
+    p.order(mmf, -300, per_day(mg(500), 2, "500 mg twice daily"))
+    for offset in range(-60, 0, 3):
+        if offset % 7 not in (2, 5):
+            p.procedure(HAEMODIALYSIS_CODINGS, offset, "Haemodialysis session")
+    for offset, value in ((-300, 3.5), (-150, 3.2), (-10, 3.4)):
+        p.upcr(offset, value, "g/g")
+    for offset, value in ((-300, 4.2), (-150, 5.8), (-10, 6.4)):
+        p.creatinine(offset, value)
+    p.egfr(-10, 8)
+    return p
+
+
 BUILDERS = (
     refractory,
     under_dosed,
@@ -618,6 +829,12 @@ BUILDERS = (
     responder,
     no_ln,
     refractory_cyclophosphamide,
+    added_therapy,
+    flare,
+    low_exposure,
+    late_worsening,
+    pregnant,
+    on_dialysis,
 )
 
 

@@ -18,7 +18,8 @@ def flare(j: Judged) -> Finding | None:
     ref, newest = found.reference, found.risen[-1]
     kind = "proteinuric" if found.kind is FlareKind.PROTEINURIC else "nephritic"
     done = j.biopsies_since(found.since.day)
-    rows = [evidence.lab(ref, "reference"), *(evidence.lab(p, "latest") for p in found.risen)]
+    rows = [evidence.lab(ref, "reference")]
+    rows += [evidence.lab(p, "latest" if p is newest else None) for p in found.risen]
     rows += [evidence.biopsy(b) for b in done]
     series = (
         tuple(

@@ -34,7 +34,8 @@ def renal_worsening(j: Judged) -> Finding | None:
         )
     else:
         how = "with proteinuria rising and renal function beyond the stability band"
-    rows = [evidence.lab(base, "baseline"), *(evidence.lab(p, "latest") for p in found.worse)]
+    rows = [evidence.lab(base, "baseline")]
+    rows += [evidence.lab(p, "latest" if p is newest else None) for p in found.worse]
     if found.proteinuria:
         rows += [
             evidence.lab(found.proteinuria[0], "baseline"),

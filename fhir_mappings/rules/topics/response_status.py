@@ -8,9 +8,9 @@ from fhir_mappings.rules.context import Judged
 
 
 def response_status(j: Judged) -> Finding | None:
-    """INFO: complete or partial response reached, with the date."""
+    """INFO: complete or partial response reached, with the date (not during a flare)."""
     cls = j.response.classification
-    if cls not in (ResponseClass.COMPLETE, ResponseClass.PARTIAL):
+    if cls not in (ResponseClass.COMPLETE, ResponseClass.PARTIAL) or j.flare is not None:
         return None
     rs = j.ruleset
     since = j.response.response_date
