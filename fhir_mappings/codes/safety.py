@@ -1965,7 +1965,7 @@ _AFTER_NEGATION = re.compile(
     _FLAGS,
 )
 _AFTER_DOUBT = re.compile(
-    r"^\s*\?|^[\s:,\-]*(?:\w+\s+){0,3}?(?:suspected|possible|probable|query|likely|"
+    r"^\s*\?|^[\s:,\-]*(?:\w+\s+){0,3}?(?:suspected|possible|probable|query|likely|versus|vs|"
     r"not\s+excluded|cannot\s+be\s+(?:excluded|ruled\s+out)|to\s+be\s+ruled\s+out)\b",
     _FLAGS,
 )
