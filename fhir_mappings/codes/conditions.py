@@ -22,8 +22,19 @@ Sources (read with the project's search tools):
   surgical exposure of kidney". CPT system URI ``http://www.ama-assn.org/go/cpt`` as
   used by NLM VSAC FHIR value sets.
 * ``[SCT-BX]`` SNOMED CT editorial guide, biopsy examples: 48426002 "Fine needle biopsy
-  of kidney (procedure)". A generic "Biopsy of kidney" concept id was not found in
-  the stored sources and is left out; the text fallback covers it.
+  of kidney (procedure)".
+* ``[PEDSNET-KBX]`` PEDSnet Variable Dictionary, procedures/px_2023_04_KidneyBiopsy_V1.csv
+  (SNOMED CT, CPT; OMOP concept names, without semantic tags).
+  https://github.com/PEDSnet/Variable-Dictionary
+* ``[OHDSI-PL]`` OHDSI Phenotype Library concept sets. https://github.com/OHDSI/PhenotypeLibrary
+* ``[VSAC-MAJOR-SURG]`` NLM VSAC "Major Surgical Procedure", 2.16.840.1.113883.3.3157.4056,
+  v20190216.
+
+Kidney biopsies are of the native kidneys. A biopsy of a transplanted kidney (440512006,
+6501000179109 in [PEDSNET-KBX]) is a transplant fact (``codes.safety``), not a lupus
+nephritis repeat biopsy, and is left out here; the text fallback skips text naming a
+transplant or graft for the same reason. Biopsies of a renal *lesion* (175962002, 175967008,
+426606005) sample a mass, not the kidney tissue that shows lupus nephritis, and are left out.
 
 WHO classes and ISN/RPS classes: the ISN/RPS 2003 classification keeps the WHO class
 numbers I-VI, so a SNOMED "WHO class IV" concept is read as ISN/RPS class IV.
@@ -69,7 +80,35 @@ KIDNEY_BIOPSY_CPT: Mapping[str, str] = {
     "50205": "Renal biopsy; by surgical exposure of kidney",  # [CPT]
 }
 KIDNEY_BIOPSY_SNOMED: Mapping[str, str] = {
-    "48426002": "Fine needle biopsy of kidney",  # [SCT-BX]
+    "7246002": "Kidney biopsy",  # [PEDSNET-KBX], [OHDSI-PL]
+    "48426002": "Fine needle biopsy of kidney",  # [SCT-BX], [PEDSNET-KBX]
+    "275155009": "Needle biopsy of kidney",  # [PEDSNET-KBX]
+    "10106002": "Core needle biopsy of kidney",  # [PEDSNET-KBX]
+    "274326000": "Percutaneous renal needle biopsy",  # [PEDSNET-KBX]
+    "408071000119106": "Ultrasonography guided percutaneous renal needle biopsy",  # [PEDSNET-KBX]
+    "438813007": "Biopsy of kidney using ultrasound guidance",  # [PEDSNET-KBX]
+    "419174006": "US scan and biopsy of kidney",  # [PEDSNET-KBX]
+    "438820000": "CT guided biopsy of kidney",  # [PEDSNET-KBX]
+    "407981000119107": "CT guided percutaneous biopsy of kidney",  # [PEDSNET-KBX]
+    "408451000119106": "Fluoroscopy guided percutaneous biopsy of kidney",  # [PEDSNET-KBX]
+    "447393003": "Biopsy of kidney using fluoroscopic guidance",  # [PEDSNET-KBX]
+    # [PEDSNET-KBX]
+    "431662003": "Percutaneous transjugular biopsy of kidney using fluoroscopic guidance",
+    # [PEDSNET-KBX]
+    "708688004": "Imaging guided percutaneous fine needle aspiration biopsy of kidney",
+    "16451571000119101": "Ultrasonography guided needle biopsy of right kidney",  # [PEDSNET-KBX]
+    "16451621000119103": "Ultrasonography guided needle biopsy of left kidney",  # [PEDSNET-KBX]
+    # [PEDSNET-KBX]
+    "16460061000119103": "Ultrasonography guided percutaneous needle biopsy of left kidney",
+    # [PEDSNET-KBX]
+    "16460111000119102": "Ultrasonography guided percutaneous needle biopsy of right kidney",
+    "16549791000119102": "CT guided needle biopsy of left kidney",  # [PEDSNET-KBX]
+    "16549841000119104": "CT guided needle biopsy of right kidney",  # [PEDSNET-KBX]
+    "769246001": "Closed renal biopsy",  # [PEDSNET-KBX]
+    "274358005": "Surgical biopsy of kidney (procedure)",  # [VSAC-MAJOR-SURG], [PEDSNET-KBX]
+    "40134000": "Open biopsy of kidney (procedure)",  # [VSAC-MAJOR-SURG], [PEDSNET-KBX]
+    "116029000": "Wedge biopsy of kidney (procedure)",  # [VSAC-MAJOR-SURG], [PEDSNET-KBX]
+    "116243001": "Incisional biopsy of kidney (procedure)",  # [VSAC-MAJOR-SURG], [PEDSNET-KBX]
 }
 
 _ROMAN: Mapping[str, str] = {
@@ -108,6 +147,8 @@ _BIOPSY_TEXT_RE = re.compile(
     r"\b(?:kidney|renal)\b[^.;]*\bbiops(?:y|ies)\b|\bbiops(?:y|ies)\b[^.;]*\b(?:kidney|renal)\b",
     re.IGNORECASE,
 )
+#: A biopsy of a transplanted kidney is not a native kidney biopsy.
+_GRAFT_TEXT_RE = re.compile(r"\b(?:transplant\w*|graft|allograft)\b", re.IGNORECASE)
 _KIDNEY_TEXT_RE = re.compile(r"\b(?:kidney|renal)\b", re.IGNORECASE)
 _BIOPSY_WORD_RE = re.compile(r"\bbiops(?:y|ies)\b", re.IGNORECASE)
 
@@ -200,9 +241,9 @@ def kidney_biopsy_display(system: object, code: object) -> str | None:
 
 def mentions_kidney_biopsy(text: object, body_site_text: object = None) -> bool:
     """Text fallback: "kidney biopsy", "renal biopsy", "biopsy of kidney" ... or a
-    "biopsy" whose body site text names the kidney."""
+    "biopsy" whose body site text names the kidney; never a transplant or graft biopsy."""
     clean = _clean(text)
-    if clean is None:
+    if clean is None or _GRAFT_TEXT_RE.search(clean) is not None:
         return False
     if _BIOPSY_TEXT_RE.search(clean) is not None:
         return True

@@ -28,7 +28,24 @@ Rules (each exclusion is reported as an ``ExcludedResource`` with its reason):
 * **Unreadable.** A dated, usable-status result of a known analyte whose value could
   not be read (no unit, unknown unit, text) is also listed in ``LabResults.unreadable``
   so the assessment never treats an older value as the latest one.
+* **Computed UPCR.** A urine protein and a urine creatinine concentration reported
+  separately for one sample give a UPCR point (g/g = protein mg/dL / creatinine mg/dL, as
+  laboratories compute it when both are ordered on the same specimen [UIOWA-UCR]; the spot
+  ratio estimates daily protein excretion [GINSBERG-1983]). One sample: the same
+  ``specimen.reference``, or, when either has no specimen, the same day (the nearest in
+  time; two equally near creatinines with different values are ambiguous: none). A
+  measured UPCR on that day wins: no ratio is computed. The point's ``code`` is
+  ``"<protein code>/<creatinine code>"`` (e.g. ``"2888-6/2161-8"``), its ``source_id`` the
+  protein Observation. A ``<`` protein gives a ``<`` ratio; a ``<`` creatinine leaves the
+  ratio without a bound: excluded, with the reason, under the protein's id.
 * Series are sorted oldest first.
+
+Sources of the computed ratio: [UIOWA-UCR] University of Iowa Health Care, Pathology
+Laboratory Services Handbook, "Creatinine-Urine, Random": "The urine protein/creatinine ratio
+is automatically calculated if a urine protein and urine creatinine are ordered on the same
+specimen" (https://www.healthcare.uiowa.edu/path_handbook/handbook/test125.html).
+[GINSBERG-1983] Ginsberg JM, Chang BS, Matarese RA, Garella S. Use of single voided urine
+samples to estimate quantitative proteinuria. N Engl J Med 1983;309:1543-1546.
 
 Never raises on any JSON: every read goes through ``fhir_mappings.read._access``, except in
 ``_fast_point``, which reads the plain, well-typed shape after checking each exact type
@@ -42,7 +59,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from fhir_mappings.codes.loinc import LOINC_BY_CODE, LOINC_SYSTEM, analyte_for_loinc
 from fhir_mappings.facts import (
@@ -83,14 +100,16 @@ _EXACT_FACTORS: Mapping[Analyte, Mapping[str, float]] = {
 }
 
 
-class _Value(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass (speed)
+class NumericValue(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass (speed)
+    """A number read from an Observation or component, with its comparator and unit."""
+
     number: float
     comparator: str | None
     unit_code: str | None
     unit_text: str | None
 
 
-def _effective_time(resource: Mapping[str, Any]) -> datetime | None:
+def effective_time(resource: Mapping[str, Any]) -> datetime | None:
     when = parse_datetime(resource.get("effectiveDateTime"))
     if when is None:
         period = as_dict(resource.get("effectivePeriod"))
@@ -102,7 +121,7 @@ def _effective_time(resource: Mapping[str, Any]) -> datetime | None:
     return when
 
 
-def _read_value(element: Mapping[str, Any]) -> _Value | str:
+def read_numeric_value(element: Mapping[str, Any]) -> NumericValue | str:
     """The numeric value of an Observation or component, or the reason there is none."""
     if "dataAbsentReason" in element:
         return "value absent (dataAbsentReason)"
@@ -114,20 +133,20 @@ def _read_value(element: Mapping[str, Any]) -> _Value | str:
         comparator = as_str(quantity.get("comparator"))
         if comparator is not None and comparator not in COMPARATORS:
             return f"unsupported comparator {comparator!r}"
-        return _Value(
+        return NumericValue(
             number, comparator, as_str(quantity.get("code")), as_str(quantity.get("unit"))
         )
     if "valueInteger" in element:
         number = as_float(element.get("valueInteger"))
         if number is None:
             return "valueInteger is not a number"
-        return _Value(number, None, None, None)
+        return NumericValue(number, None, None, None)
     if "valueString" in element:
         return _parse_value_string(element.get("valueString"))
     return "no numeric value"
 
 
-def _parse_value_string(raw: object) -> _Value | str:
+def _parse_value_string(raw: object) -> NumericValue | str:
     text = as_str(raw)
     if text is None:
         return "empty valueString"
@@ -139,7 +158,7 @@ def _parse_value_string(raw: object) -> _Value | str:
     number = as_float(float(match.group("num")))
     if number is None:  # pragma: no cover - the pattern admits finite decimals only
         return f"valueString {text!r} is not numeric"
-    return _Value(number, match.group("cmp"), None, as_str(match.group("unit")))
+    return NumericValue(number, match.group("cmp"), None, as_str(match.group("unit")))
 
 
 def _analyte_of(concept: object) -> tuple[Analyte, str] | str | None:
@@ -167,7 +186,7 @@ def _analyte_of(concept: object) -> tuple[Analyte, str] | str | None:
 def _point(
     element: Mapping[str, Any], analyte: Analyte, code: str, when: datetime, sid: str | None
 ) -> LabPoint | str:
-    value = _read_value(element)
+    value = read_numeric_value(element)
     if isinstance(value, str):
         return f"{analyte.value} ({code}): {value}"
     if value.unit_code is None and value.unit_text is None:
@@ -190,7 +209,7 @@ def _point(
     )
 
 
-def _canonical(analyte: Analyte, value: _Value) -> float | None:
+def _canonical(analyte: Analyte, value: NumericValue) -> float | None:
     """``units.to_canonical`` with a dict hit first for the unit spelled as tabled."""
     unit = value.unit_code if value.unit_code is not None else value.unit_text
     factor = _EXACT_FACTORS[analyte].get(unit) if unit is not None else None
@@ -218,7 +237,7 @@ def _map_one(
     known_components = [(c, a) for c, a in components if a is not None]
     if top is None and not known_components:
         return [], ["no known LOINC code"]
-    when = _effective_time(resource)
+    when = effective_time(resource)
     if when is None:
         return [], ["no effective time or issued date"]
     points: list[LabPoint] = []
@@ -339,6 +358,7 @@ def map_observations(observations: Iterable[object]) -> LabResults:
     seen_ids: set[str] = set()
     unreadable: list[UnreadableResult] = []
     times: dict[str, datetime] = {}
+    parts: list[tuple[LabPoint, str | None]] = []  # urine protein / creatinine, with specimen
     for resource in observations:
         if type(resource) is not dict and not isinstance(resource, Mapping):
             excluded.append(ExcludedResource(None, "not a JSON object"))
@@ -357,15 +377,115 @@ def map_observations(observations: Iterable[object]) -> LabResults:
             point = _fast_point(resource, sid, times)
             if point is not None:
                 points.append(point)
+                if point.analyte in _RATIO_PARTS:
+                    parts.append((point, _specimen(resource)))
                 continue
         found, reasons = _map_one(resource, sid, unreadable)
         points.extend(found)
+        parts.extend((p, _specimen(resource)) for p in found if p.analyte in _RATIO_PARTS)
         excluded.extend(ExcludedResource(sid, reason) for reason in reasons)
+    if parts:
+        points.extend(_computed_ratios(parts, points, excluded))
     return LabResults(
         series=_build_series(points, excluded),
         excluded=tuple(excluded),
         unreadable=tuple(sorted(unreadable, key=lambda u: (u.when, u.source_id or ""))),
     )
+
+
+_RATIO_PARTS: frozenset[Analyte] = frozenset({Analyte.URINE_PROTEIN, Analyte.URINE_CREATININE})
+_UNUSABLE: Literal["unusable"] = "unusable"
+
+
+def _specimen(resource: Mapping[str, Any]) -> str | None:
+    reference = as_str(as_dict(resource.get("specimen")).get("reference"))
+    return reference.strip() if reference is not None else None
+
+
+def _partner(
+    protein: LabPoint, specimen: str | None, creatinines: list[tuple[LabPoint, str | None]]
+) -> LabPoint | str | None:
+    """The creatinine of the protein's sample, a reason when it is ambiguous, else ``None``."""
+    same = [c for c, s in creatinines if specimen is not None and s == specimen]
+    if not same:
+        same = [
+            c for c, s in creatinines if (specimen is None or s is None) and c.day == protein.day
+        ]
+    if not same:
+        return None
+    gap = min(abs((c.when - protein.when).total_seconds()) for c in same)
+    nearest = [c for c in same if abs((c.when - protein.when).total_seconds()) == gap]
+    if len({(c.value, c.comparator) for c in nearest}) > 1:
+        return "computed UPCR not formed: two urine creatinine results fit this urine protein"
+    return nearest[0]
+
+
+def _ratio_comparator(protein: str | None, creatinine: str | None) -> str | None:
+    """The comparator of protein / creatinine, or ``"unusable"`` when the ratio has no bound."""
+    if creatinine in ("<", "<="):
+        return _UNUSABLE  # the creatinine may be anything below: the ratio anything above
+    if creatinine in (">", ">="):
+        if protein in (">", ">="):
+            return _UNUSABLE
+        return "<" if creatinine == ">" or protein == "<" else "<="
+    return protein
+
+
+def _computed_ratios(
+    parts: list[tuple[LabPoint, str | None]],
+    points: list[LabPoint],
+    excluded: list[ExcludedResource],
+) -> list[LabPoint]:
+    """UPCR points from urine protein and creatinine of one sample (see module docstring)."""
+    measured_days = {p.day for p in points if p.analyte is Analyte.UPCR}
+    creatinines = [(p, s) for p, s in parts if p.analyte is Analyte.URINE_CREATININE]
+    out: list[LabPoint] = []
+    for protein, specimen in parts:
+        if protein.analyte is not Analyte.URINE_PROTEIN or protein.day in measured_days:
+            continue
+        creatinine = _partner(protein, specimen, creatinines)
+        if creatinine is None:
+            continue
+        if isinstance(creatinine, str):
+            excluded.append(ExcludedResource(protein.source_id, creatinine))
+            continue
+        shown = (
+            f"{creatinine.comparator or ''}{creatinine.original_value:g} {creatinine.original_unit}"
+        )
+        comparator = _ratio_comparator(protein.comparator, creatinine.comparator)
+        if comparator == _UNUSABLE:
+            excluded.append(
+                ExcludedResource(
+                    protein.source_id,
+                    f"computed UPCR not formed: urine creatinine {shown} leaves the ratio "
+                    "without a bound",
+                )
+            )
+            continue
+        if creatinine.value <= 0:
+            excluded.append(
+                ExcludedResource(
+                    protein.source_id, f"computed UPCR not formed: urine creatinine {shown}"
+                )
+            )
+            continue
+        ratio = protein.value / creatinine.value  # mg/dL over mg/dL = g/g
+        if not math.isfinite(ratio):
+            continue
+        out.append(
+            LabPoint(
+                analyte=Analyte.UPCR,
+                when=protein.when,
+                value=ratio,
+                unit=CANONICAL_UNIT[Analyte.UPCR],
+                comparator=comparator,
+                original_value=ratio,
+                original_unit=CANONICAL_UNIT[Analyte.UPCR],
+                code=f"{protein.code}/{creatinine.code}",
+                source_id=protein.source_id,
+            )
+        )
+    return out
 
 
 def _build_series(

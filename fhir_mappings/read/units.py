@@ -172,6 +172,7 @@ _CELLS: Mapping[str, float] = {
     "10*3/mm3": 1.0,
     "K/uL": 1.0,
     "thou/uL": 1.0,
+    "/nL": 1.0,
     "/uL": 1e-3,
     "/mm3": 1e-3,
     "cells/uL": 1e-3,
