@@ -42,7 +42,8 @@ class SafetyEvent:
     """One Condition or Procedure that bears on safety.
 
     ``start`` is the onset (Condition) or performed date (Procedure), else the
-    recorded date; ``end`` the abatement or the end of the performed period.
+    recorded date; ``end`` the abatement or the end of the performed period (for a
+    Procedure, ``procedure`` is True: what it did lasts, e.g. a transplanted kidney).
     ``ongoing`` is False when the record says it is over (a clinicalStatus of
     inactive, remission or resolved, an abatement, or a Procedure, which is an
     event and never ongoing).
@@ -57,6 +58,7 @@ class SafetyEvent:
     end: date | None
     ongoing: bool
     certainty: Certainty
+    procedure: bool = False  # recorded as a Procedure (an event done), not a Condition
 
 
 class TestResult(StrEnum):

@@ -272,6 +272,7 @@ def _procedures(
                 end=end,
                 ongoing=ongoing,
                 certainty=_certainty(f, False),
+                procedure=True,
             )
             for f in found
         )

@@ -226,6 +226,8 @@ def _data_notes(facts: PatientFacts, adherence: tuple[AgentAdherence, ...]) -> t
             f"Adherence unknown: no dispense records ({', '.join(map(wording.agent, no_records))})."
         )
     for gap in facts.gaps:
+        if gap.resource_type in _SAID_BY_SAFETY:
+            continue
         if gap.complete_since is None:
             notes.append(f"{_GAP_EFFECT.get(gap.resource_type, 'Data unknown')}: {gap.reason}.")
         else:
@@ -237,11 +239,12 @@ def _data_notes(facts: PatientFacts, adherence: tuple[AgentAdherence, ...]) -> t
     return tuple(dict.fromkeys(notes))
 
 
+#: Gaps whose sentence the safety record already carries (``SafetyRecord.unknown``).
+_SAID_BY_SAFETY = frozenset({"Procedure"})
 _GAP_EFFECT = {
     "MedicationDispense": "Adherence unknown",
     "MedicationAdministration": "IV doses given unknown",
     "MedicationStatement": "Medication statements unknown",
-    "Procedure": "Biopsy, dialysis and transplant history unknown",
 }
 
 

@@ -129,7 +129,7 @@ def _kidney_failure(facts: PatientFacts, ruleset: Ruleset) -> SafetyFact | None:
                 "kidney failure", _event_text(event, "dialysis"), event.start, event.source_id, cite
             )
     for event in confirmed:
-        if event.kind is SafetyKind.KIDNEY_TRANSPLANT and (event.ongoing or event.end is None):
+        if event.kind is SafetyKind.KIDNEY_TRANSPLANT and (event.ongoing or event.procedure):
             return SafetyFact(
                 "kidney failure",
                 _event_text(event, "kidney transplant"),
@@ -176,10 +176,12 @@ def _kidney_failure_by_egfr(facts: PatientFacts, ruleset: Ruleset) -> SafetyFact
 
 def _pregnancy(facts: PatientFacts, ruleset: Ruleset) -> SafetyFact | None:
     record, today, rule = facts.safety, facts.today, ruleset.safety
-    if record.patient is not None and record.patient.sex is Sex.MALE:
-        return None
     window = timedelta(days=rule.pregnancy_max_days)
-    ended = [e.start or e.end for e in record.of_kind(SafetyKind.PREGNANCY_ENDED)]
+    ended = [
+        e.start or e.end
+        for e in record.of_kind(SafetyKind.PREGNANCY_ENDED)
+        if e.certainty is Certainty.CONFIRMED
+    ]
     ended_days = [d for d in ended if d is not None]
     cite = ruleset.sources.pregnancy
     for event in sorted(

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import test_heldout_cerner as cerner
-from tests.support.ehr import TODAY, Json, ln_snomed, patient, upcr
 from test_heldout_clinical import mmf
 from test_heldout_epic import epic_patient
 
@@ -17,6 +16,7 @@ from cds_service.app import create_app
 from cds_service.config import Settings
 from cds_service.demo import DemoPatient, evaluate_in_process, topics_of
 from fhir_mappings.findings import Topic
+from tests.support.ehr import TODAY, Json, ln_snomed, patient, upcr
 
 
 def _bundle(items: list[Json]) -> Json:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
+from fhir_mappings import assess
+from fhir_mappings.facts import AdherenceStatus, Agent, MatchMethod, Route
+from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
+from fhir_mappings.pipeline import build_facts
 from tests.support.ehr import (
     CYC_IN,
     TODAY,
@@ -23,11 +28,6 @@ from tests.support.ehr import (
     upcr,
     weight,
 )
-
-from fhir_mappings import assess
-from fhir_mappings.facts import AdherenceStatus, Agent, MatchMethod, Route
-from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
-from fhir_mappings.pipeline import build_facts
 
 
 def _topics(result: PatientAssessment) -> list[Topic]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
+from fhir_mappings import assess
+from fhir_mappings.facts import Agent
+from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
 from tests.support.ehr import (
     AZA_IN,
     CYC_IN,
@@ -25,10 +29,6 @@ from tests.support.ehr import (
     timed_dose,
     upcr,
 )
-
-from fhir_mappings import assess
-from fhir_mappings.facts import Agent
-from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
 
 TACROLIMUS = rx_concept("42316", "tacrolimus")
 VOCLOSPORIN = {"text": "Lupkynis (voclosporin) 7.9 mg capsule"}

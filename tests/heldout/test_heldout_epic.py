@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
+from fhir_mappings import assess
+from fhir_mappings.facts import Agent, Analyte
+from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
+from fhir_mappings.pipeline import build_facts
 from tests.support.ehr import (
     CYC_IN,
     MMF_500_SBD,
@@ -25,11 +30,6 @@ from tests.support.ehr import (
     upcr,
     upcr_mg_mmol,
 )
-
-from fhir_mappings import assess
-from fhir_mappings.facts import Agent, Analyte
-from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
-from fhir_mappings.pipeline import build_facts
 
 START = -270  # induction start, days before TODAY (~8.9 months)
 MG_MMOL_PER_G_G = 113.1  # clinical.md "Units": 1 g/g = 113.1 mg/mmol

@@ -59,7 +59,7 @@ class TestAnalyteLookup:
             ("4485-9", Analyte.C3),
             ("4498-2", Analyte.C4),
             ("33799-8", Analyte.ANTI_DSDNA),
-            ("23905-3", Analyte.MPA_TROUGH),
+            ("23905-3", Analyte.MPA_RANDOM),
             ("115789-0", Analyte.MPA_AUC),
             ("77348-1", Analyte.TACROLIMUS_TROUGH),
             ("53828-0", Analyte.CYCLOSPORINE_TROUGH),

@@ -56,7 +56,8 @@ class TestLinesOfTherapy:
         assert line is not None
         assert (line.role, line.change) == (LineRole.ADD_ON, LineChange.ADDED)
         assert line.agent_set == {Agent.MYCOPHENOLATE_MOFETIL, Agent.TACROLIMUS}
-        assert a.response is not None and a.response.classification is ResponseClass.TOO_EARLY
+        assert a.response is not None
+        assert a.response.classification is ResponseClass.TOO_EARLY
         assert Topic.REFRACTORY not in [f.topic for f in a.findings]
 
     def test_agents_started_together_are_one_line(self) -> None:
@@ -64,7 +65,8 @@ class TestLinesOfTherapy:
         r = refractory_on_mmf(months=8)
         r.order(BELIMUMAB, 7.5, {"text": "10 mg/kg IV every 4 weeks"})
         line = r.assess().facts.treatment.current
-        assert line is not None and line.number == 1
+        assert line is not None
+        assert line.number == 1
         assert Agent.BELIMUMAB in line.agent_set
 
     def test_tacrolimus_dose_shows_in_mg_per_day(self) -> None:
@@ -88,7 +90,11 @@ class TestLinesOfTherapy:
         r.creatinine((14.5, 1.0), (8.2, 1.0), (0.5, 1.05))
         a = r.assess()
         line = a.facts.treatment.current
-        assert line is not None and (line.change, line.role) == (LineChange.SWITCHED, LineRole.INDUCTION)
+        assert line is not None
+        assert (line.change, line.role) == (
+            LineChange.SWITCHED,
+            LineRole.INDUCTION,
+        )
         switch = finding(a, Topic.THERAPY_SWITCH)
         offered = {act.agent for act in switch.actions}
         assert Agent.MYCOPHENOLATE_MOFETIL.value not in offered
@@ -144,8 +150,10 @@ class TestMaintenance:
         r.creatinine((8.3, 1.0), (0.5, 1.0))
         a = r.assess()
         line = a.facts.treatment.current
-        assert line is not None and line.role is LineRole.MAINTENANCE
-        assert a.response is not None and round(a.response.months_on_line) == 8
+        assert line is not None
+        assert line.role is LineRole.MAINTENANCE
+        assert a.response is not None
+        assert round(a.response.months_on_line) == 8
         assert Topic.REFRACTORY in [f.topic for f in a.findings]
         offered = {act.agent for act in finding(a, Topic.THERAPY_SWITCH).actions}
         assert Agent.MYCOPHENOLATE_MOFETIL.value in offered
@@ -161,7 +169,8 @@ class TestMaintenance:
         r.creatinine((12.5, 1.0), (0.5, 1.0))
         a = r.assess()
         line = a.facts.treatment.current
-        assert line is not None and line.role is LineRole.MAINTENANCE
+        assert line is not None
+        assert line.role is LineRole.MAINTENANCE
         assert line.clock_start == a.facts.treatment.lines[0].start
         assert Topic.DOSE_REVIEW not in [f.topic for f in a.findings]
 
@@ -236,7 +245,8 @@ class TestWorseningAndFlares:
         a = r.assess()
         topics = [f.topic for f in a.findings]
         assert Topic.FLARE in topics
-        assert Topic.REFRACTORY not in topics and Topic.THERAPY_SWITCH not in topics
+        assert Topic.REFRACTORY not in topics
+        assert Topic.THERAPY_SWITCH not in topics
         card = finding(a, Topic.FLARE)
         assert any("Re-induce" in s for s in card.next_steps)
 
@@ -269,7 +279,8 @@ class TestExposureIsNotAdherence:
         r.lab("72667-9", 1, 1.8, "mg/L")
         a = r.assess()
         topics = [f.topic for f in a.findings]
-        assert Topic.DOSE_REVIEW in topics and Topic.ADHERENCE not in topics
+        assert Topic.DOSE_REVIEW in topics
+        assert Topic.ADHERENCE not in topics
         assert Agent.CYCLOPHOSPHAMIDE.value not in drafted_agents(a)
         card = finding(a, Topic.DOSE_REVIEW)
         assert any("AUC" in s for s in card.next_steps)
@@ -279,7 +290,8 @@ class TestExposureIsNotAdherence:
         r = refractory_on_mmf()
         r.lab("23905-3", 1, 1.2, "mg/L")
         topics = r.topics()
-        assert Topic.DOSE_REVIEW not in topics and Topic.REFRACTORY in topics
+        assert Topic.DOSE_REVIEW not in topics
+        assert Topic.REFRACTORY in topics
 
     def test_a_responder_with_poor_fills_gets_a_reminder_and_nothing_cytotoxic(self) -> None:
         """Partial response but refills for 2 of 8 months: an adherence reminder (info),
@@ -317,7 +329,8 @@ class TestDelivery:
         a = r.assess()
         topics = [f.topic for f in a.findings]
         assert Topic.DOSE_REVIEW in topics
-        assert Topic.REFRACTORY not in topics and Topic.THERAPY_SWITCH not in topics
+        assert Topic.REFRACTORY not in topics
+        assert Topic.THERAPY_SWITCH not in topics
         card = finding(a, Topic.DOSE_REVIEW)
         assert "3 of 6" in card.summary
 

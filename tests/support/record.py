@@ -99,16 +99,20 @@ class Record:
                 "id": self._id("proc"),
                 "status": status,
                 "subject": {"reference": "Patient/p1"},
-                "code": {"coding": [{"system": system, "code": code, "display": display}],
-                         "text": display},
+                "code": {
+                    "coding": [{"system": system, "code": code, "display": display}],
+                    "text": display,
+                },
                 "performedDateTime": f"{self.at(months_ago)}T09:00:00Z",
             }
         )
 
     def biopsy(self, months_ago: float) -> Record:
         return self.procedure(
-            "http://www.ama-assn.org/go/cpt", "50200",
-            "Renal biopsy; percutaneous, by trocar or needle", months_ago,
+            "http://www.ama-assn.org/go/cpt",
+            "50200",
+            "Renal biopsy; percutaneous, by trocar or needle",
+            months_ago,
         )
 
     # --- labs ---------------------------------------------------------------------------
@@ -116,21 +120,40 @@ class Record:
     def upcr(self, *points: tuple[float, float]) -> Record:
         """(months ago, g/g) pairs, reported in mg/g as US labs do."""
         for months_ago, g_g in points:
-            self.add(ehr.observation(self._id("upcr"), "2890-2", self.at(months_ago),
-                                     round(g_g * 1000, 3), "mg/g", code="mg/g"))
+            self.add(
+                ehr.observation(
+                    self._id("upcr"),
+                    "2890-2",
+                    self.at(months_ago),
+                    round(g_g * 1000, 3),
+                    "mg/g",
+                    code="mg/g",
+                )
+            )
         return self
 
     def creatinine(self, *points: tuple[float, float]) -> Record:
         """(months ago, mg/dL) pairs."""
         for months_ago, mg_dl in points:
-            self.add(ehr.observation(self._id("cr"), "2160-0", self.at(months_ago), mg_dl,
-                                     "mg/dL", code="mg/dL"))
+            self.add(
+                ehr.observation(
+                    self._id("cr"), "2160-0", self.at(months_ago), mg_dl, "mg/dL", code="mg/dL"
+                )
+            )
         return self
 
     def egfr(self, *points: tuple[float, float]) -> Record:
         for months_ago, value in points:
-            self.add(ehr.observation(self._id("egfr"), "98979-8", self.at(months_ago), value,
-                                     "mL/min/{1.73_m2}", code="mL/min/{1.73_m2}"))
+            self.add(
+                ehr.observation(
+                    self._id("egfr"),
+                    "98979-8",
+                    self.at(months_ago),
+                    value,
+                    "mL/min/{1.73_m2}",
+                    code="mL/min/{1.73_m2}",
+                )
+            )
         return self
 
     def lab(self, loinc: str, months_ago: float, value: float, unit: str) -> Record:
@@ -150,8 +173,13 @@ class Record:
     ) -> Record:
         """MMF 500 mg tablets twice daily, ``grams_per_day`` a day."""
         tablets = grams_per_day * 1000 / 500 / 2
-        return self.order(MMF_500, start_months_ago, ehr.timed_dose(tablets, code="BID"),
-                          end_months_ago=end_months_ago, status=status)
+        return self.order(
+            MMF_500,
+            start_months_ago,
+            ehr.timed_dose(tablets, code="BID"),
+            end_months_ago=end_months_ago,
+            status=status,
+        )
 
     def order(
         self,
@@ -190,19 +218,28 @@ class Record:
         first = self.today - timedelta(days=round(first_months_ago * DAYS_PER_MONTH))
         if order:
             dosage = {
-                "timing": {"repeat": {"count": 6, "frequency": 1, "period": every_days,
-                                      "periodUnit": "d",
-                                      "boundsPeriod": {"start": first.isoformat()}}},
+                "timing": {
+                    "repeat": {
+                        "count": 6,
+                        "frequency": 1,
+                        "period": every_days,
+                        "periodUnit": "d",
+                        "boundsPeriod": {"start": first.isoformat()},
+                    }
+                },
                 "route": {"text": "Intravenous"},
-                "doseAndRate": [{"doseQuantity": {"value": mg, "unit": "mg",
-                                                  "system": ehr.UCUM, "code": "mg"}}],
+                "doseAndRate": [
+                    {"doseQuantity": {"value": mg, "unit": "mg", "system": ehr.UCUM, "code": "mg"}}
+                ],
             }
-            self.add(ehr.med_request(self._id("rx"), first.isoformat(), concept=concept,
-                                     dosage=[dosage]))
+            self.add(
+                ehr.med_request(self._id("rx"), first.isoformat(), concept=concept, dosage=[dosage])
+            )
         for k in range(count):
             when = (first + timedelta(days=k * every_days)).isoformat()
-            self.add(ehr.administration(self._id("adm"), when, concept, value=mg, unit="mg",
-                                        code="mg"))
+            self.add(
+                ehr.administration(self._id("adm"), when, concept, value=mg, unit="mg", code="mg")
+            )
         return self
 
     def fills(
@@ -218,8 +255,11 @@ class Record:
         first = self.today - timedelta(days=round(first_months_ago * DAYS_PER_MONTH))
         for k in range(count):
             when = (first + timedelta(days=k * every_days)).isoformat()
-            self.add(ehr.dispense(self._id("disp"), when, text, quantity=tablets,
-                                  days_supply=supply_days))
+            self.add(
+                ehr.dispense(
+                    self._id("disp"), when, text, quantity=tablets, days_supply=supply_days
+                )
+            )
         return self
 
     # --- running the pipeline -------------------------------------------------------------
