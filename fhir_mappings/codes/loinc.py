@@ -1,9 +1,10 @@
 """LOINC codes per ``Analyte``, each with the source it was checked against.
 
-Sources (read with the project's search tools; confidence letters follow
-``/work/shared/reference/clinical.md``):
+Sources (each listed in ``docs/clinical-sources.md``):
 
-* ``[CLIN]`` clinical.md "Codes" table (confidence H).
+* ``[LOINC]`` the Regenstrief LOINC term pages (https://loinc.org/<code>/): urine
+  protein/creatinine ratios, 24 h urine protein, creatinine, eGFR, urine RBC per HPF,
+  urine albumin/creatinine, C3, C4, body weight and height.
 * ``[MAYO]`` Mayo Clinic Laboratories test catalog pages (testcatalog.org), section
   "LOINC Code Information": TAKRO -> 77348-1, CYSPR -> 3520-4, MPA -> 23905-3,
   HCQWB -> 95921-3, ADNA/DSDNA -> 33799-8 (result reported in IU/mL).
@@ -53,7 +54,7 @@ the official FHIR R4 example Observation/f205, where it is a component next to 4
 "among non-blacks" from the same sample): keeping both would put two eGFR values on one
 instant. Hydroxychloroquine *serum* level 3684-8 ([MAYO] test HCQ): the
 ``HYDROXYCHLOROQUINE`` analyte is the whole-blood level, and serum thresholds differ
-(clinical.md: whole blood < 200 ng/mL vs serum < 106 ng/mL). Any time-rate or
+(Blanchet 2020: whole blood < 200 ng/mL vs serum < 106 ng/mL). Any time-rate or
 concentration code of urine protein other than 2889-4 and 2888-6 (none verified).
 hCG: 2119-6 is molar ("Choriogonadotropin [Moles/volume]", pmol/L; and "Assyrian" in the
 race code system), 34670-0 / 55869-2 / 93769-8 are mass concentrations, and 25372-4 is urine:
@@ -114,59 +115,59 @@ _P = LoincProperty
 
 #: Every LOINC code the service understands. One row per code.
 LOINC_TABLE: tuple[LoincEntry, ...] = (
-    # Urine protein/creatinine ratio [CLIN]
-    _E("2890-2", _A.UPCR, "Protein/Creatinine [Mass Ratio] in Urine", _P.MASS_RATIO, "CLIN"),
+    # Urine protein/creatinine ratio [LOINC]
+    _E("2890-2", _A.UPCR, "Protein/Creatinine [Mass Ratio] in Urine", _P.MASS_RATIO, "LOINC"),
     _E(
         "13801-6",
         _A.UPCR,
         "Protein/Creatinine [Mass Ratio] in 24 hour Urine",
         _P.MASS_RATIO,
-        "CLIN",
+        "LOINC",
     ),
-    _E("34366-5", _A.UPCR, "Protein/Creatinine [Ratio] in Urine", _P.RATIO, "CLIN"),
+    _E("34366-5", _A.UPCR, "Protein/Creatinine [Ratio] in Urine", _P.RATIO, "LOINC"),
     _E(
         "60678-0",
         _A.UPCR,
         "Protein/Creatinine [Mass Ratio] in 12 hour Urine",
         _P.MASS_RATIO,
-        "CLIN",
+        "LOINC",
     ),
-    _E("40486-3", _A.UPCR, "Protein/Creatinine [Ratio] in 24 hour Urine", _P.RATIO, "CLIN"),
-    # Protein excretion, 24 h urine [CLIN]
-    _E("2889-4", _A.PROTEIN_24H, "Protein [Mass/time] in 24 hour Urine", _P.MASS_RATE, "CLIN"),
-    # Serum/plasma/blood creatinine [CLIN]
+    _E("40486-3", _A.UPCR, "Protein/Creatinine [Ratio] in 24 hour Urine", _P.RATIO, "LOINC"),
+    # Protein excretion, 24 h urine [LOINC]
+    _E("2889-4", _A.PROTEIN_24H, "Protein [Mass/time] in 24 hour Urine", _P.MASS_RATE, "LOINC"),
+    # Serum/plasma/blood creatinine [LOINC]
     _E(
         "2160-0",
         _A.CREATININE,
         "Creatinine [Mass/volume] in Serum or Plasma",
         _P.MASS_CONCENTRATION,
-        "CLIN",
+        "LOINC",
     ),
     _E(
         "14682-9",
         _A.CREATININE,
         "Creatinine [Moles/volume] in Serum or Plasma",
         _P.MOLAR_CONCENTRATION,
-        "CLIN",
+        "LOINC",
     ),
     _E(
-        "38483-4", _A.CREATININE, "Creatinine [Mass/volume] in Blood", _P.MASS_CONCENTRATION, "CLIN"
+        "38483-4", _A.CREATININE, "Creatinine [Mass/volume] in Blood", _P.MASS_CONCENTRATION, "LOINC"
     ),
-    # eGFR [CLIN]; 98979-8 is the CKD-EPI 2021 (race-free) equation
-    _E("33914-3", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
-    _E("48642-3", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
-    _E("50044-7", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
-    _E("62238-1", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
-    _E("98979-8", _A.EGFR, "eGFR (CKD-EPI 2021) per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
-    _E("77147-7", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
-    _E("69405-9", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "CLIN"),
-    # Urine RBC per high-power field [CLIN] 13945-1; others [LG40868]
+    # eGFR [LOINC]; 98979-8 is the CKD-EPI 2021 (race-free) equation
+    _E("33914-3", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "LOINC"),
+    _E("48642-3", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "LOINC"),
+    _E("50044-7", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "LOINC"),
+    _E("62238-1", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "LOINC"),
+    _E("98979-8", _A.EGFR, "eGFR (CKD-EPI 2021) per 1.73 m2", _P.VOLUME_RATE_AREA, "LOINC"),
+    _E("77147-7", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "LOINC"),
+    _E("69405-9", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "LOINC"),
+    # Urine RBC per high-power field [LOINC] 13945-1; others [LG40868]
     _E(
         "13945-1",
         _A.URINE_RBC,
         "Erythrocytes [#/area] in Urine sediment by Microscopy HPF",
         _P.NUMBER_AREIC,
-        "CLIN",
+        "LOINC",
     ),
     _E(
         "46419-8",
@@ -182,24 +183,24 @@ LOINC_TABLE: tuple[LoincEntry, ...] = (
         _P.NUMBER_AREIC,
         "LG40868",
     ),
-    # Urine albumin/creatinine [CLIN]
-    _E("9318-7", _A.UACR, "Albumin/Creatinine [Mass Ratio] in Urine", _P.MASS_RATIO, "CLIN"),
-    _E("14959-1", _A.UACR, "Microalbumin/Creatinine [Ratio] in Urine", _P.RATIO, "CLIN"),
-    _E("14585-4", _A.UACR, "Albumin/Creatinine [Molar ratio] in Urine", _P.MOLAR_RATIO, "CLIN"),
-    # Complement [CLIN]
+    # Urine albumin/creatinine [LOINC]
+    _E("9318-7", _A.UACR, "Albumin/Creatinine [Mass Ratio] in Urine", _P.MASS_RATIO, "LOINC"),
+    _E("14959-1", _A.UACR, "Microalbumin/Creatinine [Ratio] in Urine", _P.RATIO, "LOINC"),
+    _E("14585-4", _A.UACR, "Albumin/Creatinine [Molar ratio] in Urine", _P.MOLAR_RATIO, "LOINC"),
+    # Complement [LOINC]
     _E(
         "4485-9",
         _A.C3,
         "Complement C3 [Mass/volume] in Serum or Plasma",
         _P.MASS_CONCENTRATION,
-        "CLIN",
+        "LOINC",
     ),
     _E(
         "4498-2",
         _A.C4,
         "Complement C4 [Mass/volume] in Serum or Plasma",
         _P.MASS_CONCENTRATION,
-        "CLIN",
+        "LOINC",
     ),
     # Anti-dsDNA [MAYO]
     _E(
@@ -433,9 +434,9 @@ LOINC_TABLE: tuple[LoincEntry, ...] = (
         _P.MOLAR_CONCENTRATION,
         "PEDSNET-UCREA",
     ),
-    # Body measures (task brief; US Core vital signs)
-    _E("29463-7", _A.WEIGHT, "Body weight", _P.MASS, "CLIN"),
-    _E("8302-2", _A.HEIGHT, "Body height", _P.LENGTH, "CLIN"),
+    # Body measures (US Core vital signs)
+    _E("29463-7", _A.WEIGHT, "Body weight", _P.MASS, "LOINC"),
+    _E("8302-2", _A.HEIGHT, "Body height", _P.LENGTH, "LOINC"),
 )
 
 LOINC_BY_CODE: Mapping[str, LoincEntry] = {entry.code: entry for entry in LOINC_TABLE}

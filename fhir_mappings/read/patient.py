@@ -13,7 +13,7 @@
   ``Sex.UNKNOWN``. Administrative gender is not sex at birth; since US Core 7 the birth-sex
   extension is no longer required, so many servers send neither.
 
-Never raises on any JSON. Sources are listed in ``docs/clinical-sources-codes.md``.
+Never raises on any JSON. Sources are listed in ``docs/clinical-sources.md``.
 """
 
 from __future__ import annotations

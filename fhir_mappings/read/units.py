@@ -13,10 +13,9 @@ braces carry no meaning for conversion (UCUM specification, section 2.1 "Annotat
 
 Factor sources
 --------------
-* ``CREATININE_MG_PER_MMOL`` = 113.12: molar mass of creatinine, 113.12 g/mol (task brief;
-  clinical.md "1 g/g = 113.1 mg/mmol", "1 mg/mmol = 8.84 mg/g"). Hence
+* ``CREATININE_MG_PER_MMOL`` = 113.12: molar mass of creatinine, 113.12 g/mol. Hence
   1 mg/mmol = 1000/113.12 mg/g = 8.84 mg/g and 1 mg/dL = 10 mg/L / 113.12 mg/mmol
-  = 0.0884 mmol/L = 88.4 umol/L (clinical.md: "umol/L (x 88.4)").
+  = 0.0884 mmol/L = 88.4 umol/L (the factor labs use).
 * ``LB_AV_KG`` = 0.45359237: UCUM ``[lb_av]`` (avoirdupois pound) = 7000 ``[gr]``,
   ``[gr]`` = 64.79891 mg, so exactly 0.45359237 kg.
 * ``IN_I_CM`` = 2.54: UCUM ``[in_i]`` (international inch) = 2.54 cm exactly.
@@ -34,7 +33,7 @@ from collections.abc import Mapping
 from fhir_mappings.facts import Analyte
 
 CREATININE_MG_PER_MMOL = 113.12  # g/mol = mg/mmol; see module docstring
-CREATININE_UMOL_L_PER_MG_DL = 88.4  # clinical.md "umol/L (x 88.4)" (= 10000/113.12, rounded)
+CREATININE_UMOL_L_PER_MG_DL = 88.4  # = 10000/113.12, rounded as labs report it
 LB_AV_KG = 0.45359237  # UCUM [lb_av]
 IN_I_CM = 2.54  # UCUM [in_i]
 
