@@ -263,6 +263,13 @@ class SafetyRule:
     # recorded (onset or recorded date) in the last 90 days, or with no date, is active;
     # an older "active" record is stale.
     infection_recent_days: int = 90
+    # CHOICE: no guideline states the hCG level at which a quantitative result is a positive
+    # or a negative pregnancy test. Laboratories call < 5 IU/L negative (Mayo THCG, M Health
+    # Fairview); qualitative tests detect 25 mIU/mL = 25 IU/L (Mayo urine hCG, LOINC
+    # 80385-8); 5-25 may be an early pregnancy and is repeated in 48 h. So: >= 25 positive,
+    # < 5 negative, anything between is neither (no test is recorded; a repeat decides).
+    hcg_positive_min_iu_l: float = 25.0
+    hcg_negative_below_iu_l: float = 5.0
     # CHOICE: a blood count older than 30 days says nothing about today's count.
     blood_count_recent_days: int = 30
     # CellCept label 5.4: if neutropenia develops (ANC < 1.3 x 10^3/uL = 1.3 x 10^9/L),

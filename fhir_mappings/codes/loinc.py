@@ -151,7 +151,11 @@ LOINC_TABLE: tuple[LoincEntry, ...] = (
         "LOINC",
     ),
     _E(
-        "38483-4", _A.CREATININE, "Creatinine [Mass/volume] in Blood", _P.MASS_CONCENTRATION, "LOINC"
+        "38483-4",
+        _A.CREATININE,
+        "Creatinine [Mass/volume] in Blood",
+        _P.MASS_CONCENTRATION,
+        "LOINC",
     ),
     # eGFR [LOINC]; 98979-8 is the CKD-EPI 2021 (race-free) equation
     _E("33914-3", _A.EGFR, "eGFR per 1.73 m2", _P.VOLUME_RATE_AREA, "LOINC"),

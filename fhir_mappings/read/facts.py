@@ -87,6 +87,7 @@ def build_facts(resources: PatientResources, *, today: date, ruleset: Ruleset) -
         resources.procedures,
         resources.observations,
         resources.gaps,
+        ruleset.safety,
     )
     patient = resources.patient
     return PatientFacts(

@@ -27,7 +27,7 @@ Decisions (the rules in ``fhir_mappings.rules.safety`` rely on them):
   The result is read from the coded value (``codes.safety.PREGNANCY_ANSWERS``), the words of
   a string or the concept text ("positive", "not detected", "not pregnant" ...), a boolean,
   and the interpretation (POS, NEG, DET, ND). A quantitative hCG is read by its number
-  alone: >= ``HCG_POSITIVE_MIN_IU_L`` positive, < ``HCG_NEGATIVE_BELOW_IU_L`` negative
+  alone: >= ``SafetyRule.hcg_positive_min_iu_l`` positive, < ``hcg_negative_below_iu_l`` negative
   (comparators honoured: "<5" is negative, "<10" is neither). Indeterminate, conflicting,
   in-between or unreadable results give no test and are listed in ``excluded``.
 * **Unknown.** One caller-safe sentence per ``DataGap`` that hides safety facts (Patient,
@@ -50,12 +50,10 @@ from fhir_mappings.codes.loinc import (
     PREGNANCY_STATUS_LOINC,
     PREGNANCY_TEST_LOINC_CODES,
 )
+from fhir_mappings.codes.pregnancy_tests import Reading
 from fhir_mappings.codes.safety import (
-    HCG_NEGATIVE_BELOW_IU_L,
-    HCG_POSITIVE_MIN_IU_L,
     CodeMeaning,
     Fact,
-    Reading,
     answer_reading,
     canonical_system,
     condition_meaning,
@@ -87,6 +85,7 @@ from fhir_mappings.read.observations import USABLE_STATUSES, effective_time, rea
 from fhir_mappings.read.patient import read_patient
 from fhir_mappings.read.units import to_canonical
 from fhir_mappings.resources import DataGap
+from fhir_mappings.rulesets import SafetyRule
 
 #: verificationStatus codes that take a Condition out (FHIR R4 condition-ver-status).
 REFUTED_VERIFICATION: frozenset[str] = frozenset({"refuted", "entered-in-error"})
@@ -296,7 +295,7 @@ def _test_code(resource: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _hcg_reading(resource: Mapping[str, Any]) -> tuple[Reading, str] | str | None:
+def _hcg_reading(resource: Mapping[str, Any], rule: SafetyRule) -> tuple[Reading, str] | str | None:
     """(reading, text) of a quantitative hCG; a reason if it gives no test; ``None`` if
     there is no number to read (the value may be words)."""
     value = read_numeric_value(resource)
@@ -310,18 +309,18 @@ def _hcg_reading(resource: Mapping[str, Any]) -> tuple[Reading, str] | str | Non
     if number is None:
         return f"{shown}: unit not convertible to IU/L"
     comparator = value.comparator
-    if comparator in (None, ">", ">=") and number >= HCG_POSITIVE_MIN_IU_L:
+    if comparator in (None, ">", ">=") and number >= rule.hcg_positive_min_iu_l:
         return Reading.POSITIVE, shown
     below = (
-        (comparator is None and number < HCG_NEGATIVE_BELOW_IU_L)
-        or (comparator == "<" and number <= HCG_NEGATIVE_BELOW_IU_L)
-        or (comparator == "<=" and number < HCG_NEGATIVE_BELOW_IU_L)
+        (comparator is None and number < rule.hcg_negative_below_iu_l)
+        or (comparator == "<" and number <= rule.hcg_negative_below_iu_l)
+        or (comparator == "<=" and number < rule.hcg_negative_below_iu_l)
     )
     if below:
         return Reading.NEGATIVE, shown
     return (
-        f"{shown}: neither positive (>= {HCG_POSITIVE_MIN_IU_L:g} IU/L) nor negative "
-        f"(< {HCG_NEGATIVE_BELOW_IU_L:g} IU/L)"
+        f"{shown}: neither positive (>= {rule.hcg_positive_min_iu_l:g} IU/L) nor negative "
+        f"(< {rule.hcg_negative_below_iu_l:g} IU/L)"
     )
 
 
@@ -367,12 +366,14 @@ def _interpretation_readings(resource: Mapping[str, Any]) -> list[tuple[Reading,
     return out
 
 
-def _test_result(resource: Mapping[str, Any], code: str) -> tuple[Reading, str] | str:
+def _test_result(
+    resource: Mapping[str, Any], code: str, rule: SafetyRule
+) -> tuple[Reading, str] | str:
     """(reading, text) of a pregnancy test, or the reason there is none."""
     if "dataAbsentReason" in resource:
         return "no result (dataAbsentReason)"
     if code in _HCG_CODES:
-        hcg = _hcg_reading(resource)
+        hcg = _hcg_reading(resource, rule)
         if hcg is not None:
             return hcg
     readings = _value_readings(resource, code in PREGNANCY_STATUS_LOINC)
@@ -389,7 +390,10 @@ def _test_result(resource: Mapping[str, Any], code: str) -> tuple[Reading, str] 
 
 
 def _pregnancy_tests(
-    observations: Iterable[object], tests: list[PregnancyTest], excluded: list[ExcludedResource]
+    observations: Iterable[object],
+    tests: list[PregnancyTest],
+    excluded: list[ExcludedResource],
+    rule: SafetyRule,
 ) -> None:
     for resource, sid in unique_resources(observations, "Observation"):
         code = _test_code(resource)
@@ -403,12 +407,16 @@ def _pregnancy_tests(
         if when is None:
             excluded.append(ExcludedResource(sid, "pregnancy test without a date"))
             continue
-        result = _test_result(resource, code)
+        result = _test_result(resource, code, rule)
         if isinstance(result, str):
             excluded.append(ExcludedResource(sid, f"pregnancy test ({code}): {result}"))
             continue
         reading, text = result
         tests.append(PregnancyTest(when.date(), _RESULT[reading], code, sid, text))
+
+
+#: The shared safety thresholds, when no ruleset is passed (they are the same in every one).
+_DEFAULT_RULE = SafetyRule()
 
 
 # --- Gaps and the record ---------------------------------------------------------------------
@@ -442,14 +450,17 @@ def read_safety(
     procedures: Iterable[object],
     observations: Iterable[object],
     gaps: Iterable[DataGap] = (),
+    rule: SafetyRule = _DEFAULT_RULE,
 ) -> SafetyRecord:
-    """Every safety fact of one patient's record, and what the record could not tell."""
+    """Every safety fact of one patient's record, and what the record could not tell.
+
+    ``rule`` carries the hCG cut-offs (the ruleset's ``SafetyRule``)."""
     events: list[SafetyEvent] = []
     tests: list[PregnancyTest] = []
     excluded: list[ExcludedResource] = []
     _conditions(_iterable(conditions), events, excluded)
     _procedures(_iterable(procedures), events, excluded)
-    _pregnancy_tests(_iterable(observations), tests, excluded)
+    _pregnancy_tests(_iterable(observations), tests, excluded, rule)
     events.sort(key=lambda e: (e.start or date.min, e.kind.value, e.source_id or "", e.code))
     tests.sort(key=lambda t: (t.when, t.source_id or ""))
     return SafetyRecord(

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from fhir_mappings.codes.safety import HCG_NEGATIVE_BELOW_IU_L, HCG_POSITIVE_MIN_IU_L
 from fhir_mappings.facts import PregnancyTest, SafetyRecord
 from fhir_mappings.facts import TestResult as Result
 from fhir_mappings.read.safety import read_safety
+from fhir_mappings.rulesets import SafetyRule
 
 from ._fhir import INTERPRETATION, LOINC, SNOMED, coding, concept, observation, quantity
 
@@ -170,7 +170,8 @@ class TestPregnancyStatus:
 class TestQuantitativeHcg:
     def test_cut_offs(self) -> None:
         """The cut-offs are 25 IU/L (positive from) and 5 IU/L (negative below)."""
-        assert (HCG_POSITIVE_MIN_IU_L, HCG_NEGATIVE_BELOW_IU_L) == (25.0, 5.0)
+        rule = SafetyRule()
+        assert (rule.hcg_positive_min_iu_l, rule.hcg_negative_below_iu_l) == (25.0, 5.0)
 
     @pytest.mark.parametrize(
         ("value", "unit", "comparator", "result"),
