@@ -42,6 +42,10 @@ CLI_USER = "Practitioner/ln-cds-cli"
 #: below Kubernetes' default terminationGracePeriodSeconds (30 s), leaving time for the
 #: lifespan shutdown (issued-card queue drain, at most 5 s: ``CardLog.stop``).
 GRACEFUL_SHUTDOWN_SECONDS = 20
+#: ``serve`` listens on loopback unless told otherwise: with ``LNCDS_REQUIRE_JWT=false`` (the
+#: development recipe) anyone who can reach the port could call the hook. The container
+#: images and manifests under ``deploy/`` pass ``--host 0.0.0.0`` explicitly.
+DEFAULT_HOST = "127.0.0.1"
 #: Default period of ``feedback-report`` (days, ending today) when --since is not given.
 REPORT_DEFAULT_DAYS = 30
 
@@ -249,8 +253,13 @@ def build_parser(
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the CDS Hooks service (uvicorn)")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help="address to listen on (default: %(default)s, this machine only; 0.0.0.0 listens "
+        "on every interface, as the container does)",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument(
         "--workers", type=int, default=None, help="worker processes (default: LNCDS_WORKERS)"
     )
