@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import signal
 import sys
 import uuid
@@ -237,6 +238,14 @@ def _evaluate(
     return EXIT_OK
 
 
+def installed_version() -> str:
+    """The version of the installed ``ln-cds`` distribution (its package metadata)."""
+    try:
+        return importlib.metadata.version("ln-cds")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def _iso_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -250,6 +259,7 @@ def build_parser(
     parser = argparse.ArgumentParser(
         prog="ln-cds", description="CDS Hooks service: refractory lupus nephritis."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the CDS Hooks service (uvicorn)")

@@ -1,7 +1,9 @@
-"""The ln-cds command line: serve's configuration refusal and evaluate."""
+"""The ln-cds command line: --version, serve's configuration refusal and evaluate."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,21 @@ def patient_bundle(tmp_path: Path) -> Path:
     )
     resources.append({"resourceType": "Medication", "id": "m1"})
     return write_bundle(tmp_path / "patient.json", resources)
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class TestVersion:
+    def test_prints_the_installed_version(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--version prints the installed distribution's version (pyproject's) and exits 0."""
+        with pytest.raises(SystemExit) as caught:
+            cli.main(["--version"])
+        assert caught.value.code == 0
+        project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+        version = importlib.metadata.version("ln-cds")
+        assert version == project["project"]["version"]
+        assert capsys.readouterr().out == f"ln-cds {version}\n"
 
 
 class TestServe:
