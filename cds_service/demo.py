@@ -455,8 +455,15 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``ln-cds demo``."""
     parser.add_argument("--json", action="store_true", help="print the raw CDS Hooks responses")
+    slugs = {entry["patient_id"]: entry["slug"] for entry in load_index()["patients"]}
     parser.add_argument(
-        "--patient", action="append", metavar="SLUG", help="only this patient (repeatable)"
+        "--patient",
+        action="append",
+        metavar="SLUG",
+        # a patient id (as the Sandbox shows it) names the same patient as its slug
+        type=lambda name: slugs.get(name, name),
+        choices=list(slugs.values()),
+        help="only this patient (repeatable): " + ", ".join(slugs.values()),
     )
     parser.add_argument(
         "--today", type=date.fromisoformat, help="evaluation day YYYY-MM-DD (default: today)"
