@@ -221,8 +221,11 @@ def _evaluate(
     gathered = asyncio.run(_evaluate_async(args, settings, service, fhir_transport))
     today = args.today or datetime.now(UTC).date()
     ruleset = args.ruleset or settings.ruleset
+    show_status = (
+        settings.show_status_card if args.show_status_card is None else args.show_status_card
+    )
     assessment = evaluator(
-        gathered.resources, today=today, ruleset=ruleset, show_status=settings.show_status_card
+        gathered.resources, today=today, ruleset=ruleset, show_status=show_status
     )
     cards = prune_empty(
         renderer(assessment, uuid_factory=lambda: str(uuid.uuid4()), ruleset=ruleset)
@@ -293,6 +296,12 @@ def build_parser(
     evaluate.add_argument("--json", action="store_true", help="print the CDS Hooks response")
     evaluate.add_argument("--today", type=_iso_date, help="evaluation date (YYYY-MM-DD)")
     evaluate.add_argument("--ruleset", help="ruleset name (default: LNCDS_RULESET)")
+    evaluate.add_argument(
+        "--show-status-card",
+        action=argparse.BooleanOptionalAction,
+        help="also show the response-status card, as the demo does "
+        "(default: LNCDS_SHOW_STATUS_CARD, off)",
+    )
     if run_evaluate is not None:
         evaluate.set_defaults(func=run_evaluate)
 

@@ -12,6 +12,8 @@ Other modes:
   process: load them first with ``--load-into``.
 * ``--load-into FHIR_BASE``: PUT every resource of every patient into a FHIR server with
   one transaction Bundle per patient (idempotent: reloading overwrites).
+* ``--export DIR``: write each patient's Bundle, dates shifted as above, to
+  ``DIR/<slug>.json``: the input of ``ln-cds evaluate --bundle``.
 """
 
 from __future__ import annotations
@@ -362,7 +364,8 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
             f"ln-cds demo: {len(patients)} synthetic patients, evaluated on {today.isoformat()} "
             "(bundle dates shifted to end today).\n"
             "Status cards are ON for the demo (LNCDS_SHOW_STATUS_CARD=true): a responder "
-            "shows a response-status card; with default settings it shows none.\n\n"
+            "shows a response-status card; with default settings it shows none.\n"
+            "`ln-cds demo --export DIR` writes these bundles for `ln-cds evaluate --bundle`.\n\n"
         )
     return report(results, out=out, color=args.color, as_json=args.json)
 
@@ -419,6 +422,33 @@ def load_into(
     return 0
 
 
+# --- --export ---------------------------------------------------------------------------
+
+
+def export_bundles(
+    directory: Path, patients: Sequence[DemoPatient], today: date, *, out: TextIO
+) -> int:
+    """Write each patient's (date-shifted) Bundle to ``directory/<slug>.json``; 0.
+
+    The folder is created when missing; a file of the same name is replaced.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for patient in patients:
+        path = directory / f"{patient.slug}.json"
+        text = json.dumps(patient.bundle, indent=2, ensure_ascii=False)
+        path.write_text(text + "\n", encoding="utf-8")
+        out.write(f"wrote {path}  (Patient/{patient.patient_id}: {patient.title})\n")
+    if patients:
+        example = directory / f"{patients[0].slug}.json"
+        out.write(
+            f"\nDates are shifted to end on {today.isoformat()}, as the demo shifts them. "
+            "To get the demo's cards for a patient\n(status cards on, evaluated that day):\n"
+            f"  ln-cds evaluate --bundle {example} --show-status-card "
+            f"--today {today.isoformat()}\n"
+        )
+    return 0
+
+
 # --- --serve ----------------------------------------------------------------------------
 
 
@@ -466,7 +496,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only this patient (repeatable): " + ", ".join(slugs.values()),
     )
     parser.add_argument(
-        "--today", type=date.fromisoformat, help="evaluation day YYYY-MM-DD (default: today)"
+        "--today",
+        type=date.fromisoformat,
+        help="the day the patients' dates are shifted to end on and the demo evaluates, "
+        "YYYY-MM-DD (default: today)",
     )
     parser.add_argument(
         "--color",
@@ -474,7 +507,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=sys.stdout.isatty(),
         help="ANSI colours (default: on when stdout is a terminal)",
     )
-    parser.add_argument("--serve", action="store_true", help="run the real app with uvicorn")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--serve", action="store_true", help="run the real app with uvicorn")
     parser.add_argument("--host", default="127.0.0.1", help="--serve host")
     parser.add_argument("--port", type=int, default=8000, help="--serve port")
     parser.add_argument(
@@ -483,17 +517,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allow-fhir-server", action="append", metavar="URL", help="--serve: FHIR base allowed"
     )
-    parser.add_argument(
+    mode.add_argument(
         "--load-into", metavar="FHIR_BASE", help="load the patients into a FHIR server and exit"
+    )
+    mode.add_argument(
+        "--export",
+        metavar="DIR",
+        type=Path,
+        help="write each patient's Bundle (dates shifted to --today) to DIR/<slug>.json, for "
+        "ln-cds evaluate --bundle, and exit",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``ln-cds demo``."""
+    today: date = args.today or datetime.now(UTC).date()
     if args.load_into:
-        today: date = args.today or datetime.now(UTC).date()
         patients = load_patients(today, slugs=args.patient or ())
         return load_into(args.load_into, patients, out=sys.stdout, err=sys.stderr)
+    if args.export is not None:
+        patients = load_patients(today, slugs=args.patient or ())
+        return export_bundles(args.export, patients, today, out=sys.stdout)
     if args.serve:
         return serve(args, sys.stdout)
     return run_demo(args, sys.stdout)

@@ -152,6 +152,34 @@ class TestEvaluateBundle:
         assert "kdigo-2024" in seen["title"]
 
     @pytest.mark.parametrize(
+        ("setting", "option", "shown"),
+        [
+            (None, [], False),
+            ("true", [], True),
+            ("true", ["--no-show-status-card"], False),
+            (None, ["--show-status-card"], True),
+        ],
+    )
+    def test_status_card_option_overrides_the_setting(
+        self,
+        tmp_path: Path,
+        service: ServiceDefinition,
+        evaluator: FakeEvaluator,
+        monkeypatch: pytest.MonkeyPatch,
+        setting: str | None,
+        option: list[str],
+        shown: bool,
+    ) -> None:
+        """--show-status-card / --no-show-status-card win over LNCDS_SHOW_STATUS_CARD."""
+        if setting is None:
+            monkeypatch.delenv("LNCDS_SHOW_STATUS_CARD", raising=False)
+        else:
+            monkeypatch.setenv("LNCDS_SHOW_STATUS_CARD", setting)
+        argv = ["evaluate", "--bundle", str(patient_bundle(tmp_path)), "--json", *option]
+        assert cli.main(argv, service=service, evaluator=evaluator, renderer=fake_renderer) == 0
+        assert evaluator.calls[0]["show_status"] is shown
+
+    @pytest.mark.parametrize(
         ("content", "message"),
         [
             (None, "cannot read"),

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from cds_service import cli
-from cds_service.demo import load_index
+from cds_service.demo import DEMO_DATA_DIR, load_index, load_patients, topics_of
 
 PATIENTS = load_index()["patients"]
 SLUGS = [entry["slug"] for entry in PATIENTS]
@@ -27,3 +36,95 @@ class TestPatientOption:
         entry = PATIENTS[0]
         argv = ["demo", "--patient", entry["patient_id"], "--patient", SLUGS[1]]
         assert cli.build_parser().parse_args(argv).patient == [entry["slug"], SLUGS[1]]
+
+
+#: The day both the export and the demo shift the bundles to: months after the bundles'
+#: own anchor, so evaluating a bundle that was not shifted would tell a different story.
+DAY = "2026-11-27"
+
+
+def run_cli(argv: list[str]) -> tuple[int, str]:
+    """(exit status, stdout) of ``ln-cds argv`` run in process."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(argv)
+    return code, out.getvalue()
+
+
+def without_uuids(value: Any) -> Any:
+    """``value`` with every ``uuid`` member removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: without_uuids(v) for k, v in value.items() if k != "uuid"}
+    if isinstance(value, list):
+        return [without_uuids(item) for item in value]
+    return value
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clean_env() -> Iterator[None]:
+    """Only default settings: no LNCDS_ variable from the caller's environment."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("LNCDS_"):
+                patch.delenv(name)
+        yield
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder `ln-cds demo --export` wrote (it did not exist before)."""
+    directory = tmp_path_factory.mktemp("export") / "bundles"
+    code, out = run_cli(["demo", "--export", str(directory), "--today", DAY])
+    assert code == 0
+    assert f"--today {DAY}" in out
+    return directory
+
+
+@pytest.fixture(scope="module")
+def demo_responses() -> dict[str, Any]:
+    """The CDS Hooks response of each patient in `ln-cds demo --json`, by slug."""
+    code, out = run_cli(["demo", "--json", "--today", DAY])
+    assert code == 0
+    return {item["patient"]: item["response"] for item in json.loads(out)}
+
+
+class TestExport:
+    def test_one_bundle_per_patient(self, exported: Path) -> None:
+        """--export writes one Bundle file per demo patient, named by its slug."""
+        assert sorted(path.name for path in exported.iterdir()) == [f"{s}.json" for s in SLUGS]
+
+    def test_dates_are_shifted_as_the_demo_shifts_them(self, exported: Path) -> None:
+        """Each file is the patient's Bundle with its dates moved to end on --today."""
+        for patient in load_patients(date.fromisoformat(DAY)):
+            written = json.loads((exported / f"{patient.slug}.json").read_text(encoding="utf-8"))
+            assert written == patient.bundle
+            assert written != json.loads((DEMO_DATA_DIR / f"{patient.slug}.json").read_text())
+
+    def test_only_the_chosen_patients(self, tmp_path: Path) -> None:
+        """--export with --patient writes only that patient's Bundle."""
+        code, _ = run_cli(["demo", "--export", str(tmp_path), "--patient", SLUGS[2]])
+        assert code == 0
+        assert [path.name for path in tmp_path.iterdir()] == [f"{SLUGS[2]}.json"]
+
+    @pytest.mark.parametrize("slug", SLUGS)
+    def test_evaluate_gives_the_demo_cards(
+        self, exported: Path, demo_responses: dict[str, Any], slug: str
+    ) -> None:
+        """evaluate --bundle on an exported Bundle prints exactly the demo's cards (uuids aside)."""
+        code, out = run_cli(
+            [
+                "evaluate",
+                "--bundle",
+                str(exported / f"{slug}.json"),
+                "--json",
+                "--show-status-card",
+                "--today",
+                DAY,
+            ]
+        )
+        assert code == 0
+        cards = json.loads(out)["cards"]
+        demo_cards = demo_responses[slug]["cards"]
+        expected = next(p["expected_topics_show_status"] for p in PATIENTS if p["slug"] == slug)
+        assert topics_of(cards) == topics_of(demo_cards) == tuple(expected)
+        assert without_uuids(cards) == without_uuids(demo_cards)
