@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.metadata
+import os
 import signal
 import sys
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import orjson
@@ -29,13 +30,22 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from cds_service.cards import prune_empty
-from cds_service.config import ConfigurationError, Settings, env_name
+from cds_service.config import (
+    ConfigurationError,
+    Settings,
+    default_database_path,
+    default_database_url,
+    env_name,
+)
 from cds_service.deps import Evaluator, Renderer
 from cds_service.errors import LnCdsError
 from cds_service.fhir_client import FhirClient, bundle_resources, make_http_client
 from cds_service.hook_models import HookRequest
 from cds_service.prefetch import gather
 from cds_service.service_definition import ServiceDefinition, build_service
+
+if TYPE_CHECKING:
+    from cds_service.feedback_store import SummaryRow
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 CLI_USER = "Practitioner/ln-cds-cli"
@@ -80,6 +90,14 @@ def _exit_cleanly_on_stop_signals() -> None:
         signal.signal(stop_signal, lambda _signum, _frame: None)
 
 
+def prepare_default_store(settings: Settings) -> None:
+    """Create the folder of the default SQLite store (in the user's data folder) if missing:
+    SQLite creates the file but not its folder. Private (0700): feedback may hold comments
+    about patients. A folder named in ``LNCDS_DATABASE_URL`` is the operator's to create."""
+    if settings.database_url == default_database_url():
+        default_database_path().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from cds_service.app import check_settings, default_rulesets
 
@@ -92,6 +110,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     configure_logging(settings.log_level, settings.log_format)
     check_settings(settings, default_rulesets())
+    prepare_default_store(settings)
     _exit_cleanly_on_stop_signals()
     uvicorn.run(
         "cds_service.app:app_factory",
@@ -108,9 +127,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _feedback_report(args: argparse.Namespace) -> int:
-    import sqlalchemy as sa
-
-    from cds_service.feedback_store import FeedbackStore
     from cds_service.report import build_report, format_report, report_json
 
     until: date = args.until or datetime.now(UTC).date()
@@ -118,18 +134,9 @@ def _feedback_report(args: argparse.Namespace) -> int:
     if since > until:
         raise CliError("--since is after --until")
     settings = load_settings()
-    store = FeedbackStore(settings.database_url)
     start = datetime.combine(since, time.min, tzinfo=UTC)
     end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
-    try:
-        rows = store.summary(start, end)
-    except sa.exc.SQLAlchemyError as exc:
-        # the database URL may hold a password: name the error class only
-        raise CliError(
-            f"cannot read the feedback store (LNCDS_DATABASE_URL): {type(exc).__name__}"
-        ) from None
-    finally:
-        store.close()
+    rows = _read_summary(settings.database_url, start, end)
     report = build_report(rows, since, until)
     if args.json:
         sys.stdout.write(orjson.dumps(report_json(report), option=orjson.OPT_INDENT_2).decode())
@@ -137,6 +144,37 @@ def _feedback_report(args: argparse.Namespace) -> int:
     else:
         print(format_report(report))
     return EXIT_OK
+
+
+def _read_summary(url: str, start: datetime, end: datetime) -> list[SummaryRow]:
+    """The store's feedback summary for [start, end); a store nothing has written to yet
+    (a fresh install) reads as empty, with a note on stderr.
+
+    The report only reads: a SQLite file that does not exist is not created, and a
+    database without the feedback table (no service has opened it yet) is not migrated.
+    """
+    import sqlalchemy as sa
+
+    from cds_service.feedback_store import FeedbackStore, sqlite_file
+
+    try:
+        path = sqlite_file(url)
+        if path is not None and not path.exists():
+            _note(f"no feedback store at {path} yet: no feedback has been recorded")
+            return []
+        store = FeedbackStore(url)
+        try:
+            if not store.has_schema():
+                _note("the feedback store has no feedback table yet: no feedback recorded")
+                return []
+            return store.summary(start, end)
+        finally:
+            store.close()
+    except sa.exc.SQLAlchemyError as exc:
+        # the database URL may hold a password: name the error class only
+        raise CliError(
+            f"cannot read the feedback store (LNCDS_DATABASE_URL): {type(exc).__name__}"
+        ) from None
 
 
 def _bundle_prefetch(path: Path, service: ServiceDefinition) -> tuple[str, dict[str, Any]]:
@@ -241,6 +279,19 @@ def _evaluate(
     return EXIT_OK
 
 
+def _store_help() -> str:
+    """Where the feedback store is, for --help (never the value of LNCDS_DATABASE_URL, which
+    may hold a password)."""
+    text = (
+        "Feedback store: LNCDS_DATABASE_URL (a SQLAlchemy URL). Unset, the SQLite file\n"
+        f"  {default_database_path()}\n"
+        "($XDG_DATA_HOME/ln-cds, else ~/.local/share/ln-cds): the same from every folder."
+    )
+    if os.environ.get(env_name("database_url")):
+        text += "\nLNCDS_DATABASE_URL is set here, so that store is used instead."
+    return text
+
+
 def installed_version() -> str:
     """The version of the installed ``ln-cds`` distribution (its package metadata)."""
     try:
@@ -260,12 +311,20 @@ def build_parser(
     run_evaluate: Callable[[argparse.Namespace], int] | None = None,
 ) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ln-cds", description="CDS Hooks service: refractory lupus nephritis."
+        prog="ln-cds",
+        description="CDS Hooks service: refractory lupus nephritis.",
+        epilog=_store_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the CDS Hooks service (uvicorn)")
+    serve = sub.add_parser(
+        "serve",
+        help="run the CDS Hooks service (uvicorn)",
+        description="Run the CDS Hooks service (uvicorn).\n\n" + _store_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.add_argument(
         "--host",
         default=DEFAULT_HOST,
@@ -306,7 +365,11 @@ def build_parser(
         evaluate.set_defaults(func=run_evaluate)
 
     report = sub.add_parser(
-        "feedback-report", help="acceptance and override rates by card topic and reason"
+        "feedback-report",
+        help="acceptance and override rates by card topic and reason",
+        description="Acceptance and override rates by card topic and override reason.\n\n"
+        + _store_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument(
         "--since",
@@ -320,8 +383,13 @@ def build_parser(
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> int:
-    print(f"ln-cds: {message}", file=sys.stderr)
+    _note(message)
     return code
+
+
+def _note(message: str) -> None:
+    """One line for the person at the terminal, on stderr (stdout stays the command's output)."""
+    print(f"ln-cds: {message}", file=sys.stderr)
 
 
 def main(

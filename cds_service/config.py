@@ -13,6 +13,7 @@ raises ``ConfigurationError`` (one line naming the variables) otherwise.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
@@ -38,6 +39,29 @@ class ConfigurationError(ValueError):
     """A setting (or combination) that makes start-up impossible; one line for the operator."""
 
 
+def default_database_path() -> Path:
+    """The SQLite feedback store of this user: ``$XDG_DATA_HOME/ln-cds/feedback.sqlite3``,
+    or ``~/.local/share/ln-cds/feedback.sqlite3`` when ``XDG_DATA_HOME`` is unset, empty
+    or relative (XDG Base Directory Specification: relative paths are ignored).
+
+    The same file whatever the current folder, so ``ln-cds serve`` and ``ln-cds
+    feedback-report`` started from different folders use one store. Without a home
+    directory (no ``HOME``, no password entry) it is the current folder.
+    """
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        base = Path(xdg)
+    else:
+        home = os.path.expanduser("~")
+        base = Path(home) / ".local" / "share" if home != "~" else Path.cwd()
+    return base / "ln-cds" / "feedback.sqlite3"
+
+
+def default_database_url() -> str:
+    """``LNCDS_DATABASE_URL`` when unset: SQLite at ``default_database_path()``."""
+    return f"sqlite:///{default_database_path()}"
+
+
 def _comma_list(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
@@ -55,7 +79,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     require_jwt: bool = True
     public_base_url: HttpUrl | None = None
-    database_url: str = "sqlite:///./ln-cds-feedback.sqlite3"
+    #: SQLAlchemy URL of the feedback store; default: SQLite in the user's data folder
+    #: (``default_database_path``). The container images set their own.
+    database_url: str = Field(default_factory=default_database_url)
     ruleset: str = "kdigo-2024"
     show_status_card: bool = False
     fhir_connect_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import re
+import shutil
 import sys
 import tempfile
 import uuid
@@ -462,7 +464,18 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     }
     if args.allow_fhir_server:
         overrides["fhir_server_allowlist"] = args.allow_fhir_server
+    # Feedback sent to the demo server stays out of the user's own store: a temporary
+    # folder, removed when the process exits.
+    tmp = tempfile.mkdtemp(prefix="ln-cds-demo-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    overrides["database_url"] = f"sqlite:///{Path(tmp) / 'feedback.sqlite3'}"
     app = create_app(_demo_settings(**overrides))
+    _serve_banner(args, out)
+    uvicorn.run(app, host=args.host, port=args.port)
+    return 0
+
+
+def _serve_banner(args: argparse.Namespace, out: TextIO) -> None:
     base = f"http://{args.host}:{args.port}"
     out.write(
         f"ln-cds demo server (no client JWT, CORS open to {SANDBOX_ORIGIN} and localhost)\n"
@@ -475,8 +488,6 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
         "     and open a patient whose id starts with 'ln-demo-'.\n"
     )
     out.flush()
-    uvicorn.run(app, host=args.host, port=args.port)
-    return 0
 
 
 # --- command line -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -155,6 +156,12 @@ class FeedbackStore:
     async def aping(self) -> bool:
         return await anyio.to_thread.run_sync(self.ping)
 
+    def has_schema(self) -> bool:
+        """Whether the feedback table exists (``migrate`` creates it when a service opens
+        the store; ``feedback-report`` only reads)."""
+        with self.engine.connect() as conn:
+            return sa.inspect(conn).has_table(feedback.name)
+
     # -- writes -----------------------------------------------------------------
     def _insert_ignore(self, table: sa.Table, rows: list[dict[str, Any]]) -> int:
         if not rows:
@@ -239,6 +246,17 @@ class FeedbackStore:
                 SummaryRow(topic, outcome, code, display, int(n))
                 for topic, outcome, code, display, n in conn.execute(query)
             ]
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file a SQLite URL names; ``None`` for another database, in-memory
+    SQLite or a ``file:`` URI (SQLite interprets those itself)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or "uri" in parsed.query:
+        return None
+    if parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def issued_cards(cards: Sequence[dict[str, Any]], issued_at: datetime) -> list[IssuedCard]:

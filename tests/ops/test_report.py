@@ -7,6 +7,7 @@ import json
 import os
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,3 +168,58 @@ class TestFeedbackReportCommand:
         err = capsys.readouterr().err
         assert "LNCDS_DATABASE_URL" in err
         assert "hunter2" not in err
+
+
+class TestFreshInstall:
+    """No LNCDS_DATABASE_URL and nothing recorded yet: the default store does not exist."""
+
+    @pytest.fixture(autouse=True)
+    def env(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+        for name in list(os.environ):
+            if name.startswith("LNCDS_"):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+        (tmp_path / "work").mkdir()
+        monkeypatch.chdir(tmp_path / "work")
+        return tmp_path
+
+    def test_empty_report_without_creating_files(
+        self, env: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The report is empty (exit 0) and creates no file, here or in the data folder."""
+        assert cli.main(["feedback-report"]) == 0
+        captured = capsys.readouterr()
+        assert "(0 items)" in captured.out
+        assert "No feedback in this period." in captured.out
+        assert "no feedback store at" in captured.err
+        assert [p for p in env.rglob("*") if p.is_file()] == []
+
+    def test_empty_json_report(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--json prints a report with no topics and a total of 0."""
+        assert cli.main(["feedback-report", "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert (report["total"], report["topics"]) == (0, [])
+
+    def test_store_without_tables_is_empty(
+        self, env: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A database file no service has opened yet (no tables) reads as an empty report."""
+        path = env / "data" / "ln-cds" / "feedback.sqlite3"
+        path.parent.mkdir(parents=True)
+        path.touch()
+        assert cli.main(["feedback-report"]) == 0
+        captured = capsys.readouterr()
+        assert "No feedback in this period." in captured.out
+        assert "no feedback table yet" in captured.err
+        assert path.stat().st_size == 0
+
+    def test_malformed_url_is_one_line(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A URL SQLAlchemy cannot parse is a one-line error naming the variable, not its value."""
+        monkeypatch.setenv("LNCDS_DATABASE_URL", "not a url:hunter2")
+        assert cli.main(["feedback-report"]) == 1
+        err = capsys.readouterr().err
+        assert "LNCDS_DATABASE_URL" in err
+        assert "hunter2" not in err
+        assert len(err.strip().splitlines()) == 1

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 
 from cds_service import cli
+from cds_service.config import Settings
 from cds_service.demo import DEMO_DATA_DIR, load_index, load_patients, topics_of
 
 PATIENTS = load_index()["patients"]
@@ -128,3 +130,18 @@ class TestExport:
         expected = next(p["expected_topics_show_status"] for p in PATIENTS if p["slug"] == slug)
         assert topics_of(cards) == topics_of(demo_cards) == tuple(expected)
         assert without_uuids(cards) == without_uuids(demo_cards)
+
+
+class TestServe:
+    def test_feedback_stays_out_of_the_user_store(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """demo --serve stores feedback in a temporary file, not in the default store."""
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+        apps: list[Any] = []
+        monkeypatch.setattr(uvicorn, "run", lambda app, **_: apps.append(app))
+        code, _ = run_cli(["demo", "--serve"])
+        assert code == 0
+        url = apps[0].state.runtime.settings.database_url
+        assert url != Settings().database_url
+        assert not (tmp_path / "data").exists()
