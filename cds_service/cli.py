@@ -38,7 +38,7 @@ from cds_service.config import (
     env_name,
 )
 from cds_service.deps import Evaluator, Renderer
-from cds_service.errors import LnCdsError
+from cds_service.errors import FhirBadResponse, FhirError, LnCdsError
 from cds_service.fhir_client import FhirClient, bundle_resources, make_http_client
 from cds_service.hook_models import HookRequest
 from cds_service.prefetch import gather
@@ -227,10 +227,38 @@ async def _evaluate_async(
         client = FhirClient(make_http_client(settings, transport), settings)
     try:
         request = HookRequest.model_validate(body)
-        return await gather(request, service, client, settings)
+        try:
+            return await gather(request, service, client, settings)
+        except FhirBadResponse as exc:
+            if exc.status == 404 and client is not None:
+                token = args.bearer_token
+                if await _patient_missing(client, args.fhir_server, args.patient, token):
+                    raise CliError(
+                        f"patient {args.patient!r} not found on {args.fhir_server} (reading "
+                        f"Patient/{args.patient} answered HTTP 404; check the id and the URL)"
+                    ) from None
+            raise
     finally:
         if client is not None:
             await client.aclose()
+
+
+async def _patient_missing(
+    client: FhirClient, base: str, patient_id: str, token: str | None
+) -> bool:
+    """Whether the server answers 404 to reading ``Patient/<patient_id>``.
+
+    Asked again after a 404 from the gathering step: it reads the Patient while it runs
+    the searches, and some servers also answer 404 to a search naming an unknown
+    patient, so the first 404 to surface need not be the Patient read's.
+    """
+    try:
+        await client.read(base, f"Patient/{patient_id}", token=token)
+    except FhirBadResponse as exc:
+        return exc.status == 404
+    except (FhirError, ValueError):
+        return False
+    return False
 
 
 def _evaluate(

@@ -306,6 +306,52 @@ class TestEvaluateServer:
         assert code == 1
         assert "HTTP 503" in capsys.readouterr().err
 
+    @pytest.mark.parametrize("searches_answer_404", [False, True])
+    def test_unknown_patient_is_named(
+        self,
+        service: ServiceDefinition,
+        fhir: respx.Router,
+        capsys: pytest.CaptureFixture[str],
+        searches_answer_404: bool,
+    ) -> None:
+        """A 404 to the Patient read says the patient was not found (whichever 404 came first)."""
+        fhir.get("/Patient/p1").respond(404, json={"resourceType": "OperationOutcome"})
+        for rtype in KEY_TYPES.values():
+            if searches_answer_404:
+                fhir.get(f"/{rtype}").respond(404, json={"resourceType": "OperationOutcome"})
+            else:
+                fhir.get(f"/{rtype}").respond(json={"resourceType": "Bundle", "type": "searchset"})
+        code = cli.main(
+            ["evaluate", "--fhir-server", BASE, "--patient", "p1"],
+            service=service,
+            evaluator=FakeEvaluator(),
+            renderer=fake_renderer,
+            fhir_transport=httpx.MockTransport(fhir.async_handler),
+        )
+        err = capsys.readouterr().err
+        assert code == 1
+        assert f"patient 'p1' not found on {BASE}" in err
+        assert len(err.strip().splitlines()) == 1
+
+    def test_other_404_is_not_a_missing_patient(
+        self, service: ServiceDefinition, fhir: respx.Router, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A 404 to a search while the Patient exists keeps the plain HTTP 404 message."""
+        fhir.get("/Patient/p1").respond(json=patient_resource())
+        for rtype in KEY_TYPES.values():
+            fhir.get(f"/{rtype}").respond(404)
+        code = cli.main(
+            ["evaluate", "--fhir-server", BASE, "--patient", "p1"],
+            service=service,
+            evaluator=FakeEvaluator(),
+            renderer=fake_renderer,
+            fhir_transport=httpx.MockTransport(fhir.async_handler),
+        )
+        err = capsys.readouterr().err
+        assert code == 1
+        assert "HTTP 404" in err
+        assert "not found" not in err
+
     def test_server_needs_patient(
         self, service: ServiceDefinition, capsys: pytest.CaptureFixture[str]
     ) -> None:
