@@ -45,9 +45,14 @@ from cds_service.prefetch import gather
 from cds_service.service_definition import ServiceDefinition, build_service
 
 if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
     from cds_service.feedback_store import SummaryRow
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+#: Exit status when stdout's reader has gone (``ln-cds demo | head``): 128 + SIGPIPE (13),
+#: what a shell reports for a program that SIGPIPE ended.
+EXIT_BROKEN_PIPE = 141
 CLI_USER = "Practitioner/ln-cds-cli"
 #: Seconds uvicorn waits for in-flight requests after SIGTERM before closing them;
 #: below Kubernetes' default terminationGracePeriodSeconds (30 s), leaving time for the
@@ -335,10 +340,22 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose --help and --version output lets a closed stdout surface.
+
+    argparse's ``_print_message`` drops ``OSError`` s from writing; this one lets them
+    through, so ``ln-cds --help | head -1`` ends like every other command (``main``).
+    """
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        if message:
+            (file or sys.stderr).write(message)
+
+
 def build_parser(
     run_evaluate: Callable[[argparse.Namespace], int] | None = None,
 ) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ln-cds",
         description="CDS Hooks service: refractory lupus nephritis.",
         epilog=_store_help(),
@@ -428,8 +445,42 @@ def main(
     renderer: Renderer | None = None,
     fhir_transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """Entry point; the keyword arguments are for tests (defaults: the real ones)."""
+    """Entry point; the keyword arguments are for tests (defaults: the real ones).
 
+    When the reader of stdout goes away (``ln-cds demo | head``) the command ends quietly
+    with ``EXIT_BROKEN_PIPE``, whichever command was printing (``--help`` included).
+    """
+    try:
+        try:
+            return _run(argv, service, evaluator, renderer, fhir_transport)
+        finally:
+            # what is still buffered is written now, so a closed pipe fails here and not
+            # in the interpreter's final flush (which would print "Exception ignored")
+            sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point the stdout file descriptor at /dev/null, so the interpreter's final flush of
+    what is left in the buffer succeeds (Python docs, ``signal``: "Note on SIGPIPE")."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a stream without a descriptor
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _run(
+    argv: Sequence[str] | None,
+    service: ServiceDefinition | None,
+    evaluator: Evaluator | None,
+    renderer: Renderer | None,
+    fhir_transport: httpx.AsyncBaseTransport | None,
+) -> int:
     def run_evaluate(args: argparse.Namespace) -> int:
         return _evaluate(
             args,
@@ -442,6 +493,8 @@ def main(
     args = build_parser(run_evaluate).parse_args(argv)
     try:
         result: int = args.func(args)
+    except BrokenPipeError:
+        raise  # main's to handle: not an error of the command
     except CliError as exc:
         return _fail(str(exc))
     except ConfigurationError as exc:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,7 @@ def patient_bundle(tmp_path: Path) -> Path:
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_BUNDLE = REPO_ROOT / "cds_service" / "demo_data" / "a-refractory.json"
 
 
 class TestVersion:
@@ -377,3 +381,50 @@ class TestEvaluateServer:
         code = cli.main(["evaluate", "--fhir-server", BASE, "--patient", "p1"], service=service)
         assert code == 1
         assert "log_format" in capsys.readouterr().err
+
+
+def run_with_closed_stdout(
+    argv: list[str], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """``ln-cds argv`` in a new process whose stdout is a pipe nobody reads: the read end is
+    closed before the process starts, so its first write to stdout fails (EPIPE)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "cds_service.cli", *argv],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=env,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+
+class TestClosedStdout:
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ["--help"],
+            ["--version"],
+            ["demo", "--patient", "a-refractory"],
+            ["demo", "--json", "--patient", "a-refractory"],
+            ["demo", "--export", "{tmp}/bundles", "--patient", "a-refractory"],
+            ["evaluate", "--bundle", str(DEMO_BUNDLE)],
+            ["evaluate", "--bundle", str(DEMO_BUNDLE), "--json"],
+            ["feedback-report"],
+            ["feedback-report", "--json"],
+        ],
+        ids=" ".join,
+    )
+    def test_exits_quietly_with_the_sigpipe_status(self, tmp_path: Path, argv: list[str]) -> None:
+        """A command whose stdout reader has gone exits 141 without an error message."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LNCDS_")}
+        env["XDG_DATA_HOME"] = str(tmp_path / "data")
+        result = run_with_closed_stdout([a.replace("{tmp}", str(tmp_path)) for a in argv], env)
+        assert result.returncode == cli.EXIT_BROKEN_PIPE == 141
+        for noise in ("Broken pipe", "BrokenPipeError", "Traceback", "Exception ignored"):
+            assert noise not in result.stderr
