@@ -43,6 +43,7 @@ from cds_service.fhir_client import FhirClient, bundle_resources, make_http_clie
 from cds_service.hook_models import HookRequest
 from cds_service.prefetch import gather
 from cds_service.service_definition import ServiceDefinition, build_service
+from fhir_mappings.rulesets import DEFAULT_RULESET, RULESETS
 
 if TYPE_CHECKING:
     from _typeshed import SupportsWrite
@@ -62,6 +63,9 @@ GRACEFUL_SHUTDOWN_SECONDS = 20
 #: development recipe) anyone who can reach the port could call the hook. The container
 #: images and manifests under ``deploy/`` pass ``--host 0.0.0.0`` explicitly.
 DEFAULT_HOST = "127.0.0.1"
+#: Environment variable read for ``evaluate --fhir-server``'s access token when neither
+#: option gives one (a command-line argument lands in shell history and ``ps``).
+BEARER_TOKEN_ENV = "LNCDS_BEARER_TOKEN"
 #: Default period of ``feedback-report`` (days, ending today) when --since is not given.
 REPORT_DEFAULT_DAYS = 30
 
@@ -221,31 +225,54 @@ async def _evaluate_async(
         "context": {"userId": CLI_USER},
     }
     client: FhirClient | None = None
+    token: str | None = None
     if args.bundle is not None:
         patient_id, body["prefetch"] = _bundle_prefetch(Path(args.bundle), service)
         body["context"]["patientId"] = patient_id
     else:
         body["fhirServer"] = args.fhir_server
         body["context"]["patientId"] = args.patient
-        if args.bearer_token:
-            body["fhirAuthorization"] = {"access_token": args.bearer_token, "token_type": "Bearer"}
+        token = _bearer_token(args)
+        if token:
+            body["fhirAuthorization"] = {"access_token": token, "token_type": "Bearer"}
         client = FhirClient(make_http_client(settings, transport), settings)
     try:
         request = HookRequest.model_validate(body)
         try:
             return await gather(request, service, client, settings)
         except FhirBadResponse as exc:
-            if exc.status == 404 and client is not None:
-                token = args.bearer_token
-                if await _patient_missing(client, args.fhir_server, args.patient, token):
-                    raise CliError(
-                        f"patient {args.patient!r} not found on {args.fhir_server} (reading "
-                        f"Patient/{args.patient} answered HTTP 404; check the id and the URL)"
-                    ) from None
+            if (
+                exc.status == 404
+                and client is not None
+                and await _patient_missing(client, args.fhir_server, args.patient, token)
+            ):
+                raise CliError(
+                    f"patient {args.patient!r} not found on {args.fhir_server} (reading "
+                    f"Patient/{args.patient} answered HTTP 404; check the id and the URL)"
+                ) from None
             raise
     finally:
         if client is not None:
             await client.aclose()
+
+
+def _bearer_token(args: argparse.Namespace) -> str | None:
+    """The access token for --fhir-server: --bearer-token, else the first line of
+    --bearer-token-file, else ``LNCDS_BEARER_TOKEN``; ``None`` when none is given."""
+    if args.bearer_token:
+        return str(args.bearer_token)
+    path: Path | None = args.bearer_token_file
+    if path is not None:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise CliError(f"{path} is not a text file") from None
+        if not lines or not lines[0].strip():
+            raise CliError(f"{path} holds no token on its first line")
+        return lines[0].strip()
+    return os.environ.get(BEARER_TOKEN_ENV) or None
 
 
 async def _patient_missing(
@@ -378,11 +405,19 @@ def build_parser(
     )
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: LNCDS_WORKERS)"
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: LNCDS_WORKERS, which defaults to 1)",
     )
     serve.set_defaults(func=_serve)
 
-    demo = sub.add_parser("demo", help="run the synthetic demo patients through the service")
+    demo = sub.add_parser(
+        "demo",
+        help="run the synthetic demo patients through the service",
+        description="Run the embedded synthetic patients through the real service, as an EHR "
+        "would call it, and print their cards. Other modes: --serve, --load-into, --export.",
+    )
     try:
         from cds_service import demo as demo_module
     except ImportError:
@@ -391,15 +426,44 @@ def build_parser(
         demo_module.add_arguments(demo)
         demo.set_defaults(func=demo_module.run)
 
-    evaluate = sub.add_parser("evaluate", help="evaluate one patient and print the cards")
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="evaluate one patient and print the cards",
+        description="Evaluate one patient, from a FHIR Bundle file (`ln-cds demo --export DIR` "
+        "writes the demo's) or from a FHIR server, and print the cards.",
+    )
     source = evaluate.add_mutually_exclusive_group(required=True)
     source.add_argument("--bundle", metavar="FILE", help="a FHIR Bundle of one patient")
     source.add_argument("--fhir-server", metavar="URL", help="a FHIR R4 base URL")
     evaluate.add_argument("--patient", metavar="ID", help="patient id (with --fhir-server)")
-    evaluate.add_argument("--bearer-token", metavar="T", help="access token for --fhir-server")
+    token = evaluate.add_mutually_exclusive_group()
+    token.add_argument(
+        "--bearer-token",
+        metavar="TOKEN",
+        help="access token for --fhir-server. A command-line argument is kept in the shell "
+        f"history and shown by ps: prefer --bearer-token-file or {BEARER_TOKEN_ENV}",
+    )
+    token.add_argument(
+        "--bearer-token-file",
+        metavar="FILE",
+        type=Path,
+        help="read the access token from FILE (its first line)",
+    )
     evaluate.add_argument("--json", action="store_true", help="print the CDS Hooks response")
-    evaluate.add_argument("--today", type=_iso_date, help="evaluation date (YYYY-MM-DD)")
-    evaluate.add_argument("--ruleset", help="ruleset name (default: LNCDS_RULESET)")
+    evaluate.add_argument(
+        "--today", type=_iso_date, metavar="YYYY-MM-DD", help="evaluation date (default: today)"
+    )
+    evaluate.add_argument(
+        "--ruleset",
+        metavar="NAME",
+        choices=list(RULESETS),
+        help=f"response thresholds: {', '.join(RULESETS)} "
+        f"(default: LNCDS_RULESET, which defaults to {DEFAULT_RULESET})",
+    )
+    evaluate.epilog = (
+        f"Without --bearer-token or --bearer-token-file, the token is read from the "
+        f"{BEARER_TOKEN_ENV} environment variable when it is set."
+    )
     evaluate.add_argument(
         "--show-status-card",
         action=argparse.BooleanOptionalAction,
@@ -419,9 +483,15 @@ def build_parser(
     report.add_argument(
         "--since",
         type=_iso_date,
-        help=f"first day, YYYY-MM-DD (default: {REPORT_DEFAULT_DAYS} days ending --until)",
+        metavar="YYYY-MM-DD",
+        help=f"first day (default: {REPORT_DEFAULT_DAYS} days ending --until)",
     )
-    report.add_argument("--until", type=_iso_date, help="last day, inclusive (default: today)")
+    report.add_argument(
+        "--until",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="last day, inclusive (default: today)",
+    )
     report.add_argument("--json", action="store_true", help="print JSON instead of a table")
     report.set_defaults(func=_feedback_report)
     return parser

@@ -509,8 +509,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--today",
         type=date.fromisoformat,
-        help="the day the patients' dates are shifted to end on and the demo evaluates, "
-        "YYYY-MM-DD (default: today)",
+        metavar="YYYY-MM-DD",
+        help="the day the patients' dates are shifted to end on and the demo evaluates "
+        "(default: today)",
     )
     parser.add_argument(
         "--color",
@@ -520,13 +521,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--serve", action="store_true", help="run the real app with uvicorn")
-    parser.add_argument("--host", default="127.0.0.1", help="--serve host")
-    parser.add_argument("--port", type=int, default=8000, help="--serve port")
     parser.add_argument(
-        "--cors-origin", action="append", metavar="ORIGIN", help="--serve: extra CORS origin"
+        "--host", default="127.0.0.1", help="--serve: address to listen on (default: %(default)s)"
     )
     parser.add_argument(
-        "--allow-fhir-server", action="append", metavar="URL", help="--serve: FHIR base allowed"
+        "--port", type=int, default=8000, help="--serve: port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help=f"--serve: a browser origin allowed besides {SANDBOX_ORIGIN} and "
+        f"{', '.join(LOCAL_ORIGINS)} (repeatable)",
+    )
+    parser.add_argument(
+        "--allow-fhir-server",
+        action="append",
+        metavar="URL",
+        help="--serve: a FHIR base URL the demo server may read (the CDS Hooks Sandbox's FHIR "
+        "server; repeatable). Without it the demo server reads no FHIR server and answers "
+        "from prefetch only",
     )
     mode.add_argument(
         "--load-into", metavar="FHIR_BASE", help="load the patients into a FHIR server and exit"

@@ -18,6 +18,7 @@ import respx
 from cds_service import cli
 from cds_service.config import Settings
 from cds_service.service_definition import ServiceDefinition
+from fhir_mappings.rulesets import RULESETS
 
 from .conftest import (
     BASE,
@@ -35,6 +36,7 @@ def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LNCDS_PSEUDONYM_KEY", "c" * 32)
     monkeypatch.delenv("LNCDS_REQUIRE_JWT", raising=False)
     monkeypatch.delenv("LNCDS_FHIR_SERVER_ALLOWLIST", raising=False)
+    monkeypatch.delenv("LNCDS_BEARER_TOKEN", raising=False)
 
 
 def write_bundle(path: Path, resources: list[dict[str, Any]]) -> Path:
@@ -70,6 +72,29 @@ class TestVersion:
         version = importlib.metadata.version("ln-cds")
         assert version == project["project"]["version"]
         assert capsys.readouterr().out == f"ln-cds {version}\n"
+
+
+class TestHelp:
+    @pytest.mark.parametrize(
+        ("command", "shown"),
+        [
+            (["serve"], ["(default: 127.0.0.1", "(default: 8000)", "LNCDS_WORKERS"]),
+            (["demo"], ["(default: 127.0.0.1)", "(default: 8000)", "a-refractory"]),
+            (["evaluate"], [*RULESETS, "LNCDS_RULESET", "(default: today)"]),
+            (["evaluate"], ["LNCDS_BEARER_TOKEN", "--bearer-token-file", "shell history"]),
+            (["feedback-report"], ["(default: today)", "30 days"]),
+        ],
+    )
+    def test_help_shows_defaults_and_choices(
+        self, capsys: pytest.CaptureFixture[str], command: list[str], shown: list[str]
+    ) -> None:
+        """Each command's --help states its defaults, its choices and where secrets go."""
+        with pytest.raises(SystemExit) as caught:
+            cli.main([*command, "--help"])
+        assert caught.value.code == 0
+        text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+        missing = [item for item in shown if item not in text]
+        assert missing == []
 
 
 class TestServe:
@@ -239,21 +264,36 @@ class TestEvaluateBundle:
         assert "medicationReference" in capsys.readouterr().err
 
     def test_evaluator_value_error_is_one_line(
-        self, tmp_path: Path, service: ServiceDefinition, capsys: pytest.CaptureFixture[str]
+        self,
+        tmp_path: Path,
+        service: ServiceDefinition,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """An unknown ruleset (ValueError from assess) is reported in one line."""
+        """An unknown LNCDS_RULESET (ValueError from assess) is reported in one line."""
+        monkeypatch.setenv("LNCDS_RULESET", "x")
 
         def refuse(*_: Any, **__: Any) -> Any:
             raise ValueError("unknown ruleset 'x'\nmore")
 
         code = cli.main(
-            ["evaluate", "--bundle", str(patient_bundle(tmp_path)), "--ruleset", "x"],
+            ["evaluate", "--bundle", str(patient_bundle(tmp_path))],
             service=service,
             evaluator=refuse,
             renderer=fake_renderer,
         )
         assert code == 1
         assert capsys.readouterr().err.strip() == "ln-cds: unknown ruleset 'x'"
+
+    def test_unknown_ruleset_option_is_a_usage_error(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--ruleset with an unknown name exits 2 and lists the rulesets."""
+        with pytest.raises(SystemExit) as caught:
+            cli.main(["evaluate", "--bundle", "x.json", "--ruleset", "kdigo-1999"])
+        assert caught.value.code == 2
+        err = capsys.readouterr().err
+        assert all(name in err for name in RULESETS)
 
 
 class TestEvaluateServer:
@@ -294,6 +334,87 @@ class TestEvaluateServer:
         assert fhir.calls.call_count == 7
         assert {c.request.headers["authorization"] for c in fhir.calls} == {f"Bearer {TOKEN}"}
         assert TOKEN not in capsys.readouterr().err
+
+    @pytest.mark.parametrize("source", ["option", "file", "environment"])
+    def test_token_sources(
+        self,
+        tmp_path: Path,
+        service: ServiceDefinition,
+        fhir: respx.Router,
+        monkeypatch: pytest.MonkeyPatch,
+        source: str,
+    ) -> None:
+        """The token comes from --bearer-token, --bearer-token-file or LNCDS_BEARER_TOKEN."""
+        fhir.get("/Patient/p1").respond(json=patient_resource())
+        for rtype in KEY_TYPES.values():
+            fhir.get(f"/{rtype}").respond(json={"resourceType": "Bundle", "type": "searchset"})
+        argv = ["evaluate", "--fhir-server", BASE, "--patient", "p1", "--json"]
+        monkeypatch.setenv("LNCDS_BEARER_TOKEN", "token-from-environment")
+        expected = "token-from-environment"
+        if source == "option":
+            argv += ["--bearer-token", TOKEN]
+            expected = TOKEN
+        elif source == "file":
+            path = tmp_path / "token"
+            path.write_text(f"  {TOKEN}\nsecond line\n", encoding="utf-8")
+            argv += ["--bearer-token-file", str(path)]
+            expected = TOKEN
+        code = cli.main(
+            argv,
+            service=service,
+            evaluator=FakeEvaluator(),
+            renderer=fake_renderer,
+            fhir_transport=httpx.MockTransport(fhir.async_handler),
+        )
+        assert code == 0
+        assert {c.request.headers["authorization"] for c in fhir.calls} == {f"Bearer {expected}"}
+
+    def test_no_token_sends_no_authorization(
+        self, service: ServiceDefinition, fhir: respx.Router
+    ) -> None:
+        """Without option, file or LNCDS_BEARER_TOKEN, no Authorization header is sent."""
+        fhir.get("/Patient/p1").respond(json=patient_resource())
+        for rtype in KEY_TYPES.values():
+            fhir.get(f"/{rtype}").respond(json={"resourceType": "Bundle", "type": "searchset"})
+        code = cli.main(
+            ["evaluate", "--fhir-server", BASE, "--patient", "p1", "--json"],
+            service=service,
+            evaluator=FakeEvaluator(),
+            renderer=fake_renderer,
+            fhir_transport=httpx.MockTransport(fhir.async_handler),
+        )
+        assert code == 0
+        assert not [c for c in fhir.calls if "authorization" in c.request.headers]
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [(None, "cannot read"), ("\n", "no token"), ("", "no token")],
+    )
+    def test_bad_token_file_is_one_line(
+        self,
+        tmp_path: Path,
+        service: ServiceDefinition,
+        capsys: pytest.CaptureFixture[str],
+        content: str | None,
+        message: str,
+    ) -> None:
+        """A token file that is missing or empty is a one-line error, before any request."""
+        path = tmp_path / "token"
+        if content is not None:
+            path.write_text(content, encoding="utf-8")
+        argv = ["evaluate", "--fhir-server", BASE, "--patient", "p1"]
+        code = cli.main([*argv, "--bearer-token-file", str(path)], service=service)
+        err = capsys.readouterr().err
+        assert code == 1
+        assert message in err
+        assert len(err.strip().splitlines()) == 1
+
+    def test_token_option_and_file_exclude_each_other(self) -> None:
+        """--bearer-token with --bearer-token-file is a usage error (exit 2)."""
+        argv = ["evaluate", "--fhir-server", BASE, "--patient", "p1", "--bearer-token", "t"]
+        with pytest.raises(SystemExit) as caught:
+            cli.main([*argv, "--bearer-token-file", "f"])
+        assert caught.value.code == 2
 
     def test_server_failure_is_one_line(
         self, service: ServiceDefinition, fhir: respx.Router, capsys: pytest.CaptureFixture[str]
