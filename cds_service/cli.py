@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.metadata
+import logging
 import os
 import signal
 import sys
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,20 +109,50 @@ def prepare_default_store(settings: Settings) -> None:
         default_database_path().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
+@contextlib.contextmanager
+def start_up_warnings_shown() -> Iterator[None]:
+    """Within: the warnings of the start-up checks (``app.check_settings``) are not logged.
+
+    ``serve`` runs the checks and logs their warnings once, before uvicorn starts; the
+    app's lifespan runs them again and would repeat every warning. The demo runs the app
+    with settings of its own, where they mean nothing (it allows no FHIR server unless
+    asked). The filter lives in this process: with several workers, each worker process
+    still logs the warnings once.
+    """
+    from cds_service.app import check_settings
+
+    logger = logging.getLogger(check_settings.__module__)
+
+    def not_from_the_checks(record: logging.LogRecord) -> bool:
+        return record.funcName != check_settings.__name__
+
+    logger.addFilter(not_from_the_checks)
+    try:
+        yield
+    finally:
+        logger.removeFilter(not_from_the_checks)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from cds_service.app import check_settings, default_rulesets
 
     settings = load_settings()
     workers = args.workers if args.workers is not None else settings.workers
     settings = settings.model_copy(update={"workers": workers})
-    import uvicorn
-
     from cds_service.logging_config import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
     check_settings(settings, default_rulesets())
     prepare_default_store(settings)
     _exit_cleanly_on_stop_signals()
+    with start_up_warnings_shown():
+        _run_uvicorn(settings, args, workers)
+    return EXIT_OK
+
+
+def _run_uvicorn(settings: Settings, args: argparse.Namespace, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "cds_service.app:app_factory",
         factory=True,
@@ -132,7 +164,6 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
-    return EXIT_OK
 
 
 def _feedback_report(args: argparse.Namespace) -> int:

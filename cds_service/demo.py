@@ -354,10 +354,14 @@ def _demo_settings(**overrides: Any) -> Any:
 
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     from cds_service.app import create_app
+    from cds_service.cli import start_up_warnings_shown
 
     today: date = args.today or datetime.now(UTC).date()
     patients = load_patients(today, slugs=args.patient or ())
-    with tempfile.TemporaryDirectory(prefix="ln-cds-demo-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="ln-cds-demo-") as tmp,
+        start_up_warnings_shown(),
+    ):
         settings = _demo_settings(database_url=f"sqlite:///{Path(tmp) / 'feedback.sqlite3'}")
         factory = partial(create_app, settings, clock=lambda: today)
         results = asyncio.run(evaluate_in_process(factory, patients))
@@ -458,6 +462,7 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     import uvicorn
 
     from cds_service.app import create_app
+    from cds_service.cli import start_up_warnings_shown
 
     overrides: dict[str, Any] = {
         "cors_origins": [SANDBOX_ORIGIN, *LOCAL_ORIGINS, *(args.cors_origin or ())]
@@ -471,7 +476,8 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     overrides["database_url"] = f"sqlite:///{Path(tmp) / 'feedback.sqlite3'}"
     app = create_app(_demo_settings(**overrides))
     _serve_banner(args, out)
-    uvicorn.run(app, host=args.host, port=args.port)
+    with start_up_warnings_shown():  # the banner says what the demo server may contact
+        uvicorn.run(app, host=args.host, port=args.port)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import os
 import subprocess
@@ -14,8 +15,10 @@ import httpx
 import orjson
 import pytest
 import respx
+import uvicorn
 
 from cds_service import cli
+from cds_service.app import check_settings, create_app
 from cds_service.config import Settings
 from cds_service.service_definition import ServiceDefinition
 from fhir_mappings.rulesets import RULESETS
@@ -111,6 +114,37 @@ class TestServe:
         assert "LNCDS_PUBLIC_BASE_URL" in err
         assert "LNCDS_TRUSTED_ISSUERS" in err
         assert len(err.strip().splitlines()) == 1
+
+    def test_start_up_warning_is_logged_once(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """The empty allow-list warning appears once, though the app's start-up checks again."""
+        monkeypatch.setattr("cds_service.logging_config.configure_logging", lambda *a: None)
+        monkeypatch.setenv("LNCDS_REQUIRE_JWT", "false")
+        monkeypatch.setenv("LNCDS_DATABASE_URL", f"sqlite:///{tmp_path / 'f.sqlite3'}")
+
+        async def start_and_stop() -> None:
+            app = create_app(Settings(), rulesets={"kdigo-2024"})
+            async with app.router.lifespan_context(app):
+                pass
+
+        def fake_uvicorn(*_: Any, **__: Any) -> None:
+            asyncio.run(start_and_stop())  # what uvicorn does with one worker, in process
+
+        monkeypatch.setattr(uvicorn, "run", fake_uvicorn)
+        assert cli.main(["serve"]) == 0
+        assert caplog.text.count("LNCDS_FHIR_SERVER_ALLOWLIST is empty") == 1
+
+    def test_warnings_return_after_serve(self, caplog: pytest.LogCaptureFixture) -> None:
+        """Outside serve and the demo, the start-up checks log their warnings as before."""
+        with cli.start_up_warnings_shown():
+            check_settings(Settings(require_jwt=False), {"kdigo-2024"})
+        assert caplog.text == ""
+        check_settings(Settings(require_jwt=False), {"kdigo-2024"})
+        assert "LNCDS_FHIR_SERVER_ALLOWLIST is empty" in caplog.text
 
     def test_settings_still_construct_without_jwt(self) -> None:
         """Settings with require_jwt=false need no issuer or public URL."""

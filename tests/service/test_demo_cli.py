@@ -33,6 +33,16 @@ class TestPatientOption:
         assert "nobody" in captured.err
         assert all(slug in captured.err for slug in SLUGS)
 
+    def test_no_start_up_warning(
+        self, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The demo prints its cards and nothing on stderr: no empty allow-list warning."""
+        assert cli.main(["demo", "--patient", SLUGS[0]]) == 0
+        captured = capsys.readouterr()
+        assert SLUGS[0] in captured.out
+        assert captured.err == ""
+        assert "ALLOWLIST" not in caplog.text
+
     def test_patient_id_names_the_same_patient(self) -> None:
         """--patient accepts a patient id (ln-demo-...) as well as its slug."""
         entry = PATIENTS[0]
