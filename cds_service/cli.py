@@ -163,7 +163,18 @@ def _run_uvicorn(settings: Settings, args: argparse.Namespace, workers: int) -> 
         access_log=settings.access_log,
         proxy_headers=True,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **uvicorn_limits(settings),
     )
+
+
+def uvicorn_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's parser choice and limits, from the settings (docs/configuration.md)."""
+    return {
+        "http": settings.http_parser,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "limit_concurrency": settings.max_concurrent_connections,
+        "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+    }
 
 
 def _feedback_report(args: argparse.Namespace) -> int:

@@ -117,6 +117,19 @@ class Settings(BaseSettings):
     #: already logs one structured ``hook answered`` line, and the access line doubled the
     #: logging cost of a hook (~1.5 % of CPU under load, docs/performance.md).
     access_log: bool = False
+    #: uvicorn's HTTP/1.1 parser for ``ln-cds serve``: ``auto`` (httptools when installed,
+    #: as ``uvicorn[standard]`` does, else h11), ``h11`` or ``httptools``.
+    http_parser: Literal["auto", "h11", "httptools"] = "auto"
+    #: Bytes of a request head (request line and headers) the h11 parser buffers before the
+    #: head is complete; beyond it the request is refused (400). It bounds the memory one
+    #: connection can hold with headers. uvicorn applies it to h11 only: httptools has no
+    #: such limit, so a proxy in front (ingress) must bound headers there.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    #: Open connections plus requests in progress one worker process accepts; beyond it
+    #: uvicorn answers 503 (its ``limit_concurrency``).
+    max_concurrent_connections: int = Field(default=100, ge=1)
+    #: Seconds an idle keep-alive connection is kept open (uvicorn's ``timeout_keep_alive``).
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1)
 
     @field_validator(
         "fhir_server_allowlist", "cors_origins", "jwt_algorithms", "tenant_allowlist", mode="before"
