@@ -8,7 +8,8 @@ request to the real app in-process and print the cards.
 Other modes:
 * ``--json``: print the raw CDS Hooks responses.
 * ``--serve``: run the real app with uvicorn (no client JWT, CORS open to the CDS Hooks
-  Sandbox and localhost). The Sandbox reads patients from a FHIR server, not from this
+  Sandbox and localhost, the ``--allow-fhir-server`` URLs allowed) and print the steps
+  and a Sandbox link. The Sandbox reads patients from a FHIR server, not from this
   process: load them first with ``--load-into``.
 * ``--load-into FHIR_BASE``: PUT every resource of every patient into a FHIR server with
   one transaction Bundle per patient (idempotent: reloading overwrites).
@@ -33,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, TextIO
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
 import httpx
 
@@ -481,18 +482,63 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _serve_banner(args: argparse.Namespace, out: TextIO) -> None:
-    base = f"http://{args.host}:{args.port}"
-    out.write(
-        f"ln-cds demo server (no client JWT, CORS open to {SANDBOX_ORIGIN} and localhost)\n"
-        f"  discovery: {base}/cds-services\n"
-        f"  service:   {base}/cds-services/{SERVICE_ID}\n"
-        "The CDS Hooks Sandbox reads patients from its FHIR server, not from this process:\n"
-        "  1. ln-cds demo --load-into <FHIR base URL>   (loads the synthetic patients)\n"
-        "  2. start this server with --allow-fhir-server <FHIR base URL>\n"
-        f"  3. in {SANDBOX_ORIGIN} set that FHIR server, add the discovery URL above,\n"
-        "     and open a patient whose id starts with 'ln-demo-'.\n"
+def sandbox_link(fhir_base: str, discovery_url: str, patient_id: str) -> str:
+    """A CDS Hooks Sandbox URL that opens with this FHIR server, patient and CDS service
+    set (the Sandbox's URL parameters ``fhirServiceUrl``, ``patientId`` and
+    ``serviceDiscoveryURL``, values URL-encoded as it requires)."""
+    query = urlencode(
+        {
+            "fhirServiceUrl": fhir_base,
+            "patientId": patient_id,
+            "serviceDiscoveryURL": discovery_url,
+        },
+        quote_via=quote,
+        safe="",
     )
+    return f"{SANDBOX_ORIGIN}/?{query}"
+
+
+def _serve_banner(args: argparse.Namespace, out: TextIO) -> None:
+    """What the demo server is, and the steps to use it from the CDS Hooks Sandbox."""
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    discovery = f"http://{host}:{args.port}/cds-services"
+    patients = [entry["patient_id"] for entry in load_index()["patients"]]
+    allowed: list[str] = args.allow_fhir_server or []
+    fhir = allowed[0] if allowed else "<FHIR base URL>"
+    lines = [
+        f"ln-cds demo server: no client JWT, CORS open to {SANDBOX_ORIGIN} and localhost",
+        f"  discovery: {discovery}",
+        f"  service:   {discovery}/{SERVICE_ID}",
+        "  FHIR servers it reads: "
+        + (
+            ", ".join(allowed)
+            if allowed
+            else "none: it answers from the prefetch it is sent (--allow-fhir-server URL)"
+        ),
+        "",
+        "In the CDS Hooks Sandbox, which reads the patients from its own FHIR server:",
+        "  1. load them there (again on a later day: their dates end on the day of loading):",
+        f"       ln-cds demo --load-into {fhir}",
+    ]
+    if allowed:
+        lines += [
+            "  2. open this link (it sets the FHIR server, the patient and this service):",
+            f"       {sandbox_link(fhir, discovery, patients[0])}",
+            "     or, in the Sandbox: Change FHIR Server, Change Patient (ids ln-demo-*, e.g.",
+            f"     {patients[0]}), Add CDS Services (the discovery URL above)",
+        ]
+    else:
+        lines += [
+            f"  2. start this server with --allow-fhir-server {fhir}: the Sandbox names its",
+            "     FHIR server in each call, and the service reads what the prefetch lacks",
+            "     there. It then prints a link that sets the Sandbox up.",
+        ]
+    lines += [
+        f"  3. when the browser asks whether {SANDBOX_ORIGIN.removeprefix('https://')} may "
+        "connect to devices",
+        "     on your local network (this server), allow it.",
+    ]
+    out.write("\n".join(lines) + "\n")
     out.flush()
 
 

@@ -10,13 +10,20 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import uvicorn
 
 from cds_service import cli
 from cds_service.config import Settings
-from cds_service.demo import DEMO_DATA_DIR, load_index, load_patients, topics_of
+from cds_service.demo import (
+    DEMO_DATA_DIR,
+    SANDBOX_ORIGIN,
+    load_index,
+    load_patients,
+    topics_of,
+)
 
 PATIENTS = load_index()["patients"]
 SLUGS = [entry["slug"] for entry in PATIENTS]
@@ -143,6 +150,38 @@ class TestExport:
 
 
 class TestServe:
+    def test_allow_fhir_server_sets_up_the_sandbox(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """demo --serve --allow-fhir-server URL allows URL and prints a Sandbox link for it."""
+        fhir = "https://hapi.fhir.org/baseR4"
+        apps: list[Any] = []
+        monkeypatch.setattr(uvicorn, "run", lambda app, **_: apps.append(app))
+        code, out = run_cli(["demo", "--serve", "--port", "8123", "--allow-fhir-server", fhir])
+        assert code == 0
+        settings = apps[0].state.runtime.settings
+        assert settings.fhir_server_allowed(f"{fhir}/Patient/{PATIENTS[0]['patient_id']}")
+        assert not settings.fhir_server_allowed("https://other.example.org/fhir")
+        link = next(word for word in out.split() if word.startswith(SANDBOX_ORIGIN + "/?"))
+        assert parse_qs(urlsplit(link).query) == {
+            "fhirServiceUrl": [fhir],
+            "patientId": [PATIENTS[0]["patient_id"]],
+            "serviceDiscoveryURL": ["http://127.0.0.1:8123/cds-services"],
+        }
+        assert f"ln-cds demo --load-into {fhir}" in out
+        assert "local network" in out
+
+    def test_without_a_fhir_server_it_says_how_to_allow_one(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """demo --serve alone says it reads no FHIR server and names --allow-fhir-server."""
+        monkeypatch.setattr(uvicorn, "run", lambda app, **_: None)
+        code, out = run_cli(["demo", "--serve"])
+        assert code == 0
+        assert "FHIR servers it reads: none" in out
+        assert "--allow-fhir-server" in out
+        assert SANDBOX_ORIGIN + "/?" not in out
+
     def test_feedback_stays_out_of_the_user_store(
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
