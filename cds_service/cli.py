@@ -1,13 +1,18 @@
-"""``ln-cds``: serve | demo | evaluate | feedback-report.
+"""``ln-cds``: serve | demo | evaluate | feedback-report (``--version``; ``--help`` shows
+every option's default and choices).
 
 Errors print one line on stderr and exit non-zero; no traceback reaches the user.
-Configuration errors (``ConfigurationError``, invalid ``LNCDS_*`` values) exit 2.
+Configuration errors (``ConfigurationError``, invalid ``LNCDS_*`` values) and usage
+errors exit 2. When stdout's reader goes away (``ln-cds demo | head``) every command
+ends quietly with ``EXIT_BROKEN_PIPE``.
 ``serve`` checks the configuration before uvicorn starts (the same checks as the app
-lifespan), then runs ``cds_service.app:app_factory`` with a graceful-shutdown timeout
-that fits a Kubernetes termination grace period.
+lifespan; their warnings are logged once), then runs ``cds_service.app:app_factory``
+on 127.0.0.1 unless ``--host`` says otherwise, with a graceful-shutdown timeout that fits
+a Kubernetes termination grace period and the connection limits of the settings.
 ``evaluate`` runs the same gathering (``cds_service.prefetch.gather``), assessment and
 card rendering as the hook: a Bundle file is turned into a full prefetch, a FHIR
 server is read through the same ``FhirClient`` with no prefetch.
+``feedback-report`` only reads the store: before anything was recorded it is empty.
 """
 
 from __future__ import annotations
