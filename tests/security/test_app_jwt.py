@@ -186,6 +186,7 @@ class TestHookCall:
         [
             ({"iss": "https://stranger.example.com"}, "issuer"),
             ({"exp": 1_000, "iat": 900}, "expired"),
+            ({"exp": int(time.time()) + 365 * 24 * 3600}, "lifetime"),
             ({"jti": None}, "malformed"),
             ({"alg": "RS384"}, "algorithm"),
         ],
@@ -204,6 +205,19 @@ class TestHookCall:
             response = await http.post(PATH, json=hook_body(), headers=bearer(token(**claims)))
         assert_bare_401(response)
         assert failures(reason) == before + 1
+
+    async def test_lifetime_cap_comes_from_the_settings(
+        self, make_settings: Callable[..., Settings], jwks: respx.Router, token: TokenFactory
+    ) -> None:
+        """LNCDS_JWT_MAX_LIFETIME_SECONDS lowers the cap: a 120 s token is refused under a
+        60 s cap and counted as 'lifetime'."""
+        before = failures("lifetime")
+        now = int(time.time())
+        short = token(iat=now, exp=now + 120)
+        async with running(make_settings(jwt_max_lifetime_seconds=60), jwks) as http:
+            response = await http.post(PATH, json=hook_body(), headers=bearer(short))
+        assert_bare_401(response)
+        assert failures("lifetime") == before + 1
 
     async def test_foreign_signature_is_401(
         self,
