@@ -1,7 +1,9 @@
 """Durable, idempotent storage of card feedback (SQLAlchemy 2 Core; SQLite or PostgreSQL).
 
 Schema is versioned: ``schema_version`` holds the applied version and ``MIGRATIONS``
-is the ordered list of steps, applied at start-up (idempotent: each runs once).
+is the ordered list of steps, applied at start-up (idempotent: each runs once). The same
+database holds the client-JWT replay set (``client_jti``, step 3, defined and used by
+``cds_service.replay_cache.SqlReplayCache``).
 Feedback is unique on (service_id, card_uuid, outcome, outcome_timestamp): a report
 sent twice is stored once (``INSERT ... ON CONFLICT DO NOTHING`` on both dialects).
 
@@ -37,6 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from cds_service.hook_models import FeedbackItem
+from cds_service.replay_cache import client_jti
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +88,12 @@ def _v2(conn: Connection) -> None:
     issued_card.create(conn, checkfirst=True)
 
 
+def _v3(conn: Connection) -> None:
+    client_jti.create(conn, checkfirst=True)
+
+
 #: Ordered migration steps; step i brings the schema to version i + 1. Append only.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
 
 
 @dataclass(frozen=True, slots=True)
