@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -336,16 +338,26 @@ class TestCardLogBatching:
     ) -> None:
         """A database error loses that batch only (logged); later batches are written."""
         store = FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}")  # not migrated yet
-        log = CardLog(store, flush_cards=1)
-        log.start()
-        log.offer(_cards("lost", 1))
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if log.batches:
-                break
-        store.migrate()
-        log.offer(_cards("kept", 1))
-        await log.stop()
+        failed = asyncio.Event()
+
+        class OnFailure(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if record.getMessage() == "recording issued cards failed":
+                    failed.set()
+
+        handler = OnFailure()
+        logging.getLogger("cds_service.feedback_store").addHandler(handler)
+        try:
+            log = CardLog(store, flush_cards=1)
+            log.start()
+            log.offer(_cards("lost", 1))
+            with anyio.fail_after(10):  # the failed batch is logged before the table exists
+                await failed.wait()
+            store.migrate()
+            log.offer(_cards("kept", 1))
+            await log.stop()
+        finally:
+            logging.getLogger("cds_service.feedback_store").removeHandler(handler)
         assert "recording issued cards failed" in caplog.text
         assert store.remember_cards(_cards("kept", 1)) == 0
         assert store.remember_cards(_cards("lost", 1)) == 1
