@@ -8,7 +8,8 @@ opens the feedback store and builds the client-JWT verifier (replay cache: Redis
 issued-card queue, then closes the store, the client and the replay cache.
 
 Errors are mapped to HTTP here and only here: ``LnCdsError`` -> its status and
-OperationOutcome (401: a generic one with ``WWW-Authenticate: Bearer``); request
+OperationOutcome (401: a generic one with ``WWW-Authenticate: Bearer``; a client gone
+before its body was read: one info line and a bodiless 499); request
 validation -> 400; HTTP errors (unknown route, method) -> their status; anything else ->
 500 with a generic OperationOutcome (the traceback is logged server-side only).
 
@@ -29,14 +30,20 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from cds_service.auth import JwtPolicy, JwtVerifier
 from cds_service.config import ConfigurationError, Settings, jwt_policy
 from cds_service.deps import Evaluator, Renderer, Runtime
-from cds_service.errors import AuthenticationFailed, LnCdsError, MissingField, operation_outcome
+from cds_service.errors import (
+    AuthenticationFailed,
+    ClientDisconnected,
+    LnCdsError,
+    MissingField,
+    operation_outcome,
+)
 from cds_service.feedback_store import CardLog, FeedbackStore
 from cds_service.fhir_client import FhirClient, make_http_client
 from cds_service.jwks import JwksCache
@@ -175,6 +182,14 @@ def install_error_handlers(app: FastAPI) -> None:
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
+    async def client_disconnected(request: Request, _: Exception) -> Response:
+        # the client's doing, not ours: no stack trace, and nothing is sent back
+        log.info(
+            "client disconnected before its request body was read",
+            extra={"path": request.url.path},
+        )
+        return Response(status_code=ClientDisconnected.status_code)
+
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = exc.errors()
@@ -197,6 +212,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return _outcome_response(500, LnCdsError().outcome())
 
     app.add_exception_handler(LnCdsError, lncds_error)
+    app.add_exception_handler(ClientDisconnected, client_disconnected)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected_error)
