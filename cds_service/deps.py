@@ -32,6 +32,7 @@ from cds_service.errors import (
 )
 from cds_service.feedback_store import CardLog, FeedbackStore
 from cds_service.fhir_client import FhirClient
+from cds_service.hook_models import check_json_content_type
 from cds_service.metrics import record_jwt_failure
 from cds_service.service_definition import ServiceDefinition
 from fhir_mappings.findings import PatientAssessment
@@ -125,8 +126,10 @@ DiscoveryJwtDep = Annotated[VerifiedClient | None, Depends(discovery_jwt)]
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, or ``PayloadTooLarge`` past ``limit`` bytes (checked while reading);
+    """The JSON request body. ``UnsupportedMediaType`` when it is declared as anything but
+    JSON (before reading), ``PayloadTooLarge`` past ``limit`` bytes (checked while reading),
     ``ClientDisconnected`` when the client leaves before the body is complete."""
+    check_json_content_type(request.headers.get("content-type"))
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge()

@@ -9,6 +9,7 @@ Hierarchy::
     │   └── MissingField(field)     400  a required field is absent or invalid
     ├── UnknownService              404  no service with that id
     ├── PayloadTooLarge             413  body larger than ``max_body_bytes``
+    ├── UnsupportedMediaType        415  body declared as something other than JSON
     ├── ClientDisconnected          499  the client left before its body was read (no body)
     ├── AuthenticationFailed        401  client JWT rejected (bare: no detail)
     ├── DataUnavailable(keys, why)  412  needed data could not be obtained (or only part)
@@ -96,6 +97,15 @@ class PayloadTooLarge(LnCdsError):
     status_code = 413
     issue_code = "too-costly"
     message = "The request body is too large."
+
+
+class UnsupportedMediaType(LnCdsError):
+    status_code = 415
+    issue_code = "not-supported"
+    message = (
+        "The request body must be JSON: Content-Type application/json or "
+        "application/fhir+json (charset, if given, utf-8)."
+    )
 
 
 class ClientDisconnected(LnCdsError):

@@ -9,6 +9,7 @@ where the spec is: ``fhirAuthorization`` without ``fhirServer`` is refused (CDS 
 and an ``access_token`` must be an RFC 6750 section 2.1 ``b64token`` (it goes into an
 ``Authorization: Bearer`` header; anything else could not be sent).
 Validation failures become ``MissingField`` naming the field, never pydantic's text.
+Bodies are JSON: ``check_json_content_type`` refuses any other declared media type (415).
 
 Feedback is stored, and later printed for the CDS committee, so it is held to limits up
 front: lengths (``MAX_*`` below, the one home of each limit: the database columns are
@@ -40,7 +41,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from cds_service.errors import MalformedJson, MissingField
+from cds_service.errors import MalformedJson, MissingField, UnsupportedMediaType
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -48,6 +49,13 @@ _M = TypeVar("_M", bound=BaseModel)
 _B64TOKEN_RE = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 #: Model-level (cross-field) error types -> the field the caller is told about.
 _MODEL_ERROR_FIELDS = {"fhir_server_required": "fhirServer"}
+
+#: Media types a hook or feedback body may be declared as: JSON (CDS Hooks 2.0 "Calling a
+#: CDS Service"; the CDS Hooks Sandbox sends ``application/json;charset=utf-8``), or FHIR's
+#: JSON media type for clients that label it so. The only parameter allowed is ``charset``,
+#: and only UTF-8 (RFC 8259 section 8.1). Anything else declared is a 415, which also
+#: keeps browsers' CORS-exempt form and text posts out.
+JSON_MEDIA_TYPES = ("application/json", "application/fhir+json")
 
 #: Feedback limits (CDS Hooks 2.0 "Feedback" sets none). The columns of
 #: ``cds_service.feedback_store.feedback`` are declared from these, so anything that passes
@@ -250,6 +258,21 @@ def _field_name(exc: ValidationError) -> str:
     loc = errors[0]["loc"]
     named = ".".join(str(part) for part in loc)
     return named or _MODEL_ERROR_FIELDS.get(errors[0]["type"], "body")
+
+
+def check_json_content_type(header: str | None) -> None:
+    """``UnsupportedMediaType`` unless ``header`` is one of ``JSON_MEDIA_TYPES`` with at most a
+    UTF-8 ``charset``. No header at all is let through: RFC 9110 section 8.3 lets the
+    recipient examine the data, and the body must then parse as a JSON object anyway."""
+    if header is None:
+        return
+    media_type, *parameters = header.split(";")
+    if media_type.strip().lower() not in JSON_MEDIA_TYPES:
+        raise UnsupportedMediaType()
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() != "charset" or value.strip().strip('"').lower() != "utf-8":
+            raise UnsupportedMediaType()
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
