@@ -13,7 +13,7 @@ Hierarchy::
     ├── ClientDisconnected          499  the client left before its body was read (no body)
     ├── AuthenticationFailed        401  client JWT rejected (bare: no detail)
     ├── DataUnavailable(keys, why)  412  needed data could not be obtained (or only part)
-    ├── ServiceUnavailable          503  a dependency of ours (feedback store) is down
+    ├── ServiceUnavailable          503  a dependency of ours (feedback store, jti store) is down
     └── FhirError                   412  the FHIR server failed us (see below)
         ├── FhirUnavailable         412  connection refused / network failure
         ├── FhirTimeout             412  timeout or per-hook deadline exceeded
