@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from cds_service.auth import (
     ASYMMETRIC_ALGORITHMS,
     DEFAULT_ALGORITHMS,
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
     JwtPolicy,
     parse_trusted_issuers,
     read_trusted_issuers,
@@ -106,6 +107,8 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_ALGORITHMS)
     )
     jwt_leeway_seconds: float = Field(default=30.0, ge=0)
+    #: Longest client JWT accepted: exp - iat and exp - now (each plus the leeway).
+    jwt_max_lifetime_seconds: float = Field(default=DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, gt=0)
     #: Accepted ``tenant`` claim values; empty: any tenant (or none) is accepted.
     tenant_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: Redis for the jti replay cache shared by workers/replicas; unset: in-process cache.
@@ -248,6 +251,7 @@ def jwt_policy(settings: Settings) -> JwtPolicy | None:
             trusted_issuers=issuers,
             algorithms=tuple(settings.jwt_algorithms),
             leeway_seconds=settings.jwt_leeway_seconds,
+            max_token_lifetime_seconds=settings.jwt_max_lifetime_seconds,
             tenants=frozenset(settings.tenant_allowlist) or None,
         )
     except ValueError as exc:
