@@ -3,12 +3,13 @@
 The lifespan validates configuration (ruleset, prefetch templates, client-JWT settings)
 and fails fast with a one-line ``ConfigurationError``; it creates the one pooled
 ``httpx.AsyncClient`` (FHIR and JWKS traffic, instrumented with metrics event hooks),
-the client-JWT verifier (replay cache: Redis when ``redis_url`` is set, else in
-memory) and opens the feedback store; shutdown drains the issued-card queue, then
-closes the store, the client and the replay cache.
+opens the feedback store and builds the client-JWT verifier (replay cache: Redis when
+``redis_url`` is set, else the feedback store's database); shutdown drains the
+issued-card queue, then closes the store, the client and the replay cache.
 
 Errors are mapped to HTTP here and only here: ``LnCdsError`` -> its status and
-OperationOutcome (401: a generic one with ``WWW-Authenticate: Bearer``); request
+OperationOutcome (401: a generic one with ``WWW-Authenticate: Bearer``; a client gone
+before its body was read: one info line and a bodiless 499); request
 validation -> 400; HTTP errors (unknown route, method) -> their status; anything else ->
 500 with a generic OperationOutcome (the traceback is logged server-side only).
 
@@ -29,20 +30,26 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from cds_service.auth import JwtPolicy, JwtVerifier
 from cds_service.config import ConfigurationError, Settings, jwt_policy
 from cds_service.deps import Evaluator, Renderer, Runtime
-from cds_service.errors import AuthenticationFailed, LnCdsError, MissingField, operation_outcome
+from cds_service.errors import (
+    AuthenticationFailed,
+    ClientDisconnected,
+    LnCdsError,
+    MissingField,
+    operation_outcome,
+)
 from cds_service.feedback_store import CardLog, FeedbackStore
 from cds_service.fhir_client import FhirClient, make_http_client
 from cds_service.jwks import JwksCache
 from cds_service.metrics import RequestMetricsMiddleware, fhir_event_hooks
 from cds_service.openapi import install_openapi
-from cds_service.replay_cache import MemoryReplayCache, RedisReplayCache, ReplayCache
+from cds_service.replay_cache import RedisReplayCache, ReplayCache, SqlReplayCache
 from cds_service.routes import discovery, feedback, health, hooks, metrics
 from cds_service.service_definition import ServiceDefinition, build_service, check_templates
 
@@ -153,11 +160,6 @@ def check_settings(settings: Settings, rulesets: Collection[str]) -> JwtPolicy |
             f"LNCDS_RULESET={settings.ruleset!r} is unknown; choose one of {sorted(rulesets)}"
         )
     policy = jwt_policy(settings)
-    if settings.require_jwt and settings.workers > 1 and settings.redis_url is None:
-        log.warning(
-            "LNCDS_WORKERS > 1 without LNCDS_REDIS_URL: each worker has its own jti replay "
-            "cache, so a token replayed to another worker is not detected"
-        )
     if settings.allow_any_fhir_server:
         log.warning("LNCDS_FHIR_SERVER_ALLOWLIST is '*': any fhirServer will be contacted")
     elif not settings.fhir_server_allowlist:
@@ -179,6 +181,14 @@ def install_error_handlers(app: FastAPI) -> None:
             # RFC 6750 section 3: a 401 names the scheme; no error detail is given.
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
+
+    async def client_disconnected(request: Request, _: Exception) -> Response:
+        # the client's doing, not ours: no stack trace, and nothing is sent back
+        log.info(
+            "client disconnected before its request body was read",
+            extra={"path": request.url.path},
+        )
+        return Response(status_code=ClientDisconnected.status_code)
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -202,6 +212,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return _outcome_response(500, LnCdsError().outcome())
 
     app.add_exception_handler(LnCdsError, lncds_error)
+    app.add_exception_handler(ClientDisconnected, client_disconnected)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected_error)
@@ -250,14 +261,14 @@ def create_app(
         http.event_hooks = hooks
         runtime.fhir = FhirClient(http, settings)
         replay: ReplayCache | None = None
-        if policy is not None:
-            replay = _replay_cache(settings)
-            runtime.verifier = JwtVerifier(policy, JwksCache(http), replay)
         store: FeedbackStore | None = None
         try:
             store = FeedbackStore(settings.database_url)
             await store.open()
             runtime.store = store
+            if policy is not None:
+                replay = _replay_cache(settings, store)
+                runtime.verifier = JwtVerifier(policy, JwksCache(http), replay)
             runtime.card_log = CardLog(store)
             runtime.card_log.start()
             if server_process:
@@ -301,10 +312,12 @@ def create_app(
     return app
 
 
-def _replay_cache(settings: Settings) -> ReplayCache:
+def _replay_cache(settings: Settings, store: FeedbackStore) -> ReplayCache:
+    """Redis when configured, else the feedback store's database: either way the jti set
+    outlives the process and is shared by every worker using the same store."""
     if settings.redis_url is not None:
         return RedisReplayCache(settings.redis_url.get_secret_value())
-    return MemoryReplayCache()
+    return SqlReplayCache(store.engine)
 
 
 def app_factory() -> FastAPI:

@@ -5,6 +5,9 @@ Every call (discovery included) carries ``Authorization: Bearer <JWT>``. The hea
 when present, must be the issuer's allow-listed JWK Set URL. Claims ``iss`` (allow-listed),
 ``aud`` (this endpoint's public URL, string or array), ``exp``, ``iat`` and ``jti`` are
 required; ``tenant`` is optional (checked against an allow-list when one is configured).
+A token lives at most ``JwtPolicy.max_token_lifetime_seconds`` (default 300 s): both
+``exp - iat`` and ``exp - now`` are capped, so the replay cache only has to remember a
+``jti`` that long.
 
 Any failure raises ``JwtRejected``; the HTTP layer answers a bare 401. The reason is for the
 log only, and the token itself is never logged: only the reason, ``iss`` and ``kid``.
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASYMMETRIC_ALGORITHMS",
+    "DEFAULT_MAX_TOKEN_LIFETIME_SECONDS",
     "REJECTION_CATEGORIES",
     "JwtPolicy",
     "JwtRejected",
@@ -58,6 +62,14 @@ ASYMMETRIC_ALGORITHMS: frozenset[str] = frozenset(
 )
 DEFAULT_ALGORITHMS: tuple[str, ...] = ("ES384", "RS384")
 
+# SMART App Launch 2.2.0, "Client Authentication: Asymmetric (public key)", the client
+# authentication SMART Backend Services use, table "Authentication JWT Claims", exp: "This
+# time SHALL be no more than five minutes in the future"; its replay check covers "the
+# maximum allowed authentication JWT lifetime (e.g., 5 minutes)". CDS Hooks client JWTs
+# are the same kind of one-time assertion, so the same bound applies to exp - iat and
+# exp - now (each with the clock leeway).
+DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 300.0
+
 # RFC 7515 section 4.1.9: "typ" is a media type, compared case-insensitively, and a value
 # without "/" means "application/<value>". CDS Hooks fixes the value "JWT".
 ACCEPTED_TYP: frozenset[str] = frozenset({"jwt", "application/jwt"})
@@ -75,7 +87,8 @@ REJECTION_CATEGORIES: frozenset[str] = frozenset(
         "algorithm",  # alg missing or not on the allow-list
         "issuer",  # iss not allow-listed, jku not the issuer's JWK Set URL
         "audience",  # aud is not this endpoint's public URL
-        "expired",  # exp/iat/nbf/lifetime checks
+        "expired",  # exp passed, iat/nbf in the future, exp before iat
+        "lifetime",  # exp - iat or exp - now longer than the maximum lifetime
         "tenant",  # tenant not on the allow-list
         "key",  # JWK Set unavailable, unknown kid, unusable key
         "signature",  # signature does not verify
@@ -131,7 +144,8 @@ class JwtPolicy:
     trusted_issuers: Mapping[str, str] = field(hash=False)  # iss -> JWK Set URL
     algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
     leeway_seconds: float = 30.0
-    max_token_lifetime_seconds: float | None = None  # exp - iat bound; None = unbounded
+    #: Cap on exp - iat and on exp - now (each plus ``leeway_seconds``).
+    max_token_lifetime_seconds: float = DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
     tenants: frozenset[str] | None = None  # tenant allow-list; None = any or none
 
     def __post_init__(self) -> None:
@@ -155,7 +169,7 @@ class JwtPolicy:
         object.__setattr__(self, "algorithms", algorithms)
         if self.leeway_seconds < 0:
             raise ValueError("leeway_seconds must be >= 0")
-        if self.max_token_lifetime_seconds is not None and self.max_token_lifetime_seconds <= 0:
+        if self.max_token_lifetime_seconds <= 0:
             raise ValueError("max_token_lifetime_seconds must be > 0")
 
     def audience_for(self, path: str) -> str:
@@ -321,9 +335,12 @@ class JwtVerifier:
             raise JwtRejected("exp before iat", "expired")
         if "nbf" in claims and _numeric(claims, "nbf") > now + leeway:
             raise JwtRejected("token not yet valid (nbf)", "expired")
-        limit = self.policy.max_token_lifetime_seconds
-        if limit is not None and exp - iat > limit:
-            raise JwtRejected("token lifetime exceeds the maximum", "expired")
+        # Leeway on both caps: an issuer may backdate iat, or run its clock ahead of ours.
+        limit = self.policy.max_token_lifetime_seconds + leeway
+        if exp - iat > limit:
+            raise JwtRejected("token lifetime exceeds the maximum", "lifetime")
+        if exp - now > limit:
+            raise JwtRejected("exp too far in the future", "lifetime")
         return exp + leeway
 
     def _check_audience(self, claims: Mapping[str, Any], path: str) -> None:

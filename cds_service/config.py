@@ -13,6 +13,7 @@ raises ``ConfigurationError`` (one line naming the variables) otherwise.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
@@ -23,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from cds_service.auth import (
     ASYMMETRIC_ALGORITHMS,
     DEFAULT_ALGORITHMS,
+    DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
     JwtPolicy,
     parse_trusted_issuers,
     read_trusted_issuers,
@@ -36,6 +38,29 @@ MIB = 1024 * 1024
 
 class ConfigurationError(ValueError):
     """A setting (or combination) that makes start-up impossible; one line for the operator."""
+
+
+def default_database_path() -> Path:
+    """The SQLite feedback store of this user: ``$XDG_DATA_HOME/ln-cds/feedback.sqlite3``,
+    or ``~/.local/share/ln-cds/feedback.sqlite3`` when ``XDG_DATA_HOME`` is unset, empty
+    or relative (XDG Base Directory Specification: relative paths are ignored).
+
+    The same file whatever the current folder, so ``ln-cds serve`` and ``ln-cds
+    feedback-report`` started from different folders use one store. Without a home
+    directory (no ``HOME``, no password entry) it is the current folder.
+    """
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        base = Path(xdg)
+    else:
+        home = os.path.expanduser("~")
+        base = Path(home) / ".local" / "share" if home != "~" else Path.cwd()
+    return base / "ln-cds" / "feedback.sqlite3"
+
+
+def default_database_url() -> str:
+    """``LNCDS_DATABASE_URL`` when unset: SQLite at ``default_database_path()``."""
+    return f"sqlite:///{default_database_path()}"
 
 
 def _comma_list(value: object) -> object:
@@ -55,7 +80,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     require_jwt: bool = True
     public_base_url: HttpUrl | None = None
-    database_url: str = "sqlite:///./ln-cds-feedback.sqlite3"
+    #: SQLAlchemy URL of the feedback store; default: SQLite in the user's data folder
+    #: (``default_database_path``). The container images set their own.
+    database_url: str = Field(default_factory=default_database_url)
     ruleset: str = "kdigo-2024"
     show_status_card: bool = False
     fhir_connect_timeout_seconds: float = Field(default=5.0, gt=0)
@@ -80,6 +107,8 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_ALGORITHMS)
     )
     jwt_leeway_seconds: float = Field(default=30.0, ge=0)
+    #: Longest client JWT accepted: exp - iat and exp - now (each plus the leeway).
+    jwt_max_lifetime_seconds: float = Field(default=DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, gt=0)
     #: Accepted ``tenant`` claim values; empty: any tenant (or none) is accepted.
     tenant_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: Redis for the jti replay cache shared by workers/replicas; unset: in-process cache.
@@ -91,6 +120,19 @@ class Settings(BaseSettings):
     #: already logs one structured ``hook answered`` line, and the access line doubled the
     #: logging cost of a hook (~1.5 % of CPU under load, docs/performance.md).
     access_log: bool = False
+    #: uvicorn's HTTP/1.1 parser for ``ln-cds serve``: ``auto`` (httptools when installed,
+    #: as ``uvicorn[standard]`` does, else h11), ``h11`` or ``httptools``.
+    http_parser: Literal["auto", "h11", "httptools"] = "auto"
+    #: Bytes of a request head (request line and headers) the h11 parser buffers before the
+    #: head is complete; beyond it the request is refused (400). It bounds the memory one
+    #: connection can hold with headers. uvicorn applies it to h11 only: httptools has no
+    #: such limit, so a proxy in front (ingress) must bound headers there.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    #: Open connections plus requests in progress one worker process accepts; beyond it
+    #: uvicorn answers 503 (its ``limit_concurrency``).
+    max_concurrent_connections: int = Field(default=100, ge=1)
+    #: Seconds an idle keep-alive connection is kept open (uvicorn's ``timeout_keep_alive``).
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1)
 
     @field_validator(
         "fhir_server_allowlist", "cors_origins", "jwt_algorithms", "tenant_allowlist", mode="before"
@@ -209,6 +251,7 @@ def jwt_policy(settings: Settings) -> JwtPolicy | None:
             trusted_issuers=issuers,
             algorithms=tuple(settings.jwt_algorithms),
             leeway_seconds=settings.jwt_leeway_seconds,
+            max_token_lifetime_seconds=settings.jwt_max_lifetime_seconds,
             tenants=frozenset(settings.tenant_allowlist) or None,
         )
     except ValueError as exc:

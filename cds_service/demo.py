@@ -8,18 +8,23 @@ request to the real app in-process and print the cards.
 Other modes:
 * ``--json``: print the raw CDS Hooks responses.
 * ``--serve``: run the real app with uvicorn (no client JWT, CORS open to the CDS Hooks
-  Sandbox and localhost). The Sandbox reads patients from a FHIR server, not from this
+  Sandbox and localhost, the ``--allow-fhir-server`` URLs allowed) and print the steps
+  and a Sandbox link. The Sandbox reads patients from a FHIR server, not from this
   process: load them first with ``--load-into``.
 * ``--load-into FHIR_BASE``: PUT every resource of every patient into a FHIR server with
   one transaction Bundle per patient (idempotent: reloading overwrites).
+* ``--export DIR``: write each patient's Bundle, dates shifted as above, to
+  ``DIR/<slug>.json``: the input of ``ln-cds evaluate --bundle``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import re
+import shutil
 import sys
 import tempfile
 import uuid
@@ -29,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, TextIO
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
 import httpx
 
@@ -350,10 +355,14 @@ def _demo_settings(**overrides: Any) -> Any:
 
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     from cds_service.app import create_app
+    from cds_service.cli import start_up_warnings_shown
 
     today: date = args.today or datetime.now(UTC).date()
     patients = load_patients(today, slugs=args.patient or ())
-    with tempfile.TemporaryDirectory(prefix="ln-cds-demo-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="ln-cds-demo-") as tmp,
+        start_up_warnings_shown(),
+    ):
         settings = _demo_settings(database_url=f"sqlite:///{Path(tmp) / 'feedback.sqlite3'}")
         factory = partial(create_app, settings, clock=lambda: today)
         results = asyncio.run(evaluate_in_process(factory, patients))
@@ -362,7 +371,8 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
             f"ln-cds demo: {len(patients)} synthetic patients, evaluated on {today.isoformat()} "
             "(bundle dates shifted to end today).\n"
             "Status cards are ON for the demo (LNCDS_SHOW_STATUS_CARD=true): a responder "
-            "shows a response-status card; with default settings it shows none.\n\n"
+            "shows a response-status card; with default settings it shows none.\n"
+            "`ln-cds demo --export DIR` writes these bundles for `ln-cds evaluate --bundle`.\n\n"
         )
     return report(results, out=out, color=args.color, as_json=args.json)
 
@@ -419,6 +429,33 @@ def load_into(
     return 0
 
 
+# --- --export ---------------------------------------------------------------------------
+
+
+def export_bundles(
+    directory: Path, patients: Sequence[DemoPatient], today: date, *, out: TextIO
+) -> int:
+    """Write each patient's (date-shifted) Bundle to ``directory/<slug>.json``; 0.
+
+    The folder is created when missing; a file of the same name is replaced.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for patient in patients:
+        path = directory / f"{patient.slug}.json"
+        text = json.dumps(patient.bundle, indent=2, ensure_ascii=False)
+        path.write_text(text + "\n", encoding="utf-8")
+        out.write(f"wrote {path}  (Patient/{patient.patient_id}: {patient.title})\n")
+    if patients:
+        example = directory / f"{patients[0].slug}.json"
+        out.write(
+            f"\nDates are shifted to end on {today.isoformat()}, as the demo shifts them. "
+            "To get the demo's cards for a patient\n(status cards on, evaluated that day):\n"
+            f"  ln-cds evaluate --bundle {example} --show-status-card "
+            f"--today {today.isoformat()}\n"
+        )
+    return 0
+
+
 # --- --serve ----------------------------------------------------------------------------
 
 
@@ -426,27 +463,83 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
     import uvicorn
 
     from cds_service.app import create_app
+    from cds_service.cli import start_up_warnings_shown
 
     overrides: dict[str, Any] = {
         "cors_origins": [SANDBOX_ORIGIN, *LOCAL_ORIGINS, *(args.cors_origin or ())]
     }
     if args.allow_fhir_server:
         overrides["fhir_server_allowlist"] = args.allow_fhir_server
+    # Feedback sent to the demo server stays out of the user's own store: a temporary
+    # folder, removed when the process exits.
+    tmp = tempfile.mkdtemp(prefix="ln-cds-demo-")
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    overrides["database_url"] = f"sqlite:///{Path(tmp) / 'feedback.sqlite3'}"
     app = create_app(_demo_settings(**overrides))
-    base = f"http://{args.host}:{args.port}"
-    out.write(
-        f"ln-cds demo server (no client JWT, CORS open to {SANDBOX_ORIGIN} and localhost)\n"
-        f"  discovery: {base}/cds-services\n"
-        f"  service:   {base}/cds-services/{SERVICE_ID}\n"
-        "The CDS Hooks Sandbox reads patients from its FHIR server, not from this process:\n"
-        "  1. ln-cds demo --load-into <FHIR base URL>   (loads the synthetic patients)\n"
-        "  2. start this server with --allow-fhir-server <FHIR base URL>\n"
-        f"  3. in {SANDBOX_ORIGIN} set that FHIR server, add the discovery URL above,\n"
-        "     and open a patient whose id starts with 'ln-demo-'.\n"
-    )
-    out.flush()
-    uvicorn.run(app, host=args.host, port=args.port)
+    _serve_banner(args, out)
+    with start_up_warnings_shown():  # the banner says what the demo server may contact
+        uvicorn.run(app, host=args.host, port=args.port)
     return 0
+
+
+def sandbox_link(fhir_base: str, discovery_url: str, patient_id: str) -> str:
+    """A CDS Hooks Sandbox URL that opens with this FHIR server, patient and CDS service
+    set (the Sandbox's URL parameters ``fhirServiceUrl``, ``patientId`` and
+    ``serviceDiscoveryURL``, values URL-encoded as it requires)."""
+    query = urlencode(
+        {
+            "fhirServiceUrl": fhir_base,
+            "patientId": patient_id,
+            "serviceDiscoveryURL": discovery_url,
+        },
+        quote_via=quote,
+        safe="",
+    )
+    return f"{SANDBOX_ORIGIN}/?{query}"
+
+
+def _serve_banner(args: argparse.Namespace, out: TextIO) -> None:
+    """What the demo server is, and the steps to use it from the CDS Hooks Sandbox."""
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    discovery = f"http://{host}:{args.port}/cds-services"
+    patients = [entry["patient_id"] for entry in load_index()["patients"]]
+    allowed: list[str] = args.allow_fhir_server or []
+    fhir = allowed[0] if allowed else "<FHIR base URL>"
+    lines = [
+        f"ln-cds demo server: no client JWT, CORS open to {SANDBOX_ORIGIN} and localhost",
+        f"  discovery: {discovery}",
+        f"  service:   {discovery}/{SERVICE_ID}",
+        "  FHIR servers it reads: "
+        + (
+            ", ".join(allowed)
+            if allowed
+            else "none: it answers from the prefetch it is sent (--allow-fhir-server URL)"
+        ),
+        "",
+        "In the CDS Hooks Sandbox, which reads the patients from its own FHIR server:",
+        "  1. load them there (again on a later day: their dates end on the day of loading):",
+        f"       ln-cds demo --load-into {fhir}",
+    ]
+    if allowed:
+        lines += [
+            "  2. open this link (it sets the FHIR server, the patient and this service):",
+            f"       {sandbox_link(fhir, discovery, patients[0])}",
+            "     or, in the Sandbox: Change FHIR Server, Change Patient (ids ln-demo-*, e.g.",
+            f"     {patients[0]}), Add CDS Services (the discovery URL above)",
+        ]
+    else:
+        lines += [
+            f"  2. start this server with --allow-fhir-server {fhir}: the Sandbox names its",
+            "     FHIR server in each call, and the service reads what the prefetch lacks",
+            "     there. It then prints a link that sets the Sandbox up.",
+        ]
+    lines += [
+        f"  3. when the browser asks whether {SANDBOX_ORIGIN.removeprefix('https://')} may "
+        "connect to devices",
+        "     on your local network (this server), allow it.",
+    ]
+    out.write("\n".join(lines) + "\n")
+    out.flush()
 
 
 # --- command line -------------------------------------------------------------------------
@@ -455,11 +548,22 @@ def serve(args: argparse.Namespace, out: TextIO) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``ln-cds demo``."""
     parser.add_argument("--json", action="store_true", help="print the raw CDS Hooks responses")
+    slugs = {entry["patient_id"]: entry["slug"] for entry in load_index()["patients"]}
     parser.add_argument(
-        "--patient", action="append", metavar="SLUG", help="only this patient (repeatable)"
+        "--patient",
+        action="append",
+        metavar="SLUG",
+        # a patient id (as the Sandbox shows it) names the same patient as its slug
+        type=lambda name: slugs.get(name, name),
+        choices=list(slugs.values()),
+        help="only this patient (repeatable): " + ", ".join(slugs.values()),
     )
     parser.add_argument(
-        "--today", type=date.fromisoformat, help="evaluation day YYYY-MM-DD (default: today)"
+        "--today",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the day the patients' dates are shifted to end on and the demo evaluates "
+        "(default: today)",
     )
     parser.add_argument(
         "--color",
@@ -467,26 +571,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=sys.stdout.isatty(),
         help="ANSI colours (default: on when stdout is a terminal)",
     )
-    parser.add_argument("--serve", action="store_true", help="run the real app with uvicorn")
-    parser.add_argument("--host", default="127.0.0.1", help="--serve host")
-    parser.add_argument("--port", type=int, default=8000, help="--serve port")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--serve", action="store_true", help="run the real app with uvicorn")
     parser.add_argument(
-        "--cors-origin", action="append", metavar="ORIGIN", help="--serve: extra CORS origin"
+        "--host", default="127.0.0.1", help="--serve: address to listen on (default: %(default)s)"
     )
     parser.add_argument(
-        "--allow-fhir-server", action="append", metavar="URL", help="--serve: FHIR base allowed"
+        "--port", type=int, default=8000, help="--serve: port (default: %(default)s)"
     )
     parser.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help=f"--serve: a browser origin allowed besides {SANDBOX_ORIGIN} and "
+        f"{', '.join(LOCAL_ORIGINS)} (repeatable)",
+    )
+    parser.add_argument(
+        "--allow-fhir-server",
+        action="append",
+        metavar="URL",
+        help="--serve: a FHIR base URL the demo server may read (the CDS Hooks Sandbox's FHIR "
+        "server; repeatable). Without it the demo server reads no FHIR server and answers "
+        "from prefetch only",
+    )
+    mode.add_argument(
         "--load-into", metavar="FHIR_BASE", help="load the patients into a FHIR server and exit"
+    )
+    mode.add_argument(
+        "--export",
+        metavar="DIR",
+        type=Path,
+        help="write each patient's Bundle (dates shifted to --today) to DIR/<slug>.json, for "
+        "ln-cds evaluate --bundle, and exit",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``ln-cds demo``."""
+    today: date = args.today or datetime.now(UTC).date()
     if args.load_into:
-        today: date = args.today or datetime.now(UTC).date()
         patients = load_patients(today, slugs=args.patient or ())
         return load_into(args.load_into, patients, out=sys.stdout, err=sys.stderr)
+    if args.export is not None:
+        patients = load_patients(today, slugs=args.patient or ())
+        return export_bundles(args.export, patients, today, out=sys.stdout)
     if args.serve:
         return serve(args, sys.stdout)
     return run_demo(args, sys.stdout)

@@ -19,13 +19,20 @@ from datetime import date
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
+from starlette.requests import ClientDisconnect
 
 from cds_service.auth import JwtRejected, JwtVerifier, VerifiedClient, verify_request
 from cds_service.config import Settings
 from cds_service.cpu_turns import CpuTurns
-from cds_service.errors import AuthenticationFailed, PayloadTooLarge, UnknownService
+from cds_service.errors import (
+    AuthenticationFailed,
+    ClientDisconnected,
+    PayloadTooLarge,
+    UnknownService,
+)
 from cds_service.feedback_store import CardLog, FeedbackStore
 from cds_service.fhir_client import FhirClient
+from cds_service.hook_models import check_json_content_type
 from cds_service.metrics import record_jwt_failure
 from cds_service.service_definition import ServiceDefinition
 from fhir_mappings.findings import PatientAssessment
@@ -119,15 +126,21 @@ DiscoveryJwtDep = Annotated[VerifiedClient | None, Depends(discovery_jwt)]
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, or ``PayloadTooLarge`` past ``limit`` bytes (checked while reading)."""
+    """The JSON request body. ``UnsupportedMediaType`` when it is declared as anything but
+    JSON (before reading), ``PayloadTooLarge`` past ``limit`` bytes (checked while reading),
+    ``ClientDisconnected`` when the client leaves before the body is complete."""
+    check_json_content_type(request.headers.get("content-type"))
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge()
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientDisconnected() from None
     return b"".join(chunks)

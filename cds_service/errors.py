@@ -9,9 +9,11 @@ Hierarchy::
     │   └── MissingField(field)     400  a required field is absent or invalid
     ├── UnknownService              404  no service with that id
     ├── PayloadTooLarge             413  body larger than ``max_body_bytes``
+    ├── UnsupportedMediaType        415  body declared as something other than JSON
+    ├── ClientDisconnected          499  the client left before its body was read (no body)
     ├── AuthenticationFailed        401  client JWT rejected (bare: no detail)
     ├── DataUnavailable(keys, why)  412  needed data could not be obtained (or only part)
-    ├── ServiceUnavailable          503  a dependency of ours (feedback store) is down
+    ├── ServiceUnavailable          503  a dependency of ours (feedback store, jti store) is down
     └── FhirError                   412  the FHIR server failed us (see below)
         ├── FhirUnavailable         412  connection refused / network failure
         ├── FhirTimeout             412  timeout or per-hook deadline exceeded
@@ -95,6 +97,25 @@ class PayloadTooLarge(LnCdsError):
     status_code = 413
     issue_code = "too-costly"
     message = "The request body is too large."
+
+
+class UnsupportedMediaType(LnCdsError):
+    status_code = 415
+    issue_code = "not-supported"
+    message = (
+        "The request body must be JSON: Content-Type application/json or "
+        "application/fhir+json (charset, if given, utf-8)."
+    )
+
+
+class ClientDisconnected(LnCdsError):
+    """The client closed the connection before its request body was read: its own doing,
+    logged at info without a stack trace. 499 (nginx's "client closed request") is what the
+    metrics record; nobody is left to receive the bodiless answer."""
+
+    status_code = 499
+    issue_code = "incomplete"
+    message = "The client closed the connection before the request body was read."
 
 
 class AuthenticationFailed(LnCdsError):

@@ -1,7 +1,9 @@
 """Durable, idempotent storage of card feedback (SQLAlchemy 2 Core; SQLite or PostgreSQL).
 
 Schema is versioned: ``schema_version`` holds the applied version and ``MIGRATIONS``
-is the ordered list of steps, applied at start-up (idempotent: each runs once).
+is the ordered list of steps, applied at start-up (idempotent: each runs once). The same
+database holds the client-JWT replay set (``client_jti``, step 3, defined and used by
+``cds_service.replay_cache.SqlReplayCache``).
 Feedback is unique on (service_id, card_uuid, outcome, outcome_timestamp): a report
 sent twice is stored once (``INSERT ... ON CONFLICT DO NOTHING`` on both dialects).
 
@@ -29,6 +31,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -36,7 +39,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from cds_service.hook_models import FeedbackItem
+from cds_service.hook_models import (
+    MAX_CARD_UUID_CHARS,
+    MAX_CODING_CODE_CHARS,
+    MAX_CODING_DISPLAY_CHARS,
+    MAX_CODING_SYSTEM_CHARS,
+    FeedbackItem,
+)
+from cds_service.replay_cache import client_jti
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +63,15 @@ feedback = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("service_id", sa.String(128), nullable=False),
-    sa.Column("card_uuid", sa.String(64), nullable=False),
+    # lengths from the request limits in cds_service.hook_models (validated before a write)
+    sa.Column("card_uuid", sa.String(MAX_CARD_UUID_CHARS), nullable=False),
     sa.Column("outcome", sa.String(16), nullable=False),
     sa.Column("outcome_timestamp", sa.DateTime(timezone=True), nullable=False),
     sa.Column("accepted_suggestions", sa.JSON, nullable=False),
-    sa.Column("override_reason_code", sa.String(256)),
-    sa.Column("override_reason_system", sa.String(512)),
-    sa.Column("override_reason_display", sa.String(512)),
-    sa.Column("user_comment", sa.Text),
+    sa.Column("override_reason_code", sa.String(MAX_CODING_CODE_CHARS)),
+    sa.Column("override_reason_system", sa.String(MAX_CODING_SYSTEM_CHARS)),
+    sa.Column("override_reason_display", sa.String(MAX_CODING_DISPLAY_CHARS)),
+    sa.Column("user_comment", sa.Text),  # MAX_USER_COMMENT_CHARS, checked on the way in
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint(
         "service_id", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_report"
@@ -70,7 +81,7 @@ feedback = sa.Table(
 issued_card = sa.Table(
     "issued_card",
     metadata,
-    sa.Column("card_uuid", sa.String(64), primary_key=True),
+    sa.Column("card_uuid", sa.String(MAX_CARD_UUID_CHARS), primary_key=True),
     sa.Column("topic", sa.String(64)),
     sa.Column("indicator", sa.String(16)),
     sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
@@ -85,8 +96,12 @@ def _v2(conn: Connection) -> None:
     issued_card.create(conn, checkfirst=True)
 
 
+def _v3(conn: Connection) -> None:
+    client_jti.create(conn, checkfirst=True)
+
+
 #: Ordered migration steps; step i brings the schema to version i + 1. Append only.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +131,9 @@ class FeedbackStore:
     """Feedback persistence over one SQLAlchemy engine."""
 
     def __init__(self, url: str) -> None:
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        # hide_parameters: a database error's text (and so any log line or traceback
+        # quoting it) names the statement but never the values, which hold free text
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine: Engine = sa.create_engine(url, **kwargs)
@@ -154,6 +171,12 @@ class FeedbackStore:
 
     async def aping(self) -> bool:
         return await anyio.to_thread.run_sync(self.ping)
+
+    def has_schema(self) -> bool:
+        """Whether the feedback table exists (``migrate`` creates it when a service opens
+        the store; ``feedback-report`` only reads)."""
+        with self.engine.connect() as conn:
+            return sa.inspect(conn).has_table(feedback.name)
 
     # -- writes -----------------------------------------------------------------
     def _insert_ignore(self, table: sa.Table, rows: list[dict[str, Any]]) -> int:
@@ -239,6 +262,17 @@ class FeedbackStore:
                 SummaryRow(topic, outcome, code, display, int(n))
                 for topic, outcome, code, display, n in conn.execute(query)
             ]
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file a SQLite URL names; ``None`` for another database, in-memory
+    SQLite or a ``file:`` URI (SQLite interprets those itself)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or "uri" in parsed.query:
+        return None
+    if parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def issued_cards(cards: Sequence[dict[str, Any]], issued_at: datetime) -> list[IssuedCard]:

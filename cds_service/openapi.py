@@ -4,7 +4,8 @@ The hook and feedback routes read their bodies by hand (parsed once with orjson,
 ``hook_models``), so FastAPI cannot see them; this module describes those bodies from
 the same pydantic models, and states in JSON Schema what their validators check
 (CDS Hooks 2.0 "Calling a CDS Service": ``hookInstance`` is a UUID, ``fhirServer`` a
-base URL, ``hook`` this service's hook). The document holds no patient data.
+base URL, ``hook`` this service's hook), with the media types they are read as (JSON
+only: a 415 otherwise). The document holds no patient data.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from cds_service.hook_models import FeedbackRequest, HookRequest
+from cds_service.hook_models import JSON_MEDIA_TYPES, FeedbackRequest, HookRequest
 
 REF = "#/components/schemas/{model}"
 #: (path, model) of the routes whose body is parsed by hand.
@@ -31,13 +32,30 @@ HOOK_PROPERTIES: dict[str, Any] = {
 }
 
 
+#: The 415 answer of the hand-parsed routes (``hook_models.check_json_content_type``).
+UNSUPPORTED_MEDIA_TYPE: dict[str, Any] = {
+    "description": "The body is declared as something other than JSON (OperationOutcome).",
+    "content": {
+        "application/fhir+json": {
+            "schema": {
+                "type": "object",
+                "properties": {"resourceType": {"const": "OperationOutcome"}},
+                "required": ["resourceType", "issue"],
+            }
+        }
+    },
+}
+
+
 def _request_body(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template=REF)
     components.update(schema.pop("$defs", {}))
     components[model.__name__] = schema
+    reference = {"$ref": REF.format(model=model.__name__)}
     return {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}},
+        "description": "JSON; a charset parameter, if given, must be utf-8.",
+        "content": {media_type: {"schema": reference} for media_type in JSON_MEDIA_TYPES},
     }
 
 
@@ -49,6 +67,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         operation = document.get("paths", {}).get(path, {}).get("post")
         if operation is not None:
             operation["requestBody"] = _request_body(model, components)
+            operation.setdefault("responses", {})["415"] = UNSUPPORTED_MEDIA_TYPE
     components[HookRequest.__name__].setdefault("properties", {}).update(HOOK_PROPERTIES)
     return document
 

@@ -6,10 +6,17 @@ share of that topic's overrides), then ``report_json`` or ``format_report`` (a
 readable table). Rates are fractions of the topic's feedback items in the period;
 feedback about a card the service has no record of (issued before the card log
 existed, or dropped from a full queue) is grouped under ``UNKNOWN_TOPIC``.
+
+Codes, displays and topics come from clients. The table goes to the committee's terminal,
+so ``format_report`` passes every such string through ``printable``: a character a
+terminal could act on (ESC, CSI and OSC sequences, other C0 and C1 controls, bidi
+overrides, line separators) is written as a visible escape such as ``\\x1b``. The JSON
+form carries the text as data; JSON's own escaping applies.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +26,32 @@ from cds_service.feedback_store import SummaryRow
 
 UNKNOWN_TOPIC = "(unknown topic)"
 NO_REASON = "(no reason given)"
+
+#: Unicode categories a terminal may act on or that change how text is laid out:
+#: controls (C0, DEL, C1), format characters (bidi overrides, zero-width), surrogates
+#: (not encodable) and the line and paragraph separators.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _escape(char: str) -> str:
+    if char == "\\":
+        return "\\\\"  # doubled, so an escape in the output always stands for one character
+    if unicodedata.category(char) not in _UNPRINTABLE_CATEGORIES:
+        return char
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: unprintable characters as ``\\xNN`` / ``\\uNNNN``
+    escapes, backslashes doubled, everything else unchanged."""
+    if text.isprintable() and "\\" not in text:
+        return text  # the usual case: nothing to escape
+    return "".join(_escape(char) for char in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,17 +165,19 @@ def format_report(report: FeedbackReport) -> str:
     )
     if not report.topics:
         return f"{title}\nNo feedback in this period."
-    width = max(len("topic"), *(len(t.topic) for t in report.topics))
+    topics = [printable(t.topic) for t in report.topics]
+    width = max(len("topic"), *(len(topic) for topic in topics))
     lines = [
         title,
         f"{'topic':<{width}}  {'items':>6}  {'accepted':>8}  {'overridden':>10}"
         f"  {'accept':>6}  {'override':>8}",
     ]
-    for t in report.topics:
+    for topic, t in zip(topics, report.topics, strict=True):
         lines.append(
-            f"{t.topic:<{width}}  {t.total:>6}  {t.accepted:>8}  {t.overridden:>10}"
+            f"{topic:<{width}}  {t.total:>6}  {t.accepted:>8}  {t.overridden:>10}"
             f"  {_pct(t.acceptance_rate):>6}  {_pct(t.override_rate):>8}"
         )
         for r in t.reasons:
-            lines.append(f"    override reason: {r.label}: {r.count} ({_pct(r.share).strip()})")
+            share = _pct(r.share).strip()
+            lines.append(f"    override reason: {printable(r.label)}: {r.count} ({share})")
     return "\n".join(lines)

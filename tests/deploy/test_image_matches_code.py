@@ -15,13 +15,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from cds_service.app import create_app
-from cds_service.cli import build_parser
+from cds_service.cli import DEFAULT_HOST, build_parser
 from cds_service.config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"
+COMPOSE = REPO_ROOT / "deploy" / "compose.yaml"
+DEPLOYMENT = REPO_ROOT / "deploy" / "kubernetes" / "base" / "deployment.yaml"
 DEPLOY_TEXT = [
     p
     for p in (REPO_ROOT / "deploy").rglob("*")
@@ -49,6 +52,39 @@ class TestEntrypoint:
         """The image's CMD is a valid `serve` invocation of the real parser."""
         args = build_parser().parse_args(_exec_form("CMD"))
         assert (args.command, args.host, args.port) == ("serve", "0.0.0.0", 8000)
+
+
+def _compose_command() -> list[str]:
+    """The compose service's command, ``${VAR:-default}`` replaced by its default."""
+    service = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]["ln-cds"]
+    return [re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", str(arg)) for arg in service["command"]]
+
+
+def _deployment_args() -> list[str]:
+    """The Kubernetes container's args."""
+    deployment = yaml.safe_load(DEPLOYMENT.read_text(encoding="utf-8"))
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return [str(arg) for arg in container["args"]]
+
+
+class TestServeInvocations:
+    def test_cli_listens_on_loopback_by_default(self) -> None:
+        """`ln-cds serve` without --host listens on 127.0.0.1 only."""
+        assert build_parser().parse_args(["serve"]).host == DEFAULT_HOST == "127.0.0.1"
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            pytest.param(_exec_form("CMD"), id="Dockerfile CMD"),
+            pytest.param(_compose_command(), id="compose command"),
+            pytest.param(_deployment_args(), id="Kubernetes args"),
+        ],
+    )
+    def test_containers_listen_on_every_interface_explicitly(self, argv: list[str]) -> None:
+        """Each container's serve command parses and passes --host 0.0.0.0 itself."""
+        args = build_parser().parse_args(argv)
+        assert args.command == "serve"
+        assert argv[argv.index("--host") + 1] == args.host == "0.0.0.0"
 
 
 class TestHealthEndpoints:

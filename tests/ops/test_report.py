@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
 from cds_service import cli
-from cds_service.feedback_store import SummaryRow
-from cds_service.report import UNKNOWN_TOPIC, build_report, format_report, report_json
+from cds_service.feedback_store import FeedbackStore, SummaryRow, feedback
+from cds_service.report import (
+    UNKNOWN_TOPIC,
+    build_report,
+    format_report,
+    printable,
+    report_json,
+)
 
 from .conftest import SERVICE_PATH, hook_body, running
 
@@ -87,6 +95,70 @@ class TestBuildReport:
         ]
         assert lines[2].split() == ["refractory", "2", "1", "1", "50.0%", "50.0%"]
         assert lines[3] == "    override reason: Not relevant (nr): 1 (100.0%)"
+
+
+#: Client-supplied text that would drive a terminal: OSC (set the window title), CSI (clear
+#: the screen, colour), the 8-bit CSI, a bare CR and LF (forge a line), BEL, NUL, a bidi
+#: override (reorder what follows) and a line separator.
+HOSTILE_CODE = "\x1b]0;pwned\x07nr"
+HOSTILE_DISPLAY = "Not\x1b[2J relevant\x9b31m\rfake line\n    override reason: x\x00\u202e\u2028"
+
+
+def control_characters(text: str) -> list[str]:
+    """Characters of ``text`` a terminal may act on, other than the line feeds between lines."""
+    return [
+        char
+        for char in text
+        if char != "\n" and unicodedata.category(char) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+    ]
+
+
+class TestPrintable:
+    @pytest.mark.parametrize(
+        ("text", "shown"),
+        [
+            ("plain ≥ 50 % text", "plain ≥ 50 % text"),
+            ("\x1b[2J", "\\x1b[2J"),
+            ("\x9b", "\\x9b"),
+            ("a\x00b\tc\nd\re", "a\\x00b\\x09c\\x0ad\\x0de"),
+            ("\x7f", "\\x7f"),
+            ("\u202e", "\\u202e"),
+            ("\u2028", "\\u2028"),
+            ("\\x1b", "\\\\x1b"),
+        ],
+        ids=["plain", "csi", "c1-csi", "c0", "del", "bidi", "line-separator", "backslash"],
+    )
+    def test_escapes_what_a_terminal_would_act_on(self, text: str, shown: str) -> None:
+        """Control, format and separator characters become visible escapes; a backslash is
+        doubled so an escape in the output always means a character in the data."""
+        assert printable(text) == shown
+
+
+class TestHostileText:
+    def test_table_escapes_client_text(self) -> None:
+        """Codes, displays and topics reach the table with their control characters written
+        as visible escapes: one line per row, nothing a terminal would interpret."""
+        rows = [
+            SummaryRow("refractory\x1b[31m", "overridden", HOSTILE_CODE, HOSTILE_DISPLAY, 2),
+            SummaryRow("refractory\x1b[31m", "accepted", None, None, 1),
+        ]
+        text = format_report(build_report(rows, *JUNE))
+        assert control_characters(text) == []
+        lines = text.splitlines()
+        assert len(lines) == 4
+        assert lines[2].startswith("refractory\\x1b[31m ")
+        assert "\\x1b]0;pwned\\x07nr" in lines[3]
+        assert "\\x1b[2J" in lines[3]
+        assert "\\x9b31m\\x0dfake line\\x0a" in lines[3]
+        assert lines[3].endswith("\\x00\\u202e\\u2028 (\\x1b]0;pwned\\x07nr): 2 (100.0%)")
+
+    def test_json_keeps_the_text_as_data(self) -> None:
+        """--json output is the stored text itself, escaped only as JSON escapes it."""
+        rows = [SummaryRow("refractory", "overridden", HOSTILE_CODE, HOSTILE_DISPLAY, 1)]
+        data = report_json(build_report(rows, *JUNE))
+        (reason,) = data["topics"][0]["overrideReasons"]
+        assert (reason["code"], reason["display"]) == (HOSTILE_CODE, HOSTILE_DISPLAY)
+        assert json.loads(json.dumps(data)) == data
 
 
 @pytest.fixture
@@ -167,3 +239,95 @@ class TestFeedbackReportCommand:
         err = capsys.readouterr().err
         assert "LNCDS_DATABASE_URL" in err
         assert "hunter2" not in err
+
+
+class TestFreshInstall:
+    """No LNCDS_DATABASE_URL and nothing recorded yet: the default store does not exist."""
+
+    @pytest.fixture(autouse=True)
+    def env(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+        for name in list(os.environ):
+            if name.startswith("LNCDS_"):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+        (tmp_path / "work").mkdir()
+        monkeypatch.chdir(tmp_path / "work")
+        return tmp_path
+
+    def test_empty_report_without_creating_files(
+        self, env: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The report is empty (exit 0) and creates no file, here or in the data folder."""
+        assert cli.main(["feedback-report"]) == 0
+        captured = capsys.readouterr()
+        assert "(0 items)" in captured.out
+        assert "No feedback in this period." in captured.out
+        assert "no feedback store at" in captured.err
+        assert [p for p in env.rglob("*") if p.is_file()] == []
+
+    def test_empty_json_report(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--json prints a report with no topics and a total of 0."""
+        assert cli.main(["feedback-report", "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert (report["total"], report["topics"]) == (0, [])
+
+    def test_store_without_tables_is_empty(
+        self, env: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A database file no service has opened yet (no tables) reads as an empty report."""
+        path = env / "data" / "ln-cds" / "feedback.sqlite3"
+        path.parent.mkdir(parents=True)
+        path.touch()
+        assert cli.main(["feedback-report"]) == 0
+        captured = capsys.readouterr()
+        assert "No feedback in this period." in captured.out
+        assert "no feedback table yet" in captured.err
+        assert path.stat().st_size == 0
+
+    def test_malformed_url_is_one_line(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A URL SQLAlchemy cannot parse is a one-line error naming the variable, not its value."""
+        monkeypatch.setenv("LNCDS_DATABASE_URL", "not a url:hunter2")
+        assert cli.main(["feedback-report"]) == 1
+        err = capsys.readouterr().err
+        assert "LNCDS_DATABASE_URL" in err
+        assert "hunter2" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+class TestReportCommandOnHostileRows:
+    def test_table_on_a_terminal_carries_no_control_characters(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        database_url: str,
+    ) -> None:
+        """Rows stored before feedback was validated, holding escape sequences, print as
+        visible escapes in the committee's table."""
+        store = FeedbackStore(database_url)
+        store.migrate()
+        with store.engine.begin() as conn:
+            conn.execute(
+                feedback.insert().values(
+                    service_id="lupus-nephritis-refractory",
+                    card_uuid="00000000-0000-0000-0000-00000000beef",
+                    outcome="overridden",
+                    outcome_timestamp=datetime(2025, 6, 3, 9, tzinfo=UTC),
+                    accepted_suggestions=[],
+                    override_reason_code=HOSTILE_CODE,
+                    override_reason_system="http://example.org/override",
+                    override_reason_display=HOSTILE_DISPLAY,
+                    user_comment="\x1b]52;c;c2VjcmV0\x07",
+                    received_at=datetime(2025, 6, 3, 9, tzinfo=UTC),
+                )
+            )
+        store.close()
+        for name in list(os.environ):
+            if name.startswith("LNCDS_"):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("LNCDS_DATABASE_URL", database_url)
+        assert cli.main(["feedback-report", "--since", "2025-06-01", "--until", "2025-06-30"]) == 0
+        out = capsys.readouterr().out
+        assert control_characters(out) == []
+        assert "\\x1b]0;pwned\\x07nr" in out

@@ -153,16 +153,18 @@ class TestServeStarts:
         assert cli.main(["serve", "--workers", "1"]) == 0
         assert uvicorn_runs[0]["workers"] == 1
 
-    def test_warns_about_workers_without_redis(
+    def test_workers_without_redis_start_without_a_replay_warning(
         self,
         monkeypatch: pytest.MonkeyPatch,
         uvicorn_runs: list[dict[str, Any]],
         caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """Several workers with the in-memory replay cache start, with a warning."""
+        """Several workers without Redis start quietly: they share the jti set through the
+        service's database."""
         jwt_env(monkeypatch)
         assert cli.main(["serve", "--workers", "2"]) == 0
-        assert "LNCDS_REDIS_URL" in caplog.text
+        assert uvicorn_runs[0]["workers"] == 2
+        assert "LNCDS_REDIS_URL" not in caplog.text
 
     def test_app_factory_configures_logging(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """app_factory reads the environment and configures logging in the worker."""

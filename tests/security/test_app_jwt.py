@@ -15,12 +15,14 @@ from typing import Any
 import httpx
 import pytest
 import respx
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
 from cds_service.app import create_app
 from cds_service.config import Settings
 from cds_service.metrics import REGISTRY
+from cds_service.replay_cache import client_jti
 from cds_service.service_definition import build_service
 from fhir_mappings.findings import PatientAssessment
 from fhir_mappings.resources import PatientResources
@@ -32,6 +34,7 @@ pytestmark = pytest.mark.anyio
 DISCOVERY_AUD = BASE_URL.rstrip("/") + "/cds-services"
 FEEDBACK_AUD = AUD + "/feedback"
 REDIS_URL = os.environ.get("LNCDS_TEST_REDIS_URL")
+POSTGRES_URL = os.environ.get("LNCDS_TEST_POSTGRES_URL")
 
 
 def _evaluator(
@@ -186,6 +189,7 @@ class TestHookCall:
         [
             ({"iss": "https://stranger.example.com"}, "issuer"),
             ({"exp": 1_000, "iat": 900}, "expired"),
+            ({"exp": int(time.time()) + 365 * 24 * 3600}, "lifetime"),
             ({"jti": None}, "malformed"),
             ({"alg": "RS384"}, "algorithm"),
         ],
@@ -204,6 +208,19 @@ class TestHookCall:
             response = await http.post(PATH, json=hook_body(), headers=bearer(token(**claims)))
         assert_bare_401(response)
         assert failures(reason) == before + 1
+
+    async def test_lifetime_cap_comes_from_the_settings(
+        self, make_settings: Callable[..., Settings], jwks: respx.Router, token: TokenFactory
+    ) -> None:
+        """LNCDS_JWT_MAX_LIFETIME_SECONDS lowers the cap: a 120 s token is refused under a
+        60 s cap and counted as 'lifetime'."""
+        before = failures("lifetime")
+        now = int(time.time())
+        short = token(iat=now, exp=now + 120)
+        async with running(make_settings(jwt_max_lifetime_seconds=60), jwks) as http:
+            response = await http.post(PATH, json=hook_body(), headers=bearer(short))
+        assert_bare_401(response)
+        assert failures("lifetime") == before + 1
 
     async def test_foreign_signature_is_401(
         self,
@@ -337,3 +354,59 @@ class TestSharedReplayCache:
             replayed = await second.post(PATH, json=hook_body(), headers=bearer(once))
         assert answered.status_code == 200
         assert_bare_401(replayed)
+
+
+def store_settings(store: str) -> dict[str, Any]:
+    """Settings overrides putting the jti set in ``store`` (skips when it is not available)."""
+    if store == "sqlite":
+        return {}
+    if store == "postgres":
+        if POSTGRES_URL is None:
+            pytest.skip("LNCDS_TEST_POSTGRES_URL not set: no PostgreSQL server for this run")
+        return {"database_url": POSTGRES_URL}
+    if REDIS_URL is None:
+        pytest.skip("LNCDS_TEST_REDIS_URL not set: no Redis server for this run")
+    return {"redis_url": REDIS_URL}
+
+
+class TestReplayAcrossRestarts:
+    @pytest.mark.parametrize("store", ["sqlite", "postgres", "redis"])
+    async def test_token_refused_after_a_restart(
+        self,
+        make_settings: Callable[..., Settings],
+        jwks: respx.Router,
+        token: TokenFactory,
+        store: str,
+    ) -> None:
+        """A token answered by one single-worker app instance is refused (401, 'replay') by a
+        new instance over the same store: the database by default, or Redis."""
+        settings = make_settings(**store_settings(store))
+        once = token()
+        async with running(settings, jwks) as first:
+            answered = await first.post(PATH, json=hook_body(), headers=bearer(once))
+        before = failures("replay")
+        async with running(settings, jwks) as restarted:
+            replayed = await restarted.post(PATH, json=hook_body(), headers=bearer(once))
+        assert answered.status_code == 200
+        assert_bare_401(replayed)
+        assert failures("replay") == before + 1
+
+    async def test_replay_store_down_is_503(
+        self,
+        make_settings: Callable[..., Settings],
+        jwks: respx.Router,
+        token: TokenFactory,
+    ) -> None:
+        """When the jti set cannot be read the call fails closed with a 503 OperationOutcome
+        (the EHR may retry), not a 401 and not a 500."""
+        settings = make_settings()
+        async with running(settings, jwks) as http:
+            engine = sa.create_engine(settings.database_url)
+            try:
+                with engine.begin() as conn:
+                    client_jti.drop(conn)
+            finally:
+                engine.dispose()
+            response = await http.post(PATH, json=hook_body(), headers=bearer(token()))
+        assert response.status_code == 503
+        assert response.json()["resourceType"] == "OperationOutcome"

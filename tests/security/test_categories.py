@@ -47,6 +47,8 @@ class TestCategories:
             ({"exp": int(NOW) - 3600, "iat": int(NOW) - 3900}, "expired"),
             ({"iat": int(NOW) + 3600, "exp": int(NOW) + 3900}, "expired"),
             ({"exp": None}, "expired"),
+            ({"exp": int(NOW) + 365 * 24 * 3600}, "lifetime"),
+            ({"iat": int(NOW) + 30, "exp": int(NOW) + 340}, "lifetime"),
             ({"jti": None}, "malformed"),
             ({"header": {"typ": None}}, "malformed"),
             ({"header": {"kid": "no-such-kid"}}, "key"),

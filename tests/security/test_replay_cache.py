@@ -6,16 +6,23 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from cds_service.errors import ServiceUnavailable
+from cds_service.feedback_store import FeedbackStore
 from cds_service.replay_cache import (
     MemoryReplayCache,
     RedisReplayCache,
     ReplayCache,
+    SqlReplayCache,
+    client_jti,
+    replay_digest,
     replay_key,
 )
 
@@ -24,6 +31,7 @@ from .conftest import NOW, FakeClock
 pytestmark = pytest.mark.anyio
 
 REDIS_URL = os.environ.get("LNCDS_TEST_REDIS_URL")
+POSTGRES_URL = os.environ.get("LNCDS_TEST_POSTGRES_URL")
 
 
 class TestReplayKey:
@@ -153,6 +161,22 @@ class TestRedisReplayCacheCommands:
         with pytest.raises(ValueError, match="redis_url"):
             RedisReplayCache()
 
+    async def test_unreachable_redis_fails_closed(
+        self, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A Redis error is a 503 (ServiceUnavailable), never an accepted token, and the log
+        names the error class only."""
+
+        class DownRedis(FakeRedis):
+            async def set(self, name: str, value: Any, **kwargs: Any) -> bool | None:
+                raise RedisConnectionError("connection refused by redis://:hunter2@cache:6379")
+
+        cache = RedisReplayCache(client=DownRedis(), clock=clock)  # type: ignore[arg-type]
+        with pytest.raises(ServiceUnavailable):
+            await cache.seen_before("iss", "j", NOW + 60)
+        assert "ConnectionError" in caplog.text
+        assert "hunter2" not in caplog.text
+
 
 @pytest.fixture
 async def redis_caches() -> AsyncIterator[tuple[RedisReplayCache, RedisReplayCache]]:
@@ -205,3 +229,137 @@ class TestRedisReplayCacheLive:
 
 def _epoch() -> float:
     return time.time()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """A migrated service database: a SQLite file, or the test PostgreSQL when configured."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'service.sqlite3'}"
+    elif POSTGRES_URL is None:
+        pytest.skip("LNCDS_TEST_POSTGRES_URL not set: no PostgreSQL server for this run")
+    else:
+        url = POSTGRES_URL
+    store = FeedbackStore(url)
+    store.migrate()
+    store.close()
+    return url
+
+
+@pytest.fixture
+def engines(database_url: str) -> Iterator[Callable[[], sa.Engine]]:
+    """Fresh engines on the database (one per simulated process), disposed afterwards."""
+    made: list[sa.Engine] = []
+
+    def factory() -> sa.Engine:
+        made.append(sa.create_engine(database_url))
+        return made[-1]
+
+    yield factory
+    for engine in made:
+        engine.dispose()
+
+
+def stored(engine: sa.Engine, iss: str, jti: str) -> bool:
+    """Whether the database holds a row for (iss, jti), expired or not."""
+    query = sa.select(sa.func.count()).where(client_jti.c.key == replay_digest(iss, jti))
+    with engine.connect() as conn:
+        return bool(conn.execute(query.select_from(client_jti)).scalar_one())
+
+
+class TestSqlReplayCache:
+    async def test_is_a_replay_cache(self, engines: Callable[[], sa.Engine]) -> None:
+        """SqlReplayCache satisfies the ReplayCache protocol."""
+        assert isinstance(SqlReplayCache(engines()), ReplayCache)
+
+    async def test_second_sighting_is_a_replay(
+        self, engines: Callable[[], sa.Engine], clock: FakeClock
+    ) -> None:
+        """The first sighting of (iss, jti) returns False, the second True; issuers are
+        separate."""
+        cache = SqlReplayCache(engines(), clock=clock)
+        jti = str(uuid.uuid4())
+        assert await cache.seen_before("iss", jti, NOW + 60) is False
+        assert await cache.seen_before("iss", jti, NOW + 60) is True
+        assert await cache.seen_before("other-iss", jti, NOW + 60) is False
+
+    async def test_survives_a_restart(
+        self, engines: Callable[[], sa.Engine], clock: FakeClock
+    ) -> None:
+        """A jti recorded by one process is a replay for a new process on the same database."""
+        jti = str(uuid.uuid4())
+        first = engines()
+        assert await SqlReplayCache(first, clock=clock).seen_before("iss", jti, NOW + 60) is False
+        first.dispose()
+        restarted = SqlReplayCache(engines(), clock=clock)
+        assert await restarted.seen_before("iss", jti, NOW + 60) is True
+
+    @pytest.mark.parametrize(("elapsed", "replay"), [(59, True), (60, False)])
+    async def test_entries_expire(
+        self, engines: Callable[[], sa.Engine], clock: FakeClock, elapsed: float, replay: bool
+    ) -> None:
+        """An entry is remembered until its expiry, then the pair may be recorded again."""
+        cache = SqlReplayCache(engines(), clock=clock)
+        jti = str(uuid.uuid4())
+        await cache.seen_before("iss", jti, NOW + 60)
+        clock.advance(elapsed)
+        assert await cache.seen_before("iss", jti, NOW + 120) is replay
+        assert await cache.seen_before("iss", jti, NOW + 120) is True
+
+    async def test_expired_entries_are_purged(
+        self, engines: Callable[[], sa.Engine], clock: FakeClock
+    ) -> None:
+        """Rows whose expiry has passed are deleted on the first check after the purge
+        interval; unexpired rows stay."""
+        engine = engines()
+        cache = SqlReplayCache(engine, purge_interval_seconds=60, clock=clock)
+        old, young = str(uuid.uuid4()), str(uuid.uuid4())
+        await cache.seen_before("iss", old, NOW + 10)
+        await cache.seen_before("iss", young, NOW + 600)
+        clock.advance(30)  # old has expired, but the purge interval has not passed
+        await cache.seen_before("iss", str(uuid.uuid4()), NOW + 600)
+        assert stored(engine, "iss", old)
+        clock.advance(31)
+        await cache.seen_before("iss", str(uuid.uuid4()), NOW + 600)
+        assert not stored(engine, "iss", old)
+        assert stored(engine, "iss", young)
+
+    async def test_already_expired_is_not_stored(
+        self, engines: Callable[[], sa.Engine], clock: FakeClock
+    ) -> None:
+        """A pair whose expiry has passed is not a replay and writes nothing."""
+        engine = engines()
+        jti = str(uuid.uuid4())
+        assert await SqlReplayCache(engine, clock=clock).seen_before("iss", jti, NOW) is False
+        assert not stored(engine, "iss", jti)
+
+    async def test_concurrent_checks_admit_exactly_one(
+        self, engines: Callable[[], sa.Engine], clock: FakeClock
+    ) -> None:
+        """Of many simultaneous first sightings of one jti through two processes' caches,
+        exactly one is not a replay."""
+        caches = (SqlReplayCache(engines(), clock=clock), SqlReplayCache(engines(), clock=clock))
+        jti = str(uuid.uuid4())
+        results = await asyncio.gather(
+            *(cache.seen_before("iss", jti, NOW + 60) for cache in caches * 10)
+        )
+        assert results.count(False) == 1
+
+    async def test_unmigrated_database_fails_closed(
+        self, tmp_path: Any, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A database error is a 503 (ServiceUnavailable), never an accepted token; the log
+        names the error class only."""
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+        try:
+            with pytest.raises(ServiceUnavailable):
+                await SqlReplayCache(engine, clock=clock).seen_before("iss", "j", NOW + 60)
+        finally:
+            engine.dispose()
+        assert "OperationalError" in caplog.text
+        assert "client_jti" not in caplog.text
+
+    def test_refuses_a_negative_purge_interval(self, engines: Callable[[], sa.Engine]) -> None:
+        """A negative purge interval is a programming error."""
+        with pytest.raises(ValueError, match="purge_interval_seconds"):
+            SqlReplayCache(engines(), purge_interval_seconds=-1)

@@ -122,6 +122,8 @@ class TestValidTokens:
             "https://cds.example.org",
             {"https://fhir-ehr.example.com/": jku},
             tenants=frozenset({"2ddd6c3a-8e9a-44c6-a305-52111ad302a2"}),
+            # the example's iat (2011) and exp (2015) are years apart: lift the lifetime cap
+            max_token_lifetime_seconds=5 * 365 * 24 * 3600,
         )
         async with httpx.AsyncClient(transport=httpx.MockTransport(server.handler)) as http:
             verifier = JwtVerifier(
@@ -145,7 +147,7 @@ class TestTimeClaims:
         accepted: bool,
     ) -> None:
         """A token is accepted until exp + leeway (30 s) and rejected from then on."""
-        token = make_token(exp=int(NOW) + exp_offset, iat=int(NOW) - 3600)
+        token = make_token(exp=int(NOW) + exp_offset, iat=int(NOW) + exp_offset - 300)
         if accepted:
             assert (await verifier.verify(bearer(token), PATH)).iss == ISS
         else:
@@ -162,7 +164,7 @@ class TestTimeClaims:
         accepted: bool,
     ) -> None:
         """iat may be ahead of our clock by at most the leeway (clock skew)."""
-        token = make_token(iat=int(NOW) + iat_offset, exp=int(NOW) + 900)
+        token = make_token(iat=int(NOW) + iat_offset, exp=int(NOW) + iat_offset + 300)
         if accepted:
             assert (await verifier.verify(bearer(token), PATH)).iss == ISS
         else:
@@ -201,7 +203,7 @@ class TestTimeClaims:
         token = make_token(iat=int(NOW), exp=int(NOW) - 1)
         assert await rejected(verifier, bearer(token)) == "exp before iat"
 
-    @pytest.mark.parametrize(("lifetime", "accepted"), [(300, True), (301, False)])
+    @pytest.mark.parametrize(("lifetime", "accepted"), [(330, True), (331, False)])
     async def test_maximum_lifetime(
         self,
         policy: JwtPolicy,
@@ -211,16 +213,36 @@ class TestTimeClaims:
         lifetime: int,
         accepted: bool,
     ) -> None:
-        """With max_token_lifetime_seconds set, exp - iat above it is rejected."""
+        """exp - iat above the maximum lifetime plus the leeway (300 + 30 s) is rejected."""
         strict = JwtPolicy(
             policy.public_base_url, policy.trusted_issuers, max_token_lifetime_seconds=300
         )
         verifier = JwtVerifier(strict, jwks_cache, MemoryReplayCache(clock=clock), clock=clock)
-        token = make_token(iat=int(NOW), exp=int(NOW) + lifetime)
+        token = make_token(iat=int(NOW) - 30, exp=int(NOW) - 30 + lifetime)
         if accepted:
             assert (await verifier.verify(bearer(token), PATH)).iss == ISS
         else:
             assert await rejected(verifier, bearer(token)) == "token lifetime exceeds the maximum"
+
+    @pytest.mark.parametrize(("ahead", "accepted"), [(330, True), (331, False)])
+    async def test_expiry_at_most_the_maximum_ahead_of_now(
+        self, verifier: JwtVerifier, make_token: TokenFactory, ahead: int, accepted: bool
+    ) -> None:
+        """exp more than the maximum lifetime plus the leeway after now is rejected, even
+        when exp - iat is within bounds (iat set ahead, inside the leeway)."""
+        token = make_token(iat=int(NOW) + 30, exp=int(NOW) + ahead)
+        if accepted:
+            assert (await verifier.verify(bearer(token), PATH)).iss == ISS
+        else:
+            assert await rejected(verifier, bearer(token)) == "exp too far in the future"
+
+    async def test_default_policy_refuses_a_year_long_token(
+        self, verifier: JwtVerifier, make_token: TokenFactory
+    ) -> None:
+        """The default policy caps the lifetime at 300 s: a token valid for a year is refused."""
+        assert verifier.policy.max_token_lifetime_seconds == 300
+        token = make_token(iat=int(NOW), exp=int(NOW) + 365 * 24 * 3600)
+        assert await rejected(verifier, bearer(token)) == "token lifetime exceeds the maximum"
 
 
 class TestRejections:

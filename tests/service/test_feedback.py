@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import Callable
@@ -10,12 +11,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from cds_service.config import Settings
-from cds_service.feedback_store import CardLog, FeedbackStore, IssuedCard, issued_cards
+from cds_service.feedback_store import (
+    MIGRATIONS,
+    CardLog,
+    FeedbackStore,
+    IssuedCard,
+    issued_cards,
+    schema_version,
+)
 from cds_service.hook_models import FeedbackItem
 
 from .conftest import SERVICE_PATH, hook_body, running
@@ -65,7 +75,7 @@ class TestFeedbackRoute:
         accepted = item(outcome="accepted", overrideReason=..., acceptedSuggestions=[{"id": "s1"}])
         await client.post(f"{SERVICE_PATH}/feedback", json={"feedback": [accepted]})
         reopened = FeedbackStore(settings.database_url)
-        assert reopened.migrate() == 2
+        assert reopened.migrate() == 3
         assert reopened.count_feedback() == 1
 
     @pytest.mark.parametrize(
@@ -150,7 +160,7 @@ class TestPostgres:
         assert POSTGRES_URL is not None
         store = FeedbackStore(POSTGRES_URL)
         try:
-            assert store.migrate() == 2
+            assert store.migrate() == 3
             unique = item(card=str(uuid.uuid4()))
             now = datetime.now(UTC)
             assert store.record("svc", [FeedbackItem.model_validate(unique)], now) == 1
@@ -161,11 +171,25 @@ class TestPostgres:
 
 class TestStore:
     def test_migrations_idempotent(self, tmp_path: Path) -> None:
-        """Running the migrations twice leaves schema version 2 and one version row each."""
+        """Running the migrations twice leaves schema version 3 and one version row each."""
         store = FeedbackStore(f"sqlite:///{tmp_path / 'x.sqlite3'}")
-        assert store.migrate() == 2
-        assert store.migrate() == 2
+        assert store.migrate() == 3
+        assert store.migrate() == 3
         assert store.ping()
+
+    def test_version_2_database_gains_the_jti_table(self, tmp_path: Path) -> None:
+        """A database left at version 2 by the previous release is brought to version 3, which
+        adds the client-JWT replay table and keeps the stored feedback."""
+        store = FeedbackStore(f"sqlite:///{tmp_path / 'v2.sqlite3'}")
+        with store.engine.begin() as conn:
+            schema_version.create(conn)
+            for version, step in enumerate(MIGRATIONS[:2], start=1):
+                step(conn)
+                conn.execute(schema_version.insert().values(version=version))
+        store.record("svc", [FeedbackItem.model_validate(item())], datetime.now(UTC))
+        assert store.migrate() == 3
+        assert "client_jti" in sa.inspect(store.engine).get_table_names()
+        assert store.count_feedback() == 1
 
     def test_ping_false_without_schema(self, tmp_path: Path) -> None:
         """ping() is False before the schema exists."""
@@ -314,16 +338,26 @@ class TestCardLogBatching:
     ) -> None:
         """A database error loses that batch only (logged); later batches are written."""
         store = FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}")  # not migrated yet
-        log = CardLog(store, flush_cards=1)
-        log.start()
-        log.offer(_cards("lost", 1))
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if log.batches:
-                break
-        store.migrate()
-        log.offer(_cards("kept", 1))
-        await log.stop()
+        failed = asyncio.Event()
+
+        class OnFailure(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if record.getMessage() == "recording issued cards failed":
+                    failed.set()
+
+        handler = OnFailure()
+        logging.getLogger("cds_service.feedback_store").addHandler(handler)
+        try:
+            log = CardLog(store, flush_cards=1)
+            log.start()
+            log.offer(_cards("lost", 1))
+            with anyio.fail_after(10):  # the failed batch is logged before the table exists
+                await failed.wait()
+            store.migrate()
+            log.offer(_cards("kept", 1))
+            await log.stop()
+        finally:
+            logging.getLogger("cds_service.feedback_store").removeHandler(handler)
         assert "recording issued cards failed" in caplog.text
         assert store.remember_cards(_cards("kept", 1)) == 0
         assert store.remember_cards(_cards("lost", 1)) == 1
