@@ -58,9 +58,7 @@ class TestFormatCards:
 
     def test_long_evidence_is_capped(self) -> None:
         """More evidence rows than the cap show the cap and a count of the rest."""
-        rows = tuple(
-            EvidenceRow(date(2026, 1, d), None, "Dispense", "30 days", "") for d in range(1, 13)
-        )
+        rows = tuple(EvidenceRow(date(2026, 1, d), "Dispense", 30.0, "d") for d in range(1, 13))
         text = format_cards([card_for(evidence=rows)], title="t")
         assert text.count("Dispense: 30 days") == MAX_EVIDENCE_LINES
         assert f"… {12 - MAX_EVIDENCE_LINES} more evidence rows" in text
