@@ -18,7 +18,7 @@ from cds_service.suggestions import build_suggestion_resource
 from fhir_mappings import wording
 from fhir_mappings.facts import LabPoint
 from fhir_mappings.findings import (
-    ActionKind,
+    MEDICATION_ACTIONS,
     EvidenceRow,
     Finding,
     PatientAssessment,
@@ -60,11 +60,6 @@ OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
 
 #: Longest trend shown in full; longer series show the first point, "…", then the tail.
 TREND_MAX_POINTS: Final = 8
-SUMMARY_LIMIT: Final = wording.SUMMARY_LIMIT
-ELLIPSIS: Final = wording.ELLIPSIS
-
-
-_MEDICATION_ACTIONS: Final = frozenset({ActionKind.DOSE_STEP, ActionKind.START_THERAPY})
 
 UuidFactory = Callable[[], str]
 
@@ -91,7 +86,7 @@ def render_card(
     """The CDS Hooks card for one finding (uuids drawn in order: card, then suggestions)."""
     card: dict[str, Any] = {
         "uuid": uuid_factory(),
-        "summary": truncate_summary(finding.summary) or TOPIC_DISPLAY[finding.topic],
+        "summary": wording.summary(finding.summary) or TOPIC_DISPLAY[finding.topic],
         "indicator": finding.severity.value,
         "source": {
             "label": SOURCE_LABEL,
@@ -122,18 +117,13 @@ def render_card(
     return card
 
 
-def truncate_summary(summary: str) -> str:
-    """``summary`` on one line, cut to < 140 characters with an ellipsis (a guard only)."""
-    return wording.summary(summary)
-
-
 def selection_behavior(actions: Sequence[RecommendedAction]) -> str:
     """``at-most-one`` when the card offers alternative medication orders, else ``any``.
 
     Two medication suggestions on one card are alternatives (switch to A *or* add B);
     a biopsy and a lab order are independent and may both be accepted.
     """
-    medication = sum(1 for a in actions if a.kind in _MEDICATION_ACTIONS)
+    medication = sum(1 for a in actions if a.kind in MEDICATION_ACTIONS)
     return "at-most-one" if medication > 1 else "any"
 
 
@@ -243,7 +233,7 @@ def trend_line(series: Sequence[LabPoint]) -> str | None:
     first, last = series[0], series[-1]
     if len(series) > TREND_MAX_POINTS:  # only the points shown are formatted (speed)
         tail = series[-(TREND_MAX_POINTS - 2) :]
-        shown = [_point_text(first), ELLIPSIS, *(_point_text(p) for p in tail)]
+        shown = [_point_text(first), wording.ELLIPSIS, *(_point_text(p) for p in tail)]
     else:
         shown = [_point_text(p) for p in series]
     text = (

@@ -31,7 +31,6 @@ from cds_service.cards import (
     row_value,
     selection_behavior,
     trend_line,
-    truncate_summary,
 )
 from cds_service.terminal import split_row
 from fhir_mappings import wording
@@ -214,7 +213,7 @@ class TestSummary:
     )
     def test_summary_under_140(self, length: int, truncated: bool) -> None:
         """Summaries of 140 characters or more are cut below 140 and end with an ellipsis."""
-        text = truncate_summary("x" * length)
+        text = wording.summary("x" * length)
         assert len(text) < 140
         assert text.endswith("…") is truncated
 
@@ -227,7 +226,7 @@ class TestSummary:
 
     def test_summary_on_one_line(self) -> None:
         """Newlines and runs of spaces in a summary collapse to single spaces."""
-        assert truncate_summary("a\n b   c") == "a b c"
+        assert wording.summary("a\n b   c") == "a b c"
 
 
 class TestMarkdown:
