@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_mappings import assess
-from fhir_mappings.facts import Agent
+from fhir_mappings.facts import Agent, LineChange, LineRole
 from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
 from tests.support.ehr import (
     AZA_IN,
@@ -73,9 +73,12 @@ class TestSwitchMmfToCyclophosphamide:
             upcr("u2", day(-20), 2.5),
         ]
         result = _run(*items)
-        assert result.facts.induction is not None
-        assert result.facts.induction.primary_agent is Agent.CYCLOPHOSPHAMIDE
-        assert result.facts.induction.start == TODAY + timedelta(days=switch)
+        line = result.facts.treatment.current
+        assert line is not None
+        assert line.backbone is not None
+        assert line.backbone.agent is Agent.CYCLOPHOSPHAMIDE
+        assert (line.role, line.change) == (LineRole.INDUCTION, LineChange.SWITCHED)
+        assert line.clock_start == TODAY + timedelta(days=switch)
         assert result.response is not None
         assert result.response.classification is ResponseClass.TOO_EARLY
         assert _topics(result) == []
@@ -101,11 +104,15 @@ class TestAzathioprineAfterEuroLupus:
             upcr("u1", day(-30), 1.5),
         ]
         result = _run(*items)
-        induction = result.facts.induction
-        assert induction is not None
-        assert induction.primary_agent is Agent.CYCLOPHOSPHAMIDE
+        line = result.facts.treatment.current
+        assert line is not None
+        assert line.role is LineRole.MAINTENANCE
+        assert Agent.AZATHIOPRINE in line.agent_set
+        assert line.clock_start == TODAY + timedelta(days=start)  # the CYC induction's clock
+        (induction,) = [x for x in result.facts.treatment.lines if x.role is LineRole.INDUCTION]
+        assert induction.backbone is not None
+        assert induction.backbone.agent is Agent.CYCLOPHOSPHAMIDE
         assert induction.start == TODAY + timedelta(days=start)
-        assert [c.agent for c in result.facts.maintenance] == [Agent.AZATHIOPRINE]
         assert _topics(result) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
 
 
@@ -203,8 +210,9 @@ class TestCalcineurinInhibitors:
             upcr("u1", day(-20), 0.4),
         ]
         result = _run(*items)
-        assert result.facts.induction is not None
-        assert result.facts.induction.contains_cni
+        line = result.facts.treatment.current
+        assert line is not None
+        assert line.contains_cni
         assert _topics(result) == [Topic.CNI_CAVEAT]
 
     @pytest.mark.parametrize("with_voclosporin", [True, False])
