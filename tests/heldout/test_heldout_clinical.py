@@ -180,19 +180,32 @@ class TestComparatorAtThreshold:
 
 
 class TestEarlyRenalWorsening:
-    def test_egfr_falling_20_percent_at_month_2(self) -> None:
-        """eGFR 60 -> 48 (20 % fall) two months into induction is critical renal worsening."""
-        start = -75
-        items = [
+    START = -75
+
+    def _items(self, *egfr: tuple[int, float]) -> list[Json]:
+        """MMF from ``START``, UPCR 3.0 -> 2.7, eGFR 60 at baseline then (day, value) pairs."""
+        start = self.START
+        return [
             patient(),
             ln_snomed("ln"),
             mmf("m", start),
             upcr("u0", day(start - 3), 3.0),
             upcr("u1", day(-10), 2.7),
             egfr_text_unit("e0", day(start - 3), 60.0),
-            egfr_text_unit("e1", day(start + 61), 48.0),
+            *(egfr_text_unit(f"e{i}", day(d), v) for i, (d, v) in enumerate(egfr, 1)),
         ]
-        result = _run(*items)
+
+    def test_one_egfr_20_percent_lower_at_month_2_is_not_yet_worsening(self) -> None:
+        """eGFR 60 -> 48 (20 % fall) once, two months into induction, with proteinuria
+        falling: not renal worsening (Moroni 2022: a fall >= 30 % confirmed by a repeated
+        value), and too early to judge the response: no card."""
+        result = _run(*self._items((self.START + 61, 48.0)))
+        assert _topics(result) == []
+
+    def test_egfr_30_percent_lower_twice_at_month_2_is_critical(self) -> None:
+        """eGFR 60 -> 41 -> 40 (two values beyond a 30 % fall) two months into induction is
+        critical renal worsening, before any month-6 judgement."""
+        result = _run(*self._items((self.START + 50, 41.0), (self.START + 61, 40.0)))
         assert _topics(result) == [Topic.RENAL_WORSENING]
         assert result.findings[0].severity.value == "critical"
 
