@@ -60,6 +60,9 @@ OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
 
 #: Longest trend shown in full; longer series show the first point, "…", then the tail.
 TREND_MAX_POINTS: Final = 8
+#: ``EvidenceRow.marker`` of the value a change is measured from when it is not the
+#: series' first point (a flare's remission value).
+REFERENCE_MARKER: Final = "reference"
 
 UuidFactory = Callable[[], str]
 
@@ -154,7 +157,7 @@ def render_detail(finding: Finding, *, ruleset: str) -> str:
     blocks: list[str] = []
     if finding.evidence:
         blocks.append(evidence_table(finding))
-    trend = trend_line(finding.series)
+    trend = trend_line(finding.series, reference=_reference_row(finding))
     if trend:
         blocks.append(f"**Trend:** {trend}")
     rule = _rule_block(finding)
@@ -220,13 +223,25 @@ def _point_text(point: LabPoint) -> str:
     return wording.lab_number(point.value, point.analyte, point.comparator)
 
 
-def trend_line(series: Sequence[LabPoint]) -> str | None:
+def _reference_row(finding: Finding) -> EvidenceRow | None:
+    """The evidence row marked ``reference`` (a flare's remission value), if any."""
+    return next(
+        (r for r in finding.evidence if r.marker == REFERENCE_MARKER and r.value is not None),
+        None,
+    )
+
+
+def trend_line(series: Sequence[LabPoint], reference: EvidenceRow | None = None) -> str | None:
     """E.g. ``UPCR g/g: 3.1 → 2.4 → 2.2 (Jan 2026 → Jul 2026), -29 %``; ``None`` if < 2 points.
 
     A fall is written with the typographic minus sign (U+2212), a rise with ``+``.
 
-    The percentage is (last - first) / first of the canonical values; it is left out when
-    the first value is zero or either end carries a comparator (``<0.1`` is not 0.1).
+    The percentage is (last - base) / base of the canonical values, where base is the first
+    point; when the card marks a ``reference`` row of the series' test that is not the first
+    point (a flare is measured from the remission value, not from the response date), the
+    change is measured from it and says so: ``+433 % from 0.3 (reference)``. It is left out
+    when the base is zero or the base or the last value carries a comparator (``<0.1`` is
+    not 0.1).
     """
     if len(series) < 2:
         return None
@@ -240,10 +255,20 @@ def trend_line(series: Sequence[LabPoint]) -> str | None:
         f"{_series_label(series)}: {' → '.join(shown)} "
         f"({wording.month_label(first.day)} → {wording.month_label(last.day)})"
     )
-    if first.value != 0 and first.comparator is None and last.comparator is None:
-        change = round((last.value - first.value) / first.value * 100)
+    base, base_comparator, base_text = first.value, first.comparator, ""
+    if (
+        reference is not None
+        and reference.value is not None
+        and reference.analyte in {p.analyte for p in series}
+        and (reference.when, reference.value) != (first.day, first.value)
+    ):
+        base, base_comparator = reference.value, reference.comparator
+        value = wording.lab_number(reference.value, reference.analyte, reference.comparator)
+        base_text = f" from {value} ({reference.marker})"
+    if base != 0 and base_comparator is None and last.comparator is None:
+        change = round((last.value - base) / base * 100)
         sign = "−" if change < 0 else "+" if change > 0 else "±"
-        text += f", {sign}{abs(change)} %"
+        text += f", {sign}{abs(change)} %{base_text}"
     return text
 
 

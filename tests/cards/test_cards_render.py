@@ -365,6 +365,54 @@ class TestTrend:
         """UCUM codes with braces or brackets are shown in clinical notation; others as is."""
         assert wording.unit(ucum) == shown
 
+    def test_change_measured_from_a_reference_row(self) -> None:
+        """A flare's trend starts at the response, but its change is measured from the
+        remission value the card marks as reference, and says so."""
+        series = (
+            upcr_point(date(2024, 12, 27), 1.2),
+            upcr_point(date(2025, 9, 3), 0.3),
+            upcr_point(date(2026, 6, 24), 1.6),
+        )
+        reference = upcr_row(date(2025, 9, 3), 0.3, "reference")
+        assert trend_line(series, reference=reference) == (
+            "UPCR g/g: 1.2 → 0.3 → 1.6 (Dec 2024 → Jun 2026), +433 % from 0.3 (reference)"
+        )
+        finding = make_finding(
+            topic=Topic.FLARE, evidence=(reference, upcr_row(date(2026, 6, 24), 1.6, "latest"))
+        )
+        detail = render_detail(replace(finding, series=series), ruleset="r")
+        assert "+433 % from 0.3 (reference)" in detail
+
+    @pytest.mark.parametrize(
+        "reference",
+        [
+            upcr_row(date(2026, 1, 5), 3.1, "reference"),  # the first point itself
+            EvidenceRow(
+                date(2026, 3, 1), "Creatinine", 0.9, "mg/dL", analyte=Analyte.CREATININE
+            ),  # another test
+        ],
+        ids=["first-point", "other-test"],
+    )
+    def test_reference_that_is_not_another_point_changes_nothing(
+        self, reference: EvidenceRow
+    ) -> None:
+        """A reference that is the first point, or of another test, leaves the change as
+        first to last, with no "from"."""
+        series = (upcr_point(date(2026, 1, 5), 3.1), upcr_point(date(2026, 7, 1), 2.2))
+        assert trend_line(series, reference=reference) == (
+            "UPCR g/g: 3.1 → 2.2 (Jan 2026 → Jul 2026), −29 %"
+        )
+
+    def test_reference_with_a_comparator_has_no_percent(self) -> None:
+        """A reference of "<0.2" is not 0.2: no percentage is computed from it."""
+        series = (upcr_point(date(2026, 1, 5), 1.2), upcr_point(date(2026, 7, 1), 1.6))
+        reference = EvidenceRow(
+            date(2026, 3, 1), "UPCR", 0.2, "g/g", comparator="<", analyte=Analyte.UPCR
+        )
+        assert trend_line(series, reference=reference) == (
+            "UPCR g/g: 1.2 → 1.6 (Jan 2026 → Jul 2026)"
+        )
+
     def test_single_point_has_no_trend(self) -> None:
         """One point is not a trend."""
         assert trend_line((upcr_point(date(2026, 1, 5), 1.0),)) is None
