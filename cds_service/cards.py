@@ -18,7 +18,7 @@ from cds_service.suggestions import build_suggestion_resource
 from fhir_mappings import wording
 from fhir_mappings.facts import LabPoint
 from fhir_mappings.findings import (
-    ActionKind,
+    MEDICATION_ACTIONS,
     EvidenceRow,
     Finding,
     PatientAssessment,
@@ -60,11 +60,9 @@ OVERRIDE_REASONS: Final[tuple[tuple[str, str], ...]] = (
 
 #: Longest trend shown in full; longer series show the first point, "…", then the tail.
 TREND_MAX_POINTS: Final = 8
-SUMMARY_LIMIT: Final = wording.SUMMARY_LIMIT
-ELLIPSIS: Final = wording.ELLIPSIS
-
-
-_MEDICATION_ACTIONS: Final = frozenset({ActionKind.DOSE_STEP, ActionKind.START_THERAPY})
+#: ``EvidenceRow.marker`` of the value a change is measured from when it is not the
+#: series' first point (a flare's remission value).
+REFERENCE_MARKER: Final = "reference"
 
 UuidFactory = Callable[[], str]
 
@@ -91,7 +89,7 @@ def render_card(
     """The CDS Hooks card for one finding (uuids drawn in order: card, then suggestions)."""
     card: dict[str, Any] = {
         "uuid": uuid_factory(),
-        "summary": truncate_summary(finding.summary) or TOPIC_DISPLAY[finding.topic],
+        "summary": wording.summary(finding.summary) or TOPIC_DISPLAY[finding.topic],
         "indicator": finding.severity.value,
         "source": {
             "label": SOURCE_LABEL,
@@ -122,18 +120,13 @@ def render_card(
     return card
 
 
-def truncate_summary(summary: str) -> str:
-    """``summary`` on one line, cut to < 140 characters with an ellipsis (a guard only)."""
-    return wording.summary(summary)
-
-
 def selection_behavior(actions: Sequence[RecommendedAction]) -> str:
     """``at-most-one`` when the card offers alternative medication orders, else ``any``.
 
     Two medication suggestions on one card are alternatives (switch to A *or* add B);
     a biopsy and a lab order are independent and may both be accepted.
     """
-    medication = sum(1 for a in actions if a.kind in _MEDICATION_ACTIONS)
+    medication = sum(1 for a in actions if a.kind in MEDICATION_ACTIONS)
     return "at-most-one" if medication > 1 else "any"
 
 
@@ -164,7 +157,7 @@ def render_detail(finding: Finding, *, ruleset: str) -> str:
     blocks: list[str] = []
     if finding.evidence:
         blocks.append(evidence_table(finding))
-    trend = trend_line(finding.series)
+    trend = trend_line(finding.series, reference=_reference_row(finding))
     if trend:
         blocks.append(f"**Trend:** {trend}")
     rule = _rule_block(finding)
@@ -230,30 +223,52 @@ def _point_text(point: LabPoint) -> str:
     return wording.lab_number(point.value, point.analyte, point.comparator)
 
 
-def trend_line(series: Sequence[LabPoint]) -> str | None:
+def _reference_row(finding: Finding) -> EvidenceRow | None:
+    """The evidence row marked ``reference`` (a flare's remission value), if any."""
+    return next(
+        (r for r in finding.evidence if r.marker == REFERENCE_MARKER and r.value is not None),
+        None,
+    )
+
+
+def trend_line(series: Sequence[LabPoint], reference: EvidenceRow | None = None) -> str | None:
     """E.g. ``UPCR g/g: 3.1 → 2.4 → 2.2 (Jan 2026 → Jul 2026), -29 %``; ``None`` if < 2 points.
 
     A fall is written with the typographic minus sign (U+2212), a rise with ``+``.
 
-    The percentage is (last - first) / first of the canonical values; it is left out when
-    the first value is zero or either end carries a comparator (``<0.1`` is not 0.1).
+    The percentage is (last - base) / base of the canonical values, where base is the first
+    point; when the card marks a ``reference`` row of the series' test that is not the first
+    point (a flare is measured from the remission value, not from the response date), the
+    change is measured from it and says so: ``+433 % from 0.3 (reference)``. It is left out
+    when the base is zero or the base or the last value carries a comparator (``<0.1`` is
+    not 0.1).
     """
     if len(series) < 2:
         return None
     first, last = series[0], series[-1]
     if len(series) > TREND_MAX_POINTS:  # only the points shown are formatted (speed)
         tail = series[-(TREND_MAX_POINTS - 2) :]
-        shown = [_point_text(first), ELLIPSIS, *(_point_text(p) for p in tail)]
+        shown = [_point_text(first), wording.ELLIPSIS, *(_point_text(p) for p in tail)]
     else:
         shown = [_point_text(p) for p in series]
     text = (
         f"{_series_label(series)}: {' → '.join(shown)} "
         f"({wording.month_label(first.day)} → {wording.month_label(last.day)})"
     )
-    if first.value != 0 and first.comparator is None and last.comparator is None:
-        change = round((last.value - first.value) / first.value * 100)
+    base, base_comparator, base_text = first.value, first.comparator, ""
+    if (
+        reference is not None
+        and reference.value is not None
+        and reference.analyte in {p.analyte for p in series}
+        and (reference.when, reference.value) != (first.day, first.value)
+    ):
+        base, base_comparator = reference.value, reference.comparator
+        value = wording.lab_number(reference.value, reference.analyte, reference.comparator)
+        base_text = f" from {value} ({reference.marker})"
+    if base != 0 and base_comparator is None and last.comparator is None:
+        change = round((last.value - base) / base * 100)
         sign = "−" if change < 0 else "+" if change > 0 else "±"
-        text += f", {sign}{abs(change)} %"
+        text += f", {sign}{abs(change)} %{base_text}"
     return text
 
 

@@ -5,13 +5,22 @@ construction) and emitted as plain JSON (``model_dump(mode="json", exclude_none=
 The R4B model classes are imported once, at module import (~0.1-0.25 s), never per request.
 
 Validation is paid once per shape, not per hook (it was ~10 % of a hook's CPU): the
-resource for an (action kind, parameters) pair is built with a placeholder patient,
-validated and dumped once (``_validated_template``, an LRU cache keyed on the kind and
-the canonical parameters: sorted ``(name, type, value)`` triples), and each call returns
-a fresh copy with ``subject`` replaced by the patient's Reference, itself validated with
-the R4B ``Reference`` model. ``subject`` is the only place the patient appears, and a
-valid Reference in a valid resource's ``subject`` keeps it valid (tests/cards checks
-every output with ``fhir.resources`` R4B). Parameters that are not hashable skip the cache.
+resource for an (action kind, parameters, notes) triple is built with a placeholder
+patient, validated and dumped once (``_validated_template``, an LRU cache keyed on the
+kind, the canonical parameters: sorted ``(name, type, value)`` triples, and the notes),
+and each call returns a fresh copy with ``subject`` replaced by the patient's Reference,
+itself validated with the R4B ``Reference`` model. ``subject`` is the only place the
+patient appears, and a valid Reference in a valid resource's ``subject`` keeps it valid
+(tests/cards checks every output with ``fhir.resources`` R4B). Parameters that are not
+hashable skip the cache.
+
+Notes
+-----
+``RecommendedAction.notes`` (safety reminders such as the pregnancy-prevention
+requirement of mycophenolate) go on the draft order itself: one ``note`` Annotation per
+note, on every kind of resource, so the prescriber sees them where they sign. The notes
+are part of the cache key: two patients whose drafts differ only by a note never share
+a resource.
 
 Status and intent
 -----------------
@@ -31,9 +40,9 @@ from typing import Any, Final
 
 from fhir.resources.R4B import get_fhir_model_class
 
+from fhir_mappings import wording
 from fhir_mappings.codes.conditions import KIDNEY_BIOPSY_CPT
 from fhir_mappings.codes.rxnorm import INGREDIENT_CODES
-from fhir_mappings import wording
 from fhir_mappings.facts import Agent, Route
 from fhir_mappings.findings import ActionKind, RecommendedAction
 
@@ -103,11 +112,10 @@ def build_suggestion_resource(
     """
     if not patient_id:
         return None
-    params = _with_notes(action)
-    key = params_key(params)
+    key = params_key(action.parameters)
     if key is None:
         return build_uncached(action, patient_id=patient_id)
-    template = _validated_template(action.kind, key)
+    template = _validated_template(action.kind, key, note_texts(action))
     if template is None:
         return None
     return _with_subject(template, patient_reference(patient_id))
@@ -115,15 +123,18 @@ def build_suggestion_resource(
 
 def build_uncached(action: RecommendedAction, *, patient_id: str) -> dict[str, Any] | None:
     """``build_suggestion_resource`` without the template cache: build, validate, dump."""
-    raw = _raw_resource(action.kind, _with_notes(action), {"reference": f"Patient/{patient_id}"})
+    raw = _raw_resource(
+        action.kind,
+        action.parameters,
+        {"reference": f"Patient/{patient_id}"},
+        note_texts(action),
+    )
     return validate_resource(raw) if raw is not None else None
 
 
-def _with_notes(action: RecommendedAction) -> Mapping[str, str | float | int | None]:
-    """The action's parameters, with its notes (one per line) as the ``note`` parameter."""
-    if not action.notes:
-        return action.parameters
-    return {**action.parameters, "note": "\n".join(action.notes)}
+def note_texts(action: RecommendedAction) -> tuple[str, ...]:
+    """The action's notes as Annotation texts: trimmed, blank ones left out, in order."""
+    return tuple(text for note in action.notes if (text := note.strip()))
 
 
 def params_key(params: Mapping[str, object]) -> ParamsKey | None:
@@ -137,10 +148,13 @@ def params_key(params: Mapping[str, object]) -> ParamsKey | None:
 
 
 @lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
-def _validated_template(kind: ActionKind, key: ParamsKey) -> dict[str, Any] | None:
-    """The validated, dumped resource for (kind, parameters) with a placeholder subject."""
+def _validated_template(
+    kind: ActionKind, key: ParamsKey, notes: tuple[str, ...]
+) -> dict[str, Any] | None:
+    """The validated, dumped resource for (kind, parameters, notes) with a placeholder
+    subject."""
     params = {name: value for name, _, value in key}
-    raw = _raw_resource(kind, params, {"reference": f"Patient/{_PLACEHOLDER_PATIENT}"})
+    raw = _raw_resource(kind, params, {"reference": f"Patient/{_PLACEHOLDER_PATIENT}"}, notes)
     return validate_resource(raw) if raw is not None else None
 
 
@@ -169,17 +183,25 @@ def _copy(value: Any) -> Any:
 
 
 def _raw_resource(
-    kind: ActionKind, params: Mapping[str, object], subject: dict[str, str]
+    kind: ActionKind,
+    params: Mapping[str, object],
+    subject: dict[str, str],
+    notes: tuple[str, ...] = (),
 ) -> dict[str, Any] | None:
+    raw: dict[str, Any] | None
     if kind is ActionKind.ORDER_KIDNEY_BIOPSY:
-        return _biopsy_request(subject, params)
-    if kind is ActionKind.ORDER_LAB:
-        return _lab_request(subject, params)
-    if kind is ActionKind.DOSE_STEP:
-        return _dose_step_request(subject, params)
-    if kind is ActionKind.START_THERAPY:
-        return _start_therapy_request(subject, params)
-    return None  # pragma: no cover - exhaustive over ActionKind
+        raw = _biopsy_request(subject, params)
+    elif kind is ActionKind.ORDER_LAB:
+        raw = _lab_request(subject, params)
+    elif kind is ActionKind.DOSE_STEP:
+        raw = _dose_step_request(subject, params)
+    elif kind is ActionKind.START_THERAPY:
+        raw = _start_therapy_request(subject, params)
+    else:  # pragma: no cover - exhaustive over ActionKind
+        return None
+    if raw is not None and notes:
+        raw["note"] = [{"text": text} for text in notes]
+    return raw
 
 
 def validate_resource(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -316,7 +338,7 @@ def _dose_step_request(
             ],
         }
     )
-    return _medication_request(agent, subject, dosage, replaces, _text(params, "note"))
+    return _medication_request(agent, subject, dosage, replaces)
 
 
 def _medication_request(
@@ -324,10 +346,8 @@ def _medication_request(
     subject: dict[str, str],
     dosage: dict[str, Any] | None,
     replaces: str | None,
-    note: str | None = None,
 ) -> dict[str, Any]:
-    """The draft MedicationRequest envelope shared by dose steps and new therapy; ``note``
-    lines (safety reminders) become ``MedicationRequest.note`` annotations."""
+    """The draft MedicationRequest envelope shared by dose steps and new therapy."""
     return _drop_none(
         {
             "resourceType": "MedicationRequest",
@@ -337,7 +357,6 @@ def _medication_request(
             "subject": subject,
             "dosageInstruction": [dosage] if dosage is not None else None,
             "priorPrescription": {"reference": replaces} if replaces else None,
-            "note": [{"text": line} for line in note.split("\n")] if note else None,
         }
     )
 
@@ -351,7 +370,7 @@ def _start_therapy_request(
     route = _route(params)
     dosage_text = _text(params, "dosage_text")
     dosage = _drop_none({"text": dosage_text, "route": {"text": route} if route else None})
-    return _medication_request(agent, subject, dosage or None, None, _text(params, "note"))
+    return _medication_request(agent, subject, dosage or None, None)
 
 
 def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,18 @@
 
 Works on card JSON (not on findings), so what the terminal shows is exactly what an
 EHR received. ANSI colour only when asked (``color=True``, e.g. stdout is a TTY).
+
+Per card: its tag and summary, its topic, the evidence rows and trend, the safety notes
+(what a safety rule withheld or held, and the fact behind a safety card), then each
+suggestion with the notes on its draft order; a card with neither evidence rows nor
+suggestions (a pregnancy or kidney-failure card) shows its next steps in their place. Long
+notes wrap at ``WRAP_WIDTH`` under a hanging indent; other notes stay in the card's
+detail.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -23,11 +31,19 @@ _BOLD: Final = "\x1b[1m"
 _RESET: Final = "\x1b[0m"
 #: Evidence rows shown per card in the terminal (the card itself has them all).
 MAX_EVIDENCE_LINES: Final = 8
+#: Card notes the terminal shows: a draft withheld (pregnancy) or held (infection,
+#: neutropenia) by a safety rule, and the fact a safety card rests on.
+SAFETY_NOTE_PREFIXES: Final = ("Withheld:", "Held:", "Evidence:")
+#: Column at which notes wrap.
+WRAP_WIDTH: Final = 100
+_NOTES_HEADING: Final = "**Notes**"
+_STEPS_HEADING: Final = "**Next steps**"
 
 
 def format_cards(cards: Sequence[Mapping[str, Any]], *, title: str, color: bool = False) -> str:
-    """Cards as text: a title line, then per card its tag, summary, topic, evidence and
-    suggestion labels; ``(no cards)`` stated explicitly when the list is empty."""
+    """Cards as text: a title line, then per card its tag, summary, topic, evidence, safety
+    notes and suggestions (see the module docstring); ``(no cards)`` stated explicitly
+    when the list is empty."""
     heading = f"{_BOLD}{title}{_RESET}" if color else title
     lines = [heading, "=" * len(title)]
     if not cards:
@@ -47,20 +63,93 @@ def _card_lines(card: Mapping[str, Any], *, color: bool) -> list[str]:
     topic = _topic(card)
     if topic:
         lines.append(f"    topic: {topic}")
-    rows = evidence_rows(str(card.get("detail", "")))
+    detail = str(card.get("detail", ""))
+    rows = evidence_rows(detail)
     for row in rows[:MAX_EVIDENCE_LINES]:
         lines.append("    " + _evidence_text(row))
     if len(rows) > MAX_EVIDENCE_LINES:
         lines.append(f"    … {len(rows) - MAX_EVIDENCE_LINES} more evidence rows")
-    trend = _trend(str(card.get("detail", "")))
+    trend = _trend(detail)
     if trend:
         lines.append(f"    trend: {trend}")
-    for suggestion in card.get("suggestions", ()):
-        if isinstance(suggestion, Mapping):
-            mark = " (recommended)" if suggestion.get("isRecommended") else ""
-            lines.append(f"    -> suggestion: {suggestion.get('label', '')}{mark}")
+    for note in safety_notes(detail):
+        wrapped = _wrapped(note, first="    ! ", rest="      ")
+        if color:
+            mark = f"{_INDICATOR_COLOUR.get(indicator, _BOLD)}!{_RESET}"
+            wrapped[0] = wrapped[0].replace("!", mark, 1)
+        lines.extend(wrapped)
+    suggestions = [s for s in card.get("suggestions", ()) if isinstance(s, Mapping)]
+    if not rows and not suggestions:
+        for number, step in enumerate(next_steps(detail), 1):
+            lines.extend(_wrapped(step, first=f"    {number}. ", rest="       "))
+    for suggestion in suggestions:
+        mark = " (recommended)" if suggestion.get("isRecommended") else ""
+        lines.append(f"    -> suggestion: {suggestion.get('label', '')}{mark}")
+        for note in draft_notes(suggestion):
+            lines.extend(_wrapped(note, first="       note: ", rest=" " * 13))
     lines.append("")
     return lines
+
+
+def _wrapped(text: str, *, first: str, rest: str) -> list[str]:
+    """``text`` wrapped at ``WRAP_WIDTH`` under a hanging indent; words are never cut (a
+    resource id or a URL stays whole)."""
+    return textwrap.wrap(
+        text,
+        width=WRAP_WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
+def _list_items(detail: str, heading: str) -> list[str]:
+    """The items of the Markdown list under ``heading`` (``- x`` or ``1. x``), in order."""
+    items: list[str] = []
+    inside = False
+    for line in detail.splitlines():
+        text = line.strip()
+        if text == heading:
+            inside = True
+            continue
+        if not inside:
+            continue
+        marker, _, rest = text.partition(" ")
+        if rest and (marker == "-" or (marker.endswith(".") and marker[:-1].isdigit())):
+            items.append(rest.strip())
+        elif items:
+            break  # the blank line after the list
+    return items
+
+
+def card_notes(detail: str) -> list[str]:
+    """The items of the card detail's ``**Notes**`` list, in order."""
+    return _list_items(detail, _NOTES_HEADING)
+
+
+def next_steps(detail: str) -> list[str]:
+    """The card detail's numbered ``**Next steps**``, in order."""
+    return _list_items(detail, _STEPS_HEADING)
+
+
+def safety_notes(detail: str) -> list[str]:
+    """The card's notes that a safety rule wrote (``SAFETY_NOTE_PREFIXES``)."""
+    return [n for n in card_notes(detail) if n.startswith(SAFETY_NOTE_PREFIXES)]
+
+
+def draft_notes(suggestion: Mapping[str, Any]) -> list[str]:
+    """The ``note[].text`` of every draft resource of a suggestion."""
+    texts: list[str] = []
+    for action in suggestion.get("actions", ()):
+        resource = action.get("resource") if isinstance(action, Mapping) else None
+        if not isinstance(resource, Mapping):
+            continue
+        for note in resource.get("note", ()):
+            text = note.get("text") if isinstance(note, Mapping) else None
+            if isinstance(text, str) and text.strip():
+                texts.append(" ".join(text.split()))
+    return texts
 
 
 def _topic(card: Mapping[str, Any]) -> str | None:

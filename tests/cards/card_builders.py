@@ -10,7 +10,16 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_mappings.facts import Agent, Analyte, LabPoint, LabResults, PatientFacts, Route
+from fhir_mappings.facts import (
+    Agent,
+    Analyte,
+    LabPoint,
+    LabResults,
+    PatientFacts,
+    Route,
+    SafetyRecord,
+    TreatmentHistory,
+)
 from fhir_mappings.findings import (
     ActionKind,
     Citation,
@@ -25,6 +34,7 @@ from fhir_mappings.findings import (
 KDIGO = Citation(
     "KDIGO 2024 Lupus Nephritis Guideline, Practice Point 10.2.3.1.1",
     "https://kdigo.org/guidelines/lupus-nephritis/",
+    "KDIGO 2024, PP 10.2.3.1.1",
 )
 
 
@@ -42,6 +52,13 @@ def upcr_point(day: date, value: float, comparator: str | None = None) -> LabPoi
     )
 
 
+def upcr_row(day: date, value: float, marker: str | None = None) -> EvidenceRow:
+    """A UPCR evidence row in g/g, as the rules build one from a result."""
+    return EvidenceRow(
+        when=day, label="UPCR", value=value, unit="g/g", analyte=Analyte.UPCR, marker=marker
+    )
+
+
 def make_finding(**overrides: Any) -> Finding:
     """A complete refractory finding; keyword arguments replace fields."""
     values: dict[str, Any] = {
@@ -50,8 +67,8 @@ def make_finding(**overrides: Any) -> Finding:
         "summary": "Refractory lupus nephritis: no response after 8 months of induction",
         "rationale": "No complete or partial response (UPCR fall >= 50 % and < 3 g/g) by month 6.",
         "evidence": (
-            EvidenceRow(date(2026, 1, 10), Analyte.UPCR, "UPCR", "3.1", "g/g", "baseline"),
-            EvidenceRow(date(2026, 7, 2), Analyte.UPCR, "UPCR", "2.2", "g/g", "latest"),
+            upcr_row(date(2026, 1, 10), 3.1, "baseline"),
+            upcr_row(date(2026, 7, 2), 2.2, "latest"),
         ),
         "series": (
             upcr_point(date(2026, 1, 10), 3.1),
@@ -119,12 +136,12 @@ def make_assessment(
         patient_id=patient_id,
         lupus_nephritis=(),
         labs=LabResults(series={}),
-        orders=(),
-        courses=(),
-        induction=None,
-        maintenance=(),
-        adherence=(),
+        treatment=TreatmentHistory(
+            orders=(), administrations=(), courses=(), lines=(), current=None
+        ),
+        exposure=(),
         biopsies=(),
+        safety=SafetyRecord(patient=None),
     )
     return PatientAssessment(facts=facts, response=None, findings=findings)
 

@@ -174,15 +174,21 @@ class TestDemoData:
         born_same = date.fromisoformat(same.resources()[0]["birthDate"])
         assert (born_later - born_same).days == 10
 
-    def test_at_least_nine_patients_with_expected_topics(self, patients: list[DemoPatient]) -> None:
-        """At least nine patients ship, each with expected topics that are real card topics."""
+    def test_fifteen_patients_with_expected_topics(self, patients: list[DemoPatient]) -> None:
+        """Fifteen patients ship, each with expected topics that are real card topics."""
         from fhir_mappings.findings import Topic
 
-        assert len(patients) >= 9
+        assert len(patients) >= 15
         topics = {t.value for t in Topic}
         for patient in patients:
             assert set(patient.expected_topics) <= topics
             assert set(patient.expected_topics) <= set(patient.expected_topics_show_status)
+
+    def test_the_demo_shows_the_safety_and_course_topics(self, patients: list[DemoPatient]) -> None:
+        """Some patient shows each of the pregnancy, not-applicable, flare and renal-worsening
+        cards, so the demo shows the safety context and the course of treatment."""
+        shown = {t for p in patients for t in p.expected_topics}
+        assert {"pregnancy", "not-applicable", "flare", "renal-worsening"} <= shown
 
     def test_every_bundle_is_valid_r4(self, patients: list[DemoPatient]) -> None:
         """Every shipped bundle validates as an R4 Bundle with fhir.resources.R4B."""

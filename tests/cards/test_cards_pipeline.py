@@ -47,3 +47,24 @@ class TestDemoPatientsThroughPipeline:
         for patient in demo.load_patients(TODAY):
             assert f"{patient.slug}: {patient.title}" in text
         assert "(no cards)" in text  # the patient without lupus nephritis
+
+    def test_demo_shows_the_safety_cards_readably(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`ln-cds demo` names the pregnancy and not-applicable topics, the fact each rests
+        on, and the dose step withheld in pregnancy."""
+        monkeypatch.chdir(tmp_path)
+        parser = argparse.ArgumentParser()
+        demo.add_arguments(parser)
+        args = ["--today", TODAY.isoformat(), "--no-color"]
+        args += ["--patient", "n-pregnant", "--patient", "o-on-dialysis"]
+        out = io.StringIO()
+        assert demo.run_demo(parser.parse_args(args), out) == 0
+        text = out.getvalue()
+        assert "    topic: pregnancy (Pregnancy and teratogenic therapy)" in text
+        assert "    ! Evidence: pregnancy recorded" in text
+        assert "    ! Withheld: increase mycophenolate mofetil to 3 g/day" in text
+        assert "    topic: not-applicable (Refractory check not applicable)" in text
+        assert "    ! Evidence: on dialysis" in text
+        assert "    1. Manage with the dialysis or transplant team." in text
+        assert "DIFFERS" not in text

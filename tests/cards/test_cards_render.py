@@ -15,26 +15,25 @@ from card_builders import (
     make_assessment,
     make_finding,
     upcr_point,
+    upcr_row,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cds_service.cards import (
     CARD_TOPIC_SYSTEM,
-    display_unit,
     escape_cell,
     evidence_table,
-    format_value,
-    month_label,
     prune_empty,
     render_card,
     render_cards,
     render_detail,
+    row_value,
     selection_behavior,
     trend_line,
-    truncate_summary,
 )
 from cds_service.terminal import split_row
+from fhir_mappings import wording
 from fhir_mappings.facts import Analyte
 from fhir_mappings.findings import (
     ActionKind,
@@ -134,7 +133,20 @@ class TestRenderCards:
         """Citations become absolute links; a citation with a relative URL is not linked."""
         finding = make_finding(citations=(KDIGO, Citation("Local protocol", "/docs/protocol")))
         card = render_card(finding, uuid_factory=counter_uuids(), ruleset="r", patient_id="p")
-        assert card["links"] == [{"label": KDIGO.label, "url": KDIGO.url, "type": "absolute"}]
+        assert card["links"] == [{"label": KDIGO.short, "url": KDIGO.url, "type": "absolute"}]
+
+    def test_link_label_falls_back_to_the_full_reference(self) -> None:
+        """A citation without a short label is linked under its full reference."""
+        full = Citation("Local protocol, section 2", "https://example.org/protocol")
+        card = render_card(
+            make_finding(citations=(full,)),
+            uuid_factory=counter_uuids(),
+            ruleset="r",
+            patient_id="p",
+        )
+        assert card["links"] == [
+            {"label": "Local protocol, section 2", "url": full.url, "type": "absolute"}
+        ]
 
     def test_suggestion_recommended_flag(self) -> None:
         """isRecommended mirrors RecommendedAction.recommended."""
@@ -151,20 +163,29 @@ class TestInvariants:
     @given(
         summary=st.text(min_size=1, max_size=400),
         cell=st.text(max_size=40),
+        value=st.none() | st.floats(allow_nan=False, allow_infinity=False),
         steps=st.lists(st.text(max_size=60), max_size=4),
     )
     @settings(max_examples=60, deadline=None)
-    def test_any_text_gives_a_valid_card(self, summary: str, cell: str, steps: list[str]) -> None:
-        """Whatever the text in a finding, the card keeps every rule and its table its shape."""
-        finding = make_finding(
-            summary=summary,
-            evidence=(EvidenceRow(date(2026, 1, 2), None, cell or "x", cell, cell, cell or None),),
-            next_steps=tuple(steps),
+    def test_any_text_gives_a_valid_card(
+        self, summary: str, cell: str, value: float | None, steps: list[str]
+    ) -> None:
+        """Whatever the text or value in a finding, the card keeps every rule and its table
+        its shape."""
+        row = EvidenceRow(
+            when=date(2026, 1, 2),
+            label=cell or "x",
+            value=value,
+            unit=cell,
+            comparator=cell or None,
+            text=cell,
+            marker=cell or None,
         )
+        finding = make_finding(summary=summary, evidence=(row,), next_steps=tuple(steps))
         card = render_card(finding, uuid_factory=counter_uuids(), ruleset="r", patient_id="p")
         check_card(card)
-        row = card["detail"].splitlines()[2]
-        assert len(split_row(row)) == 5
+        line = card["detail"].splitlines()[2]
+        assert len(split_row(line)) == 5
 
 
 class TestSelectionBehavior:
@@ -192,7 +213,7 @@ class TestSummary:
     )
     def test_summary_under_140(self, length: int, truncated: bool) -> None:
         """Summaries of 140 characters or more are cut below 140 and end with an ellipsis."""
-        text = truncate_summary("x" * length)
+        text = wording.summary("x" * length)
         assert len(text) < 140
         assert text.endswith("…") is truncated
 
@@ -205,14 +226,14 @@ class TestSummary:
 
     def test_summary_on_one_line(self) -> None:
         """Newlines and runs of spaces in a summary collapse to single spaces."""
-        assert truncate_summary("a\n b   c") == "a b c"
+        assert wording.summary("a\n b   c") == "a b c"
 
 
 class TestMarkdown:
     def test_pipe_escaped_in_cells(self) -> None:
         """A | in a cell is escaped so it cannot split the table row."""
         finding = make_finding(
-            evidence=(EvidenceRow(date(2026, 1, 2), None, "MMF | CellCept", "1|2", "mg", None),)
+            evidence=(EvidenceRow(date(2026, 1, 2), "MMF | CellCept", None, "mg", text="1|2"),)
         )
         table = evidence_table(finding)
         row = table.splitlines()[2]
@@ -238,6 +259,68 @@ class TestMarkdown:
         assert "1. Assess adherence.\n2. Review the dose.\n3. Repeat the kidney biopsy." in detail
         assert "- Adherence estimated from pharmacy fills." in detail
         assert detail.endswith("_Ruleset: kdigo-2024_")
+
+
+class TestEvidenceRows:
+    @pytest.mark.parametrize(
+        ("row", "value", "unit"),
+        [
+            (upcr_row(date(2026, 1, 2), 3.8), "3.8", "g/g"),
+            (
+                EvidenceRow(
+                    date(2026, 1, 2), "UPCR", 0.1, "g/g", comparator="<", analyte=Analyte.UPCR
+                ),
+                "<0.1",
+                "g/g",
+            ),
+            (
+                EvidenceRow(
+                    date(2026, 1, 2), "eGFR", 61.6, "mL/min/{1.73_m2}", analyte=Analyte.EGFR
+                ),
+                "62",
+                "mL/min/1.73 m²",
+            ),
+            (
+                EvidenceRow(date(2026, 1, 2), "Mycophenolate mofetil", 2000.0, "mg/day"),
+                "2",
+                "g/day",
+            ),
+            (
+                EvidenceRow(date(2026, 1, 2), "Mycophenolate sodium", 720.0, "mg/day"),
+                "720",
+                "mg/day",
+            ),
+            (EvidenceRow(date(2026, 1, 2), "PDC: tacrolimus", 48.4, "%"), "48", "%"),
+            (EvidenceRow(date(2026, 1, 2), "Dispense: tacrolimus", 30.0, "d"), "30", "days"),
+            (EvidenceRow(date(2026, 1, 2), "Pulse: cyclophosphamide", 500.0, "mg"), "500", "mg"),
+            (
+                EvidenceRow(date(2026, 1, 2), "Mycophenolate mofetil", None, "", text="on hold"),
+                "on hold",
+                "",
+            ),
+        ],
+        ids=["lab", "comparator", "egfr-whole", "dose-g", "dose-mg", "pdc", "days", "mg", "text"],
+    )
+    def test_value_and_unit_written_as_in_the_summary(
+        self, row: EvidenceRow, value: str, unit: str
+    ) -> None:
+        """Each row's value is written by wording at its kind's precision, with a readable
+        unit: lab results per analyte, doses in g/day from 1 g, a PDC as a whole percent."""
+        assert row_value(row) == (value, unit)
+
+    def test_period_row_shows_both_dates(self) -> None:
+        """A row about a period (a PDC) shows its start and end in the date column."""
+        row = EvidenceRow(
+            date(2026, 1, 1), "PDC: mycophenolate mofetil", 52.0, "%", until=date(2026, 6, 30)
+        )
+        table = evidence_table(make_finding(evidence=(row,)))
+        assert table.splitlines()[2] == (
+            "| 2026-01-01 to 2026-06-30 | PDC: mycophenolate mofetil | 52 | % |  |"
+        )
+
+    def test_value_column_is_right_aligned(self) -> None:
+        """The separator row right-aligns the value column so figures line up."""
+        assert evidence_table(make_finding()).splitlines()[1] == "|---|---|--:|---|---|"
 
 
 class TestTrend:
@@ -280,7 +363,55 @@ class TestTrend:
     )
     def test_units_read_as_a_clinician_writes_them(self, ucum: str, shown: str) -> None:
         """UCUM codes with braces or brackets are shown in clinical notation; others as is."""
-        assert display_unit(ucum) == shown
+        assert wording.unit(ucum) == shown
+
+    def test_change_measured_from_a_reference_row(self) -> None:
+        """A flare's trend starts at the response, but its change is measured from the
+        remission value the card marks as reference, and says so."""
+        series = (
+            upcr_point(date(2024, 12, 27), 1.2),
+            upcr_point(date(2025, 9, 3), 0.3),
+            upcr_point(date(2026, 6, 24), 1.6),
+        )
+        reference = upcr_row(date(2025, 9, 3), 0.3, "reference")
+        assert trend_line(series, reference=reference) == (
+            "UPCR g/g: 1.2 → 0.3 → 1.6 (Dec 2024 → Jun 2026), +433 % from 0.3 (reference)"
+        )
+        finding = make_finding(
+            topic=Topic.FLARE, evidence=(reference, upcr_row(date(2026, 6, 24), 1.6, "latest"))
+        )
+        detail = render_detail(replace(finding, series=series), ruleset="r")
+        assert "+433 % from 0.3 (reference)" in detail
+
+    @pytest.mark.parametrize(
+        "reference",
+        [
+            upcr_row(date(2026, 1, 5), 3.1, "reference"),  # the first point itself
+            EvidenceRow(
+                date(2026, 3, 1), "Creatinine", 0.9, "mg/dL", analyte=Analyte.CREATININE
+            ),  # another test
+        ],
+        ids=["first-point", "other-test"],
+    )
+    def test_reference_that_is_not_another_point_changes_nothing(
+        self, reference: EvidenceRow
+    ) -> None:
+        """A reference that is the first point, or of another test, leaves the change as
+        first to last, with no "from"."""
+        series = (upcr_point(date(2026, 1, 5), 3.1), upcr_point(date(2026, 7, 1), 2.2))
+        assert trend_line(series, reference=reference) == (
+            "UPCR g/g: 3.1 → 2.2 (Jan 2026 → Jul 2026), −29 %"
+        )
+
+    def test_reference_with_a_comparator_has_no_percent(self) -> None:
+        """A reference of "<0.2" is not 0.2: no percentage is computed from it."""
+        series = (upcr_point(date(2026, 1, 5), 1.2), upcr_point(date(2026, 7, 1), 1.6))
+        reference = EvidenceRow(
+            date(2026, 3, 1), "UPCR", 0.2, "g/g", comparator="<", analyte=Analyte.UPCR
+        )
+        assert trend_line(series, reference=reference) == (
+            "UPCR g/g: 1.2 → 1.6 (Jan 2026 → Jul 2026)"
+        )
 
     def test_single_point_has_no_trend(self) -> None:
         """One point is not a trend."""
@@ -302,16 +433,16 @@ class TestTrend:
         ("value", "text"),
         [(3.1, "3.1"), (0.254, "0.25"), (12.34, "12.3"), (1234.0, "1234"), (2.0, "2"), (0.0, "0")],
     )
-    def test_format_value(self, value: float, text: str) -> None:
+    def test_number(self, value: float, text: str) -> None:
         """Values keep sensible precision without trailing zeros."""
-        assert format_value(value) == text
+        assert wording.number(value) == text
 
     @pytest.mark.parametrize(
         ("day", "label"), [(date(2026, 1, 31), "Jan 2026"), (date(2025, 12, 1), "Dec 2025")]
     )
     def test_month_label(self, day: date, label: str) -> None:
         """Month labels are English abbreviations regardless of locale."""
-        assert month_label(day) == label
+        assert wording.month_label(day) == label
 
 
 class TestPrune:

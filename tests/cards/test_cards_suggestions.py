@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
-from card_builders import ALL_ACTIONS
+from card_builders import ALL_ACTIONS, counter_uuids
 from fhir.resources.R4B import get_fhir_model_class
 
 import cds_service.suggestions as suggestions_module
+from cds_service.cards import render_cards
 from cds_service.suggestions import (
     RXNORM_INGREDIENT,
     RXNORM_SYSTEM,
@@ -20,6 +22,7 @@ from cds_service.suggestions import (
 )
 from fhir_mappings.facts import Agent
 from fhir_mappings.findings import ActionKind, RecommendedAction
+from tests.support.record import Record
 
 
 def build(action: RecommendedAction) -> dict[str, Any]:
@@ -149,6 +152,112 @@ class TestMedicationConcept:
     def test_format_mg(self, value: float, text: str) -> None:
         """Whole milligrams print without decimals."""
         assert format_mg(value) == text
+
+
+CBP_NOTES = (
+    "Woman of child-bearing potential: pregnancy test before starting and 8-10 days later; "
+    "contraception during therapy and for 6 weeks after stopping (CellCept label).",
+    "Check the MPA trough after 2 weeks.",
+)
+
+
+def with_notes(action: RecommendedAction, *notes: str) -> RecommendedAction:
+    return replace(action, notes=notes)
+
+
+class TestNotes:
+    @pytest.mark.parametrize("action", ALL_ACTIONS, ids=lambda a: a.label)
+    def test_notes_become_annotations_on_a_valid_draft(self, action: RecommendedAction) -> None:
+        """Every note of an action is one ``note[].text`` Annotation of its draft, in order,
+        and the draft stays a valid FHIR R4 resource (fhir.resources R4B)."""
+        resource = build(with_notes(action, *CBP_NOTES))
+        model = get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        assert resource["note"] == [{"text": text} for text in CBP_NOTES]
+        assert [n.text for n in model.note] == list(CBP_NOTES)
+
+    def test_medication_request_with_a_note(self) -> None:
+        """A mycophenolate draft with a child-bearing-potential note is a valid draft
+        MedicationRequest carrying that note next to its dosage."""
+        start_mmf = RecommendedAction(
+            ActionKind.START_THERAPY,
+            "Start mycophenolate mofetil",
+            {"agent": Agent.MYCOPHENOLATE_MOFETIL.value, "dosage_text": "1 g twice daily"},
+            notes=CBP_NOTES[:1],
+        )
+        resource = build(start_mmf)
+        get_fhir_model_class("MedicationRequest").model_validate(resource)
+        assert resource["resourceType"] == "MedicationRequest"
+        assert resource["status"] == "draft"
+        assert resource["note"] == [{"text": CBP_NOTES[0]}]
+        assert resource["dosageInstruction"] == [{"text": "1 g twice daily"}]
+
+    def test_a_note_with_a_line_break_stays_one_annotation(self) -> None:
+        """A note is never split: a line break inside it stays inside its one Annotation."""
+        resource = build(with_notes(ALL_ACTIONS[2], "first line\nsecond line"))
+        assert resource["note"] == [{"text": "first line\nsecond line"}]
+
+    def test_blank_notes_are_left_out(self) -> None:
+        """Blank notes add no empty Annotation; an action without notes has no ``note``."""
+        assert "note" not in build(with_notes(ALL_ACTIONS[3], " ", ""))
+        assert "note" not in build(ALL_ACTIONS[3])
+        assert build(with_notes(ALL_ACTIONS[3], "  keep  ", ""))["note"] == [{"text": "keep"}]
+
+    def test_notes_are_part_of_the_cache_key(self) -> None:
+        """The same action with and without a note, built in turns, never shares a template:
+        each patient gets exactly its own notes."""
+        plain = ALL_ACTIONS[3]
+        noted = with_notes(plain, *CBP_NOTES)
+        for _ in range(2):  # the second round is served from the cache
+            first = build_suggestion_resource(noted, patient_id="woman")
+            second = build_suggestion_resource(plain, patient_id="man")
+            assert first is not None
+            assert second is not None
+            assert first["note"] == [{"text": text} for text in CBP_NOTES]
+            assert "note" not in second
+            assert first == build_uncached(noted, patient_id="woman")
+            assert second == build_uncached(plain, patient_id="man")
+
+
+def _refractory_on_mmf(gender: str) -> Record:
+    """MMF 3 g/day for 8 months, refills on time, proteinuria barely moving: the switch
+    card drafts IV cyclophosphamide."""
+    r = Record().patient(gender=gender).lupus_nephritis(10)
+    r.mmf(8, 3)
+    r.fills("mycophenolate mofetil 500 MG Oral Tablet", 8, 8, tablets=180)
+    r.upcr((8.5, 3.2), (6, 3.0), (3, 2.9), (0.5, 2.8))
+    r.creatinine((8.5, 0.9), (0.5, 0.95))
+    r.egfr((8.5, 88), (0.5, 85))
+    return r
+
+
+def _cyclophosphamide_draft(cards: list[dict[str, Any]]) -> dict[str, Any]:
+    for card in cards:
+        for suggestion in card.get("suggestions", ()):
+            resource = suggestion["actions"][0]["resource"]
+            if resource.get("medicationCodeableConcept", {}).get("text") == "cyclophosphamide":
+                return dict(resource)
+    raise AssertionError("no cyclophosphamide draft")
+
+
+class TestNotesThroughThePipeline:
+    @pytest.mark.parametrize("woman_first", [True, False])
+    def test_child_bearing_note_only_on_her_draft(self, woman_first: bool) -> None:
+        """A woman of child-bearing potential and a man with the same record: only her
+        cyclophosphamide draft carries the fertility and contraception notes, whichever
+        patient warmed the template cache first."""
+        order = ["female", "male"] if woman_first else ["male", "female"]
+        drafts = {}
+        for gender in order:
+            assessment = _refractory_on_mmf(gender).assess()
+            cards = render_cards(assessment, uuid_factory=counter_uuids(), ruleset="kdigo-2024")
+            drafts[gender] = _cyclophosphamide_draft(cards)
+        woman, man = drafts["female"], drafts["male"]
+        get_fhir_model_class("MedicationRequest").model_validate(woman)
+        notes = [n["text"] for n in woman["note"]]
+        assert any("GnRH analogue" in n for n in notes)
+        assert any("contraception" in n.lower() for n in notes)
+        assert "note" not in man
+        assert {k: v for k, v in woman.items() if k != "note"} == man
 
 
 PATIENT_IDS = ("p1", "bench-ln-0001", "A.b-9", "x" * 64)

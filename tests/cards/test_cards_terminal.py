@@ -7,9 +7,28 @@ from datetime import date
 import pytest
 from card_builders import ALL_ACTIONS, counter_uuids, make_finding
 
-from cds_service.cards import render_card
-from cds_service.terminal import MAX_EVIDENCE_LINES, evidence_rows, format_cards, split_row
-from fhir_mappings.findings import EvidenceRow, Severity, Topic
+from cds_service.cards import TOPIC_DISPLAY, render_card, render_cards
+from cds_service.terminal import (
+    MAX_EVIDENCE_LINES,
+    WRAP_WIDTH,
+    card_notes,
+    evidence_rows,
+    format_cards,
+    next_steps,
+    split_row,
+)
+from fhir_mappings.findings import EvidenceRow, RecommendedAction, Severity, Topic
+from tests.support.record import Record
+
+WITHHELD = (
+    "Withheld: increase mycophenolate mofetil to 3 g/day: pregnancy recorded 2026-05-28: "
+    "Pregnant (Condition/n-cond-14); mycophenolate mofetil is not for use in pregnancy "
+    "(ACR 2020 reproductive health)."
+)
+HELD = (
+    "Held: add rituximab: active serious infection 2026-06-20: Sepsis, unspecified organism "
+    "(Condition/cond-3) (rituximab label)."
+)
 
 
 def card_for(**overrides: object) -> dict[str, object]:
@@ -58,9 +77,7 @@ class TestFormatCards:
 
     def test_long_evidence_is_capped(self) -> None:
         """More evidence rows than the cap show the cap and a count of the rest."""
-        rows = tuple(
-            EvidenceRow(date(2026, 1, d), None, "Dispense", "30 days", "") for d in range(1, 13)
-        )
+        rows = tuple(EvidenceRow(date(2026, 1, d), "Dispense", 30.0, "d") for d in range(1, 13))
         text = format_cards([card_for(evidence=rows)], title="t")
         assert text.count("Dispense: 30 days") == MAX_EVIDENCE_LINES
         assert f"… {12 - MAX_EVIDENCE_LINES} more evidence rows" in text
@@ -85,3 +102,148 @@ class TestMarkdownTableReading:
     def test_no_table(self) -> None:
         """A detail without a table has no evidence rows."""
         assert evidence_rows("just text") == []
+
+
+def _unwrapped(text: str, first_line_start: str) -> str:
+    """The note that starts with ``first_line_start``, its wrapped lines joined again."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(first_line_start))
+    parts = [lines[start].strip()]
+    for line in lines[start + 1 :]:
+        if not line.startswith("      ") or line.lstrip().startswith(("->", "!")):
+            break
+        parts.append(line.strip())
+    return " ".join(parts)
+
+
+class TestNewTopicsAndSafetyNotes:
+    @pytest.mark.parametrize("topic", list(Topic), ids=lambda t: t.value)
+    def test_every_topic_is_named_with_its_display(self, topic: Topic) -> None:
+        """Every topic, the pregnancy, not-applicable, flare, improving and maintenance-biopsy
+        ones included, shows its code and its display."""
+        text = format_cards([card_for(topic=topic)], title="t")
+        assert f"    topic: {topic.value} ({TOPIC_DISPLAY[topic]})" in text
+
+    def test_withheld_and_held_notes_are_shown_whole(self) -> None:
+        """A draft withheld for pregnancy or held for an infection is stated under the card,
+        marked with "!", wrapped within the width and nothing of it lost."""
+        text = format_cards(
+            [card_for(topic=Topic.DOSE_REVIEW, notes=(WITHHELD, HELD), actions=())], title="t"
+        )
+        assert "    ! Withheld: increase mycophenolate mofetil to 3 g/day:" in text
+        assert "    ! Held: add rituximab:" in text
+        assert _unwrapped(text, "! Withheld:") == f"! {WITHHELD}"
+        assert _unwrapped(text, "! Held:") == f"! {HELD}"
+        assert max(len(line) for line in text.splitlines()) <= WRAP_WIDTH
+
+    def test_other_notes_stay_in_the_card(self) -> None:
+        """Notes that no safety rule wrote (caveats, prognosis) are not repeated in the terminal."""
+        card = card_for(notes=("Adherence estimated from pharmacy fills.",))
+        text = format_cards([card], title="t")
+        assert "pharmacy fills" not in text
+
+    def test_a_safety_card_shows_its_fact_and_next_steps(self) -> None:
+        """A pregnancy card, with neither evidence rows nor suggestions, shows the fact it rests
+        on and its numbered next steps."""
+        card = card_for(
+            topic=Topic.PREGNANCY,
+            severity=Severity.CRITICAL,
+            summary="Pregnancy: mycophenolate mofetil not for use in pregnancy; specialist review",
+            evidence=(),
+            series=(),
+            actions=(),
+            next_steps=(
+                "Review with maternal-fetal medicine and nephrology/rheumatology.",
+                "Replace mycophenolate mofetil with a compatible agent.",
+            ),
+            notes=("Evidence: pregnancy recorded 2026-05-28: Pregnant (Condition/c14).",),
+        )
+        text = format_cards([card], title="t")
+        assert "[CRITICAL] Pregnancy: mycophenolate mofetil not for use in pregnancy" in text
+        assert "    topic: pregnancy (Pregnancy and teratogenic therapy)" in text
+        assert "    ! Evidence: pregnancy recorded 2026-05-28: Pregnant (Condition/c14)." in text
+        assert "    1. Review with maternal-fetal medicine and nephrology/rheumatology." in text
+        assert "    2. Replace mycophenolate mofetil with a compatible agent." in text
+
+    def test_next_steps_not_repeated_when_the_card_has_evidence(self) -> None:
+        """A card with evidence rows or suggestions keeps its next steps in its detail."""
+        assert "1. Assess adherence." not in format_cards([card_for()], title="t")
+
+    def test_draft_notes_are_shown_under_their_suggestion(self) -> None:
+        """The notes of a draft order (a child-bearing-potential reminder) follow its label."""
+        noted = RecommendedAction(
+            ALL_ACTIONS[3].kind,
+            ALL_ACTIONS[3].label,
+            ALL_ACTIONS[3].parameters,
+            notes=("Woman of child-bearing potential: offer fertility preservation.",),
+        )
+        text = format_cards([card_for(actions=(noted,))], title="t")
+        assert (
+            "    -> suggestion: Start cyclophosphamide\n"
+            "       note: Woman of child-bearing potential: offer fertility preservation.\n"
+        ) in text
+
+    def test_colour_marks_the_safety_note(self) -> None:
+        """With colour the "!" of a safety note takes the card's indicator colour."""
+        text = format_cards(
+            [card_for(severity=Severity.CRITICAL, notes=(WITHHELD,))], title="t", color=True
+        )
+        assert "    \x1b[1;31m!\x1b[0m Withheld:" in text
+
+    def test_lists_are_read_from_the_detail(self) -> None:
+        """Notes and next steps are read back from the card's Markdown lists, in order."""
+        detail = str(card_for(notes=("a", "b"))["detail"])
+        assert card_notes(detail) == ["a", "b"]
+        assert next_steps(detail) == [
+            "Assess adherence.",
+            "Review the dose.",
+            "Repeat the kidney biopsy.",
+        ]
+        assert card_notes("no lists here") == []
+
+
+def _under_dosed_on_mmf() -> Record:
+    """MMF 2 g/day for 8 months, refills on time, no response: the dose card drafts a step."""
+    r = Record().patient().lupus_nephritis(10)
+    r.mmf(8, 2)
+    r.fills("mycophenolate mofetil 500 MG Oral Tablet", 8, 8, tablets=120)
+    r.upcr((8.5, 3.2), (6, 3.0), (3, 2.9), (0.5, 2.8))
+    r.creatinine((8.5, 0.9), (0.5, 0.95))
+    return r
+
+
+class TestSafetyThroughThePipeline:
+    def _text(self, record: Record) -> str:
+        cards = render_cards(record.assess(), uuid_factory=counter_uuids(), ruleset="kdigo-2024")
+        return format_cards(cards, title="patient")
+
+    def test_pregnancy_withholds_the_dose_step_readably(self) -> None:
+        """Pregnant on MMF 2 g/day: the pregnancy card leads, and the dose card says the MMF
+        step was withheld and why."""
+        r = _under_dosed_on_mmf().condition(
+            "http://snomed.info/sct", "77386006", "Pregnant (finding)", months_ago=1
+        )
+        text = self._text(r)
+        assert text.index("topic: pregnancy (Pregnancy and teratogenic therapy)") < text.index(
+            "topic: dose-review"
+        )
+        assert "    ! Evidence: pregnancy recorded" in text
+        assert "    ! Withheld: increase mycophenolate mofetil to 3 g/day: pregnancy recorded" in (
+            text
+        )
+        assert "-> suggestion: Increase mycophenolate mofetil" not in text
+
+    def test_sepsis_holds_the_dose_step_readably(self) -> None:
+        """Sepsis last week: the dose card says the MMF step is held and why."""
+        r = _under_dosed_on_mmf().condition(
+            "http://hl7.org/fhir/sid/icd-10-cm",
+            "A41.9",
+            "Sepsis, unspecified organism",
+            months_ago=0.25,
+        )
+        text = self._text(r)
+        assert (
+            "    ! Held: increase mycophenolate mofetil to 3 g/day: active serious infection"
+            in (text)
+        )
+        assert "-> suggestion: Increase mycophenolate mofetil" not in text

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_heldout_cerner as cerner
-from test_heldout_clinical import mmf
-from test_heldout_epic import epic_patient
 
 from cds_service.app import create_app
 from cds_service.config import Settings
 from cds_service.demo import DemoPatient, evaluate_in_process, topics_of
 from fhir_mappings.findings import Topic
+from tests.heldout.test_heldout_cerner import euro_lupus_patient
+from tests.heldout.test_heldout_clinical import mmf
+from tests.heldout.test_heldout_epic import epic_patient
 from tests.support.ehr import TODAY, Json, ln_snomed, patient, upcr
 
 
@@ -76,7 +76,7 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, An
         {
             "epic-mmf": epic_patient(),
             "epic-excluded-conditions": epic_patient(with_active_condition=False),
-            "cerner-cyc": cerner.TestCernerIvCyclophosphamide()._patient(),
+            "cerner-cyc": euro_lupus_patient(),
             "unreadable-latest": unreadable,
         },
     )

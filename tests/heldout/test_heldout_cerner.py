@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 
 from fhir_mappings import assess
-from fhir_mappings.facts import AdherenceStatus, Agent, MatchMethod, Route
+from fhir_mappings.facts import Agent, MatchMethod, RefillStatus, Route
 from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
 from fhir_mappings.pipeline import build_facts
+from fhir_mappings.rules.adherence import Verdict, judge
+from fhir_mappings.rulesets import get_ruleset
 from tests.support.ehr import (
     CYC_IN,
     TODAY,
@@ -50,7 +52,7 @@ class TestTextOnlyMedications:
         """A MedicationStatement naming the drug only in text is that drug, with its strength."""
         items = [med_statement("s", day(-30), text)]
         facts = build_facts(resources(*items), today=TODAY)
-        (order,) = facts.orders
+        (order,) = facts.treatment.orders
         assert order.medication.agent is agent
         assert order.medication.method is MatchMethod.TEXT
         assert order.medication.strength_mg == strength
@@ -105,17 +107,20 @@ class TestCernerMyforticPartialFills:
     def test_daily_dose(self) -> None:
         """2 x 360 mg twice daily from a text-only statement is 1440 mg/day."""
         facts = build_facts(resources(*myfortic_patient()), today=TODAY)
-        assert facts.induction is not None
-        assert facts.induction.primary_agent is Agent.MYCOPHENOLATE_SODIUM
-        assert facts.induction.courses[0].daily_dose_mg == pytest.approx(1440.0)
+        line = facts.treatment.current
+        assert line is not None
+        assert line.backbone is not None
+        assert line.backbone.agent is Agent.MYCOPHENOLATE_SODIUM
+        assert line.backbone.daily_dose_mg == pytest.approx(1440.0)
 
     def test_cancelled_and_in_progress_dispenses_do_not_cover_days(self) -> None:
         """Only completed dispenses supply days: PDC stays near one half."""
         facts = build_facts(resources(*myfortic_patient()), today=TODAY)
-        (estimate,) = [e for e in facts.adherence if e.agent is Agent.MYCOPHENOLATE_SODIUM]
-        assert estimate.pdc is not None
-        assert 0.4 <= estimate.pdc <= 0.6
-        assert {f.source_id for f in estimate.fills} <= {
+        (refills,) = [e.refills for e in facts.exposure if e.agent is Agent.MYCOPHENOLATE_SODIUM]
+        assert refills.status is RefillStatus.MEASURED
+        assert refills.pdc is not None
+        assert 0.4 <= refills.pdc <= 0.6
+        assert {f.source_id for f in refills.fills} <= {
             f"MedicationDispense/d{i}" for i in range(5)
         }
 
@@ -128,17 +133,22 @@ def euro_lupus(start: int, *, unit: str = "g", code: str = "g", value: float = 0
     ]
 
 
+def euro_lupus_patient() -> list[Json]:
+    """Euro-Lupus ~8 months ago, 24 h protein 3.5 -> 3.0 -> 2.5 g/day (in mg)."""
+    start = -245
+    return [
+        patient(),
+        ln_snomed("ln"),
+        *euro_lupus(start),
+        protein_24h_mg("p0", day(start - 3), 3500.0),
+        protein_24h_mg("p3", day(start + 92), 3000.0),
+        protein_24h_mg("p7", day(-14), 2500.0),
+    ]
+
+
 class TestCernerIvCyclophosphamide:
     def _patient(self) -> list[Json]:
-        start = -245
-        return [
-            patient(),
-            ln_snomed("ln"),
-            *euro_lupus(start),
-            protein_24h_mg("p0", day(start - 3), 3500.0),
-            protein_24h_mg("p3", day(start + 92), 3000.0),
-            protein_24h_mg("p7", day(-14), 2500.0),
-        ]
+        return euro_lupus_patient()
 
     def test_topics(self) -> None:
         """No response 8 months after Euro-Lupus: refractory, biopsy, switch to MMF."""
@@ -150,14 +160,17 @@ class TestCernerIvCyclophosphamide:
     def test_doses_in_grams_and_cumulative_dose(self) -> None:
         """0.5 g per dose reads as 500 mg; six doses are 3 g cumulative; adherence intrinsic."""
         facts = build_facts(resources(*self._patient()), today=TODAY)
-        assert facts.induction is not None
-        course = facts.induction.courses[0]
+        line = facts.treatment.current
+        assert line is not None
+        member = line.agent(Agent.CYCLOPHOSPHAMIDE)
+        assert member is not None
+        course = member.course
         assert course.route is Route.INTRAVENOUS
         assert [d.dose_mg for d in course.administrations] == [500.0] * 6
         assert course.cumulative_dose_mg == pytest.approx(3000.0)
-        statuses = {e.agent: e.status for e in facts.adherence}
-        assert statuses.get(Agent.CYCLOPHOSPHAMIDE, AdherenceStatus.INTRINSIC) is (
-            AdherenceStatus.INTRINSIC
+        statuses = {e.agent: e.refills.status for e in facts.exposure}
+        assert statuses.get(Agent.CYCLOPHOSPHAMIDE, RefillStatus.GIVEN_BY_CLINICIANS) is (
+            RefillStatus.GIVEN_BY_CLINICIANS
         )
 
     def test_24h_protein_in_mg_is_the_proteinuria(self) -> None:
@@ -179,7 +192,7 @@ class TestCernerIvCyclophosphamide:
             administration("nih", day(-30), CYC_IN, value=750.0, unit="mg/m2", code="mg/m2"),
         ]
         facts = build_facts(resources(*items), today=TODAY)
-        (course,) = facts.courses
+        (course,) = facts.treatment.courses
         assert course.administrations[0].dose_mg == pytest.approx(750.0 * 1.8181, rel=1e-3)
 
     def test_rituximab_administrations(self) -> None:
@@ -190,7 +203,7 @@ class TestCernerIvCyclophosphamide:
             administration("r2", day(-26), rtx, value=1.0, unit="g", code="g"),
         ]
         facts = build_facts(resources(*items), today=TODAY)
-        (course,) = facts.courses
+        (course,) = facts.treatment.courses
         assert course.agent is Agent.RITUXIMAB
         assert course.cumulative_dose_mg == pytest.approx(2000.0)
 
@@ -200,7 +213,7 @@ class TestCernerIvCyclophosphamide:
             administration("nd", day(-30), CYC_IN, value=0.5, unit="g", code="g", status="not-done")
         ]
         facts = build_facts(resources(*items), today=TODAY)
-        assert facts.courses == ()
+        assert facts.treatment.courses == ()
 
 
 class TestDispenseWithoutDaysSupply:
@@ -217,8 +230,10 @@ class TestDispenseWithoutDaysSupply:
             for i in range(6)
         ]
         facts = build_facts(resources(*items), today=TODAY)
-        (estimate,) = facts.adherence
-        assert estimate.status is AdherenceStatus.ADHERENT
-        assert estimate.pdc is not None
-        assert estimate.pdc >= 0.95
-        assert estimate.fills[0].when == TODAY + timedelta(days=start)
+        (exposure,) = facts.exposure
+        refills = exposure.refills
+        assert refills.status is RefillStatus.MEASURED
+        assert refills.pdc is not None
+        assert refills.pdc >= 0.95
+        assert refills.fills[0].when == TODAY + timedelta(days=start)
+        assert judge(exposure, get_ruleset("kdigo-2024")).verdict is Verdict.ADHERENT

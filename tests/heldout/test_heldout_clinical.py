@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_mappings import assess
-from fhir_mappings.facts import Agent
+from fhir_mappings.facts import Agent, LineChange, LineRole
 from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
 from tests.support.ehr import (
     AZA_IN,
@@ -73,9 +73,12 @@ class TestSwitchMmfToCyclophosphamide:
             upcr("u2", day(-20), 2.5),
         ]
         result = _run(*items)
-        assert result.facts.induction is not None
-        assert result.facts.induction.primary_agent is Agent.CYCLOPHOSPHAMIDE
-        assert result.facts.induction.start == TODAY + timedelta(days=switch)
+        line = result.facts.treatment.current
+        assert line is not None
+        assert line.backbone is not None
+        assert line.backbone.agent is Agent.CYCLOPHOSPHAMIDE
+        assert (line.role, line.change) == (LineRole.INDUCTION, LineChange.SWITCHED)
+        assert line.clock_start == TODAY + timedelta(days=switch)
         assert result.response is not None
         assert result.response.classification is ResponseClass.TOO_EARLY
         assert _topics(result) == []
@@ -101,11 +104,15 @@ class TestAzathioprineAfterEuroLupus:
             upcr("u1", day(-30), 1.5),
         ]
         result = _run(*items)
-        induction = result.facts.induction
-        assert induction is not None
-        assert induction.primary_agent is Agent.CYCLOPHOSPHAMIDE
+        line = result.facts.treatment.current
+        assert line is not None
+        assert line.role is LineRole.MAINTENANCE
+        assert Agent.AZATHIOPRINE in line.agent_set
+        assert line.clock_start == TODAY + timedelta(days=start)  # the CYC induction's clock
+        (induction,) = [x for x in result.facts.treatment.lines if x.role is LineRole.INDUCTION]
+        assert induction.backbone is not None
+        assert induction.backbone.agent is Agent.CYCLOPHOSPHAMIDE
         assert induction.start == TODAY + timedelta(days=start)
-        assert [c.agent for c in result.facts.maintenance] == [Agent.AZATHIOPRINE]
         assert _topics(result) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
 
 
@@ -173,19 +180,32 @@ class TestComparatorAtThreshold:
 
 
 class TestEarlyRenalWorsening:
-    def test_egfr_falling_20_percent_at_month_2(self) -> None:
-        """eGFR 60 -> 48 (20 % fall) two months into induction is critical renal worsening."""
-        start = -75
-        items = [
+    START = -75
+
+    def _items(self, *egfr: tuple[int, float]) -> list[Json]:
+        """MMF from ``START``, UPCR 3.0 -> 2.7, eGFR 60 at baseline then (day, value) pairs."""
+        start = self.START
+        return [
             patient(),
             ln_snomed("ln"),
             mmf("m", start),
             upcr("u0", day(start - 3), 3.0),
             upcr("u1", day(-10), 2.7),
             egfr_text_unit("e0", day(start - 3), 60.0),
-            egfr_text_unit("e1", day(start + 61), 48.0),
+            *(egfr_text_unit(f"e{i}", day(d), v) for i, (d, v) in enumerate(egfr, 1)),
         ]
-        result = _run(*items)
+
+    def test_one_egfr_20_percent_lower_at_month_2_is_not_yet_worsening(self) -> None:
+        """eGFR 60 -> 48 (20 % fall) once, two months into induction, with proteinuria
+        falling: not renal worsening (Moroni 2022: a fall >= 30 % confirmed by a repeated
+        value), and too early to judge the response: no card."""
+        result = _run(*self._items((self.START + 61, 48.0)))
+        assert _topics(result) == []
+
+    def test_egfr_30_percent_lower_twice_at_month_2_is_critical(self) -> None:
+        """eGFR 60 -> 41 -> 40 (two values beyond a 30 % fall) two months into induction is
+        critical renal worsening, before any month-6 judgement."""
+        result = _run(*self._items((self.START + 50, 41.0), (self.START + 61, 40.0)))
         assert _topics(result) == [Topic.RENAL_WORSENING]
         assert result.findings[0].severity.value == "critical"
 
@@ -203,8 +223,9 @@ class TestCalcineurinInhibitors:
             upcr("u1", day(-20), 0.4),
         ]
         result = _run(*items)
-        assert result.facts.induction is not None
-        assert result.facts.induction.contains_cni
+        line = result.facts.treatment.current
+        assert line is not None
+        assert line.contains_cni
         assert _topics(result) == [Topic.CNI_CAVEAT]
 
     @pytest.mark.parametrize("with_voclosporin", [True, False])

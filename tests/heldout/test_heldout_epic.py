@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from fhir_mappings import assess
-from fhir_mappings.facts import Agent, Analyte
+from fhir_mappings.facts import Agent, Analyte, LineRole
 from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
 from fhir_mappings.pipeline import build_facts
 from tests.support.ehr import (
@@ -139,27 +139,36 @@ class TestEpicMycophenolateNonResponder:
         assert _topics(result) == [Topic.REFRACTORY, Topic.DOSE_REVIEW, Topic.REPEAT_BIOPSY]
 
     def test_induction_start_is_the_first_order(self) -> None:
-        """Renewals (consecutive, then a 2-day gap, with a dose change) are one course."""
+        """Renewals (consecutive, then a 2-day gap, with a dose change) are one course and one
+        induction line, its clock at the first order."""
         facts = build_facts(resources(*epic_patient()), today=TODAY)
-        assert facts.induction is not None
-        assert facts.induction.start == TODAY + timedelta(days=START)
-        mmf = [c for c in facts.courses if c.agent is Agent.MYCOPHENOLATE_MOFETIL]
+        line = facts.treatment.current
+        assert line is not None
+        assert (line.number, line.role) == (1, LineRole.INDUCTION)
+        assert line.start == line.clock_start == TODAY + timedelta(days=START)
+        mmf = [c for c in facts.treatment.courses if c.agent is Agent.MYCOPHENOLATE_MOFETIL]
         assert len(mmf) == 1
         assert len(mmf[0].orders) == 3
 
     def test_daily_dose_from_tablets_and_bid(self) -> None:
         """2 x 500 mg tablets twice daily (contained and separate Medication) is 2000 mg/day."""
         facts = build_facts(resources(*epic_patient()), today=TODAY)
-        assert facts.induction is not None
-        assert facts.induction.courses[0].daily_dose_mg == pytest.approx(2000.0)
-        assert [o.daily_dose_mg for o in facts.orders] == pytest.approx([1000.0, 2000.0, 2000.0])
+        line = facts.treatment.current
+        assert line is not None
+        assert line.backbone is not None
+        assert line.backbone.daily_dose_mg == pytest.approx(2000.0)
+        assert [o.daily_dose_mg for o in facts.treatment.orders] == pytest.approx(
+            [1000.0, 2000.0, 2000.0]
+        )
 
     def test_orders_that_are_not_therapy_do_not_count(self) -> None:
         """Draft, proposal, plan and cancelled orders create no course and no regimen member."""
         facts = build_facts(resources(*epic_patient()), today=TODAY)
-        assert {c.agent for c in facts.courses} == {Agent.MYCOPHENOLATE_MOFETIL}
-        assert facts.induction is not None
-        assert not facts.induction.contains_cni
+        assert {c.agent for c in facts.treatment.courses} == {Agent.MYCOPHENOLATE_MOFETIL}
+        assert [line.agent_set for line in facts.treatment.lines] == [{Agent.MYCOPHENOLATE_MOFETIL}]
+        line = facts.treatment.current
+        assert line is not None
+        assert not line.contains_cni
 
     def test_baseline_and_latest_in_canonical_units(self) -> None:
         """mg/mmol UPCR reads as g/g; the corrected value is latest, not the preliminary one."""
@@ -172,8 +181,8 @@ class TestEpicMycophenolateNonResponder:
         assert response.baseline_proteinuria.value == pytest.approx(300 / MG_MMOL_PER_G_G, 1e-3)
         assert response.latest_proteinuria.value == pytest.approx(200 / MG_MMOL_PER_G_G, 1e-3)
         assert response.latest_proteinuria.source_id == "Observation/u3"
-        assert response.baseline_creatinine is not None
-        assert response.baseline_creatinine.value == pytest.approx(1.0, 1e-3)
+        creatinine = result.facts.labs.get(Analyte.CREATININE).points
+        assert creatinine[0].value == pytest.approx(1.0, 1e-3)  # 88.4 umol/L
 
     def test_excluded_results_are_not_used(self) -> None:
         """Preliminary, entered-in-error and the duplicate never reach a series."""
@@ -217,7 +226,7 @@ class TestEpicOrderShapes:
         """2 x 500 mg tablets three times daily is 3000 mg/day."""
         items = [_mmf_order("o", -30, dosage=[timed_dose(2, code="TID")])]
         facts = build_facts(resources(*items), today=TODAY)
-        assert facts.orders[0].daily_dose_mg == pytest.approx(3000.0)
+        assert facts.treatment.orders[0].daily_dose_mg == pytest.approx(3000.0)
 
     def test_sixty_day_gap_splits_courses(self) -> None:
         """A 60-day gap between a finished order and the next is not bridged as one course."""
@@ -233,7 +242,7 @@ class TestEpicOrderShapes:
             _mmf_order("b", -160, dosage=[timed_dose(2, code="BID")]),
         ]
         facts = build_facts(resources(*items), today=TODAY)
-        assert [c.start for c in facts.courses] == [
+        assert [c.start for c in facts.treatment.courses] == [
             TODAY - timedelta(days=400),
             TODAY - timedelta(days=160),
         ]
@@ -245,7 +254,7 @@ class TestEpicOrderShapes:
             _mmf_order("h", -100, status="on-hold", dosage=[timed_dose(2, code="BID")]),
         ]
         facts = build_facts(resources(*items), today=TODAY)
-        assert {o.source_id for o in facts.orders} == {
+        assert {o.source_id for o in facts.treatment.orders} == {
             "MedicationRequest/s",
             "MedicationRequest/h",
         }
@@ -261,7 +270,7 @@ class TestEpicOrderShapes:
         """A text-only sig gives the right daily dose or none at all, never a wrong number."""
         items = [_mmf_order("t", -30, dosage=[timed_dose(code=None, text=text, route=None)])]
         facts = build_facts(resources(*items), today=TODAY)
-        assert facts.orders[0].daily_dose_mg in (None, pytest.approx(daily))
+        assert facts.treatment.orders[0].daily_dose_mg in (None, pytest.approx(daily))
 
 
 class TestEpicValueStrings:

@@ -39,6 +39,11 @@ USER_ID = "Practitioner/ln-demo-clinician"
 APP_URL = "http://ln-cds.test"
 #: Enough pages for the small-page server (2 resources a page) to reach every resource.
 MAX_PAGES = 500
+#: These tests check what the app reads, not how fast: the hook deadline (8 s by default)
+#: and the read timeout are set far beyond what a loaded machine needs, so a slow test
+#: server never turns into a 412. The deadline itself is tested in tests/service.
+HOOK_DEADLINE_SECONDS = 300.0
+FHIR_READ_TIMEOUT_SECONDS = 120.0
 _TOKEN_RE = re.compile(r"\{\{\s*context\.([A-Za-z]+)\s*\}\}")
 
 LoadBundle = Callable[[str, Mapping[str, Any]], dict[str, Any]]
@@ -114,6 +119,8 @@ async def _app_client(
         fhir_server_allowlist=[base_url],
         database_url=f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
         max_pages_per_search=MAX_PAGES,
+        hook_deadline_seconds=HOOK_DEADLINE_SECONDS,
+        fhir_read_timeout_seconds=FHIR_READ_TIMEOUT_SECONDS,
     )
     app = create_app(
         settings, clock=lambda: ANCHOR, uuid_factory=_uuid_factory(), fhir_transport=transport

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -281,17 +280,38 @@ class TestRememberCardsBatch:
             store.close()
 
 
+class WatchedStore(FeedbackStore):
+    """A FeedbackStore that signals each finished ``remember_cards`` call (written or
+    failed), so a test waits for the writer's work instead of for a length of time."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.calls: list[list[IssuedCard]] = []
+        self._done: list[threading.Event] = [threading.Event() for _ in range(4)]
+
+    def remember_cards(self, cards: Sequence[IssuedCard]) -> int:
+        self.calls.append(list(cards))
+        try:
+            return super().remember_cards(cards)
+        finally:
+            self._done[len(self.calls) - 1].set()
+
+    async def finished(self, calls: int) -> None:
+        """Return once ``calls`` writes have finished (a 30 s guard against a hang only)."""
+        assert await asyncio.to_thread(self._done[calls - 1].wait, 30.0)
+
+
 class TestCardLogBatching:
     async def test_many_hooks_one_transaction(self, tmp_path: Path) -> None:
         """Cards offered by several hooks within the flush interval are written in one batch."""
-        store = FeedbackStore(f"sqlite:///{tmp_path / 'b.sqlite3'}")
+        store = WatchedStore(f"sqlite:///{tmp_path / 'b.sqlite3'}")
         store.migrate()
         log = CardLog(store, flush_seconds=0.05)
         log.start()
-        for i in range(20):
+        for i in range(20):  # one turn of the loop: the writer cannot flush in between
             assert log.offer(_cards(f"h{i}-", 2))
-        await asyncio.sleep(0.3)
-        assert (log.batches, log.pending) == (1, 0)
+        await store.finished(1)
+        assert (log.batches, log.pending, len(store.calls[0])) == (1, 0, 40)
         await log.stop()
         assert store.remember_cards(_cards("h7-", 2)) == 0
 
@@ -336,28 +356,18 @@ class TestCardLogBatching:
     async def test_failed_write_is_logged_and_writer_continues(
         self, tmp_path: Path, caplog: pytest.LogCaptureFixture
     ) -> None:
-        """A database error loses that batch only (logged); later batches are written."""
-        store = FeedbackStore(f"sqlite:///{tmp_path / 'f.sqlite3'}")  # not migrated yet
-        failed = asyncio.Event()
-
-        class OnFailure(logging.Handler):
-            def emit(self, record: logging.LogRecord) -> None:
-                if record.getMessage() == "recording issued cards failed":
-                    failed.set()
-
-        handler = OnFailure()
-        logging.getLogger("cds_service.feedback_store").addHandler(handler)
-        try:
-            log = CardLog(store, flush_cards=1)
-            log.start()
-            log.offer(_cards("lost", 1))
-            with anyio.fail_after(10):  # the failed batch is logged before the table exists
-                await failed.wait()
-            store.migrate()
-            log.offer(_cards("kept", 1))
-            await log.stop()
-        finally:
-            logging.getLogger("cds_service.feedback_store").removeHandler(handler)
+        """A database error loses that batch only (logged); the same writer goes on and
+        writes the next batch."""
+        store = WatchedStore(f"sqlite:///{tmp_path / 'f.sqlite3'}")  # not migrated yet
+        log = CardLog(store, flush_cards=1)
+        log.start()
+        log.offer(_cards("lost", 1))
+        await store.finished(1)  # the write failed: no table yet
+        store.migrate()
+        log.offer(_cards("kept", 1))
+        await store.finished(2)  # written by the running writer, not by stop()
+        assert log.batches == 2
+        await log.stop()
         assert "recording issued cards failed" in caplog.text
         assert store.remember_cards(_cards("kept", 1)) == 0
         assert store.remember_cards(_cards("lost", 1)) == 1
