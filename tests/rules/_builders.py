@@ -1,44 +1,83 @@
-"""Hand-built ``PatientFacts`` for the assessment tests (no mapper modules needed)."""
+"""Hand-built facts for the rules tests: the contract between the two stages, no FHIR.
+
+The rules judge ``PatientFacts``; these builders make them directly, so a test states
+the one fact it varies (a UPCR, a PDC, a pulse date) and nothing else moves. Days are
+counted from ``START``, the start of the default line: mycophenolate mofetil 3 g/day
+from ``START`` as the only line, refills covering 95 % of days, a woman aged 31 with no
+safety event. Clinical scenarios built from EHR-shaped FHIR are in ``tests/scenarios``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from fhir_mappings.facts import (
+    ANTI_CD20,
+    BACKBONE_AGENTS,
+    CALCINEURIN_INHIBITORS,
     CANONICAL_UNIT,
-    AdherenceEstimate,
-    AdherenceStatus,
+    MYCOPHENOLATES,
     Agent,
+    AgentExposure,
     Analyte,
     Biopsy,
+    Certainty,
     ConditionFact,
-    DrugLevelSignal,
+    DoseGiven,
     Fill,
-    InductionRegimen,
     LabPoint,
     LabResults,
     LabSeries,
+    LineAgent,
+    LineChange,
+    LineRole,
     MatchMethod,
     MedicationMatch,
     MedicationOrder,
     PatientFacts,
+    PatientRecord,
+    PregnancyTest,
+    PulseDelivery,
+    PulseScheme,
+    Refills,
+    RefillStatus,
     RegimenKind,
     Route,
+    SafetyEvent,
+    SafetyKind,
+    SafetyRecord,
+    Sex,
+    TestResult,
     TherapyCourse,
+    TherapyLine,
+    TreatmentHistory,
+    UnidentifiedMedication,
+    UnreadableResult,
 )
+from fhir_mappings.resources import DataGap
 
 START = date(2024, 1, 1)
-LN = ConditionFact("M32.14", "http://hl7.org/fhir/sid/icd-10-cm", None, None, None, "IV", None)
+TODAY_N = 200  # the default evaluation date: day 200 of the line (6.6 months)
+LN = ConditionFact(
+    "M32.14", "http://hl7.org/fhir/sid/icd-10-cm", None, None, None, "IV", "Condition/ln"
+)
+MMF = Agent.MYCOPHENOLATE_MOFETIL
+MPS = Agent.MYCOPHENOLATE_SODIUM
+CYC = Agent.CYCLOPHOSPHAMIDE
+_IV_AGENTS = ANTI_CD20 | {Agent.BELIMUMAB, Agent.ANIFROLUMAB}
 
 
-def day(n: int | float) -> date:
-    """The date ``n`` days after the induction start."""
+def day(n: float) -> date:
+    """The date ``n`` days after ``START`` (negative: before it)."""
     return START + timedelta(days=n)
 
 
+# --- labs -------------------------------------------------------------------------------
+
+
 def point(analyte: Analyte, when: date, value: float, comparator: str | None = None) -> LabPoint:
+    """A result in the analyte's canonical unit, dated at midnight UTC of ``when``."""
     unit = CANONICAL_UNIT[analyte]
     return LabPoint(
         analyte=analyte,
@@ -53,132 +92,12 @@ def point(analyte: Analyte, when: date, value: float, comparator: str | None = N
     )
 
 
-def labs(points: Iterable[LabPoint]) -> LabResults:
-    by: dict[Analyte, list[LabPoint]] = {}
-    for p in points:
-        by.setdefault(p.analyte, []).append(p)
-    return LabResults(
-        {a: LabSeries(a, tuple(sorted(ps, key=lambda p: p.when))) for a, ps in by.items()}
-    )
-
-
-def course(
-    agent: Agent,
-    daily_mg: float | None,
-    *,
-    route: Route = Route.ORAL,
-    start: date = START,
-    cumulative_mg: float | None = None,
-) -> TherapyCourse:
-    match = MedicationMatch(agent, MatchMethod.CODING, None, None, None, None)
-    order = MedicationOrder(
-        source_id=f"MedicationRequest/{agent.value}",
-        medication=match,
-        status="active",
-        intent="order",
-        authored_on=start,
-        start=start,
-        end=None,
-        route=route,
-        dose_mg=None if daily_mg is None else daily_mg / 2,
-        daily_dose_mg=daily_mg,
-        dose_per_m2_mg=None,
-        dose_per_kg_mg=None,
-        interval_days=None,
-        planned_doses=None,
-        dosage_text=None,
-    )
-    return TherapyCourse(
-        agent=agent,
-        start=start,
-        end=None,
-        route=route,
-        daily_dose_mg=daily_mg,
-        orders=(order,),
-        cumulative_dose_mg=cumulative_mg,
-    )
-
-
-def induction(
-    *courses: TherapyCourse,
-    kind: RegimenKind = RegimenKind.MYCOPHENOLATE,
-    start: date = START,
-) -> InductionRegimen:
-    from fhir_mappings.facts import CALCINEURIN_INHIBITORS
-
-    return InductionRegimen(
-        kind=kind,
-        start=start,
-        primary_agent=courses[0].agent,
-        courses=tuple(courses),
-        contains_cni=any(c.agent in CALCINEURIN_INHIBITORS for c in courses),
-    )
-
-
-MMF_3G = course(Agent.MYCOPHENOLATE_MOFETIL, 3000.0)
-MMF_2G = course(Agent.MYCOPHENOLATE_MOFETIL, 2000.0)
-
-
-def adherent(agent: Agent = Agent.MYCOPHENOLATE_MOFETIL, pdc: float = 0.95) -> AdherenceEstimate:
-    return AdherenceEstimate(
-        agent=agent,
-        status=AdherenceStatus.ADHERENT if pdc >= 0.8 else AdherenceStatus.POSSIBLE_NONADHERENCE,
-        window_start=START,
-        window_end=day(200),
-        pdc=pdc,
-        mpr=pdc,
-        days_since_last_fill=10,
-        fills=(Fill(START, 30.0, 120.0, "MedicationDispense/1"), Fill(day(60), 30.0, 120.0, None)),
-    )
-
-
-def low_level(agent: Agent, analyte: Analyte, value: float, threshold: float) -> AdherenceEstimate:
-    return AdherenceEstimate(
-        agent=agent,
-        status=AdherenceStatus.UNKNOWN,
-        window_start=None,
-        window_end=None,
-        pdc=None,
-        mpr=None,
-        days_since_last_fill=None,
-        levels=(DrugLevelSignal(point(analyte, day(150), value), threshold, True, "test"),),
-    )
-
-
-def facts(
-    *,
-    today: date | None = None,
-    points: Sequence[LabPoint] = (),
-    regimen: InductionRegimen | None = None,
-    with_ln: bool = True,
-    adherence: Sequence[AdherenceEstimate] | None = None,
-    biopsies: Sequence[Biopsy] = (),
-    extra_courses: Sequence[TherapyCourse] = (),
-) -> PatientFacts:
-    """A patient with LN on MMF 3 g/day (adherent) unless told otherwise."""
-    today = today if today is not None else day(200)
-    regimen = regimen if regimen is not None else induction(MMF_3G)
-    est = (adherent(),) if adherence is None else tuple(adherence)
-    return PatientFacts(
-        today=today,
-        patient_id="p1",
-        lupus_nephritis=(LN,) if with_ln else (),
-        labs=labs(points),
-        orders=tuple(o for c in regimen.courses for o in c.orders),
-        courses=(*regimen.courses, *extra_courses),
-        induction=regimen,
-        maintenance=(),
-        adherence=est,
-        biopsies=tuple(biopsies),
-    )
-
-
-def no_induction(f: PatientFacts) -> PatientFacts:
-    return replace(f, induction=None)
-
-
 def upcr(n: float, value: float, comparator: str | None = None) -> LabPoint:
     return point(Analyte.UPCR, day(n), value, comparator)
+
+
+def protein_24h(n: float, value: float, comparator: str | None = None) -> LabPoint:
+    return point(Analyte.PROTEIN_24H, day(n), value, comparator)
 
 
 def creat(n: float, value: float, comparator: str | None = None) -> LabPoint:
@@ -189,5 +108,344 @@ def egfr(n: float, value: float, comparator: str | None = None) -> LabPoint:
     return point(Analyte.EGFR, day(n), value, comparator)
 
 
+def unreadable(n: float, analyte: Analyte = Analyte.UPCR) -> UnreadableResult:
+    """A proteinuria result whose value could not be read (``"<0.1"`` with no unit)."""
+    when = datetime.combine(day(n), time(), tzinfo=UTC)
+    return UnreadableResult(analyte, when, f"Observation/unread-{n}", "no unit")
+
+
+def labs(points: Iterable[LabPoint], unread: Sequence[UnreadableResult] = ()) -> LabResults:
+    by: dict[Analyte, list[LabPoint]] = {}
+    for p in points:
+        by.setdefault(p.analyte, []).append(p)
+    series = {a: LabSeries(a, tuple(sorted(ps, key=lambda p: p.when))) for a, ps in by.items()}
+    return LabResults(series, unreadable=tuple(unread))
+
+
+# --- treatment ----------------------------------------------------------------------------
+
+
+def default_route(agent: Agent) -> Route:
+    return Route.INTRAVENOUS if agent in _IV_AGENTS else Route.ORAL
+
+
+def order(
+    agent: Agent,
+    daily_mg: float | None,
+    *,
+    start: date = START,
+    end: date | None = None,
+    status: str = "active",
+    route: Route | None = None,
+    source_id: str | None = None,
+) -> MedicationOrder:
+    """An order of ``agent`` at ``daily_mg`` a day (in two doses when oral)."""
+    match = MedicationMatch(agent, MatchMethod.CODING, None, None, None, None)
+    return MedicationOrder(
+        source_id=source_id or f"MedicationRequest/{agent.value}-{start.isoformat()}",
+        medication=match,
+        status=status,
+        intent="order",
+        authored_on=start,
+        start=start,
+        end=end,
+        route=route or default_route(agent),
+        dose_mg=None if daily_mg is None else daily_mg / 2,
+        daily_dose_mg=daily_mg,
+        dose_per_m2_mg=None,
+        dose_per_kg_mg=None,
+        interval_days=None,
+        planned_doses=None,
+        dosage_text=None,
+    )
+
+
+def given(n: float, mg: float | None = 500.0, agent: Agent = CYC) -> DoseGiven:
+    """An IV dose given on day ``n``."""
+    return DoseGiven(agent, day(n), mg, Route.INTRAVENOUS, f"MedicationAdministration/{n}")
+
+
+def pulses(
+    *days_given: float,
+    scheme: PulseScheme = PulseScheme.EURO_LUPUS,
+    mg: float | None = 500.0,
+    interval_days: float | None = None,
+    planned: int | None = None,
+) -> PulseDelivery:
+    """Cyclophosphamide pulses given on ``days_given`` (their schedule from ``scheme``)."""
+    doses = tuple(given(n, mg) for n in days_given)
+    cumulative = sum(mg for _ in doses) if mg is not None and doses else None
+    return PulseDelivery(scheme, interval_days, planned, doses, cumulative)
+
+
+def member(
+    agent: Agent,
+    daily_mg: float | None = None,
+    *,
+    route: Route | None = None,
+    start: date = START,
+    end: date | None = None,
+    on_hold: bool = False,
+    pulses: PulseDelivery | None = None,
+    dose_order: MedicationOrder | None = None,
+) -> LineAgent:
+    """One agent of a line; an oral dose comes with the order it was read from."""
+    route = route or default_route(agent)
+    status = "on-hold" if on_hold else "active"
+    written = order(agent, daily_mg, start=start, end=end, status=status, route=route)
+    if dose_order is None and daily_mg is not None and not on_hold:
+        dose_order = written
+    course = TherapyCourse(
+        agent=agent,
+        start=start,
+        end=end,
+        route=route,
+        daily_dose_mg=daily_mg,
+        orders=(written,),
+        administrations=pulses.given if pulses is not None else (),
+        cumulative_dose_mg=pulses.cumulative_mg if pulses is not None else None,
+    )
+    return LineAgent(
+        agent=agent,
+        start=start,
+        end=end,
+        route=route,
+        daily_dose_mg=None if on_hold else daily_mg,
+        dose_order=dose_order,
+        on_hold=on_hold,
+        course=course,
+        pulses=pulses,
+    )
+
+
+def mmf(grams: float = 3.0, **kw: object) -> LineAgent:
+    """Mycophenolate mofetil at ``grams`` a day."""
+    return member(MMF, grams * 1000, **kw)  # type: ignore[arg-type]
+
+
+def cyc_iv(*days_given: float, **kw: object) -> LineAgent:
+    """IV cyclophosphamide, Euro-Lupus, pulses given on ``days_given``."""
+    return member(CYC, route=Route.INTRAVENOUS, pulses=pulses(*days_given, **kw))  # type: ignore[arg-type]
+
+
+def _regimen(agents: set[Agent]) -> RegimenKind:
+    if CYC in agents:
+        return RegimenKind.CYCLOPHOSPHAMIDE_IV
+    if agents & MYCOPHENOLATES:
+        if Agent.TACROLIMUS in agents:
+            return RegimenKind.MULTITARGET
+        if Agent.VOCLOSPORIN in agents:
+            return RegimenKind.MYCOPHENOLATE_VOCLOSPORIN
+        if Agent.BELIMUMAB in agents:
+            return RegimenKind.MYCOPHENOLATE_BELIMUMAB
+        return RegimenKind.MYCOPHENOLATE
+    if agents & CALCINEURIN_INHIBITORS:
+        return RegimenKind.CNI_MONOTHERAPY
+    if agents & ANTI_CD20:
+        return RegimenKind.ANTI_CD20
+    if Agent.AZATHIOPRINE in agents:
+        return RegimenKind.AZATHIOPRINE
+    return RegimenKind.OTHER
+
+
+def line(
+    *members: LineAgent,
+    number: int = 1,
+    start: date = START,
+    end: date | None = None,
+    role: LineRole = LineRole.INDUCTION,
+    change: LineChange = LineChange.FIRST,
+    clock_start: date | None = None,
+    regimen: RegimenKind | None = None,
+) -> TherapyLine:
+    """A line of ``members`` (default: MMF 3 g/day), the backbone first."""
+    agents = members or (mmf(),)
+    ordered = tuple(sorted(agents, key=lambda a: a.agent not in BACKBONE_AGENTS))
+    return TherapyLine(
+        number=number,
+        start=start,
+        end=end,
+        role=role,
+        change=change,
+        agents=ordered,
+        added=tuple(a.agent for a in ordered),
+        stopped=(),
+        regimen=regimen or _regimen({a.agent for a in ordered}),
+        clock_start=clock_start or start,
+    )
+
+
+def history(
+    *lines: TherapyLine,
+    off_therapy: bool = False,
+    unidentified: Sequence[UnidentifiedMedication] = (),
+) -> TreatmentHistory:
+    """Lines oldest first; the last one is current unless ``off_therapy``."""
+    now = None if off_therapy or not lines else lines[-1]
+    return TreatmentHistory(
+        orders=tuple(o for ln in lines for a in ln.agents for o in a.course.orders),
+        administrations=tuple(
+            d for ln in lines for a in ln.agents for d in a.course.administrations
+        ),
+        courses=tuple(a.course for ln in lines for a in ln.agents),
+        lines=tuple(lines),
+        current=now,
+        unidentified=tuple(unidentified),
+    )
+
+
+# --- exposure -----------------------------------------------------------------------------
+
+FILLS = (
+    Fill(START, 30.0, 180.0, "MedicationDispense/1"),
+    Fill(day(30), 30.0, 180.0, "MedicationDispense/2"),
+)
+
+
+def refills(
+    agent: Agent = MMF,
+    pdc: float | None = 0.95,
+    *,
+    status: RefillStatus = RefillStatus.MEASURED,
+    fills: tuple[Fill, ...] = FILLS,
+) -> Refills:
+    measured = status is RefillStatus.MEASURED
+    return Refills(
+        agent=agent,
+        status=status,
+        window_start=START if measured else None,
+        window_end=day(TODAY_N) if measured else None,
+        pdc=pdc if measured else None,
+        mpr=pdc if measured else None,
+        days_since_last_fill=10 if measured else None,
+        fills=fills if measured else (),
+    )
+
+
+def exposure(
+    agent: Agent = MMF,
+    pdc: float | None = 0.95,
+    *levels: LabPoint,
+    status: RefillStatus = RefillStatus.MEASURED,
+) -> AgentExposure:
+    """The refills of ``agent`` (PDC ``pdc``) and its drug levels."""
+    return AgentExposure(agent, refills(agent, pdc, status=status), tuple(levels))
+
+
+def exposure_of(current: TherapyLine | None) -> tuple[AgentExposure, ...]:
+    """What the reader makes of the current line: oral agents refilled (PDC 95 %),
+    IV agents given by clinicians, held ones on hold."""
+    if current is None:
+        return ()
+    out = []
+    for a in current.agents:
+        if a.on_hold:
+            out.append(exposure(a.agent, status=RefillStatus.ON_HOLD))
+        elif a.route is Route.ORAL:
+            out.append(exposure(a.agent))
+        else:
+            out.append(exposure(a.agent, status=RefillStatus.GIVEN_BY_CLINICIANS))
+    return tuple(out)
+
+
+# --- safety -------------------------------------------------------------------------------
+
+
+def patient(
+    sex: Sex = Sex.FEMALE,
+    birth: date | None = date(1993, 3, 14),
+    *,
+    deceased: bool = False,
+    deceased_on: date | None = None,
+) -> PatientRecord:
+    return PatientRecord("Patient/p1", deceased, deceased_on, birth, sex)
+
+
+def event(
+    kind: SafetyKind,
+    start: date | None,
+    *,
+    ongoing: bool = True,
+    certainty: Certainty = Certainty.CONFIRMED,
+    procedure: bool = False,
+    end: date | None = None,
+    display: str | None = None,
+) -> SafetyEvent:
+    return SafetyEvent(
+        kind=kind,
+        source_id=f"Condition/{kind.value}",
+        system="http://snomed.info/sct",
+        code="0",
+        display=display,
+        start=start,
+        end=end,
+        ongoing=ongoing,
+        certainty=certainty,
+        procedure=procedure,
+    )
+
+
+def pregnancy_test(when: date, result: TestResult) -> PregnancyTest:
+    return PregnancyTest(when, result, "2106-3", f"Observation/hcg-{when}", result.value.title())
+
+
+def safety(
+    *events: SafetyEvent,
+    who: PatientRecord | None = None,
+    tests: Sequence[PregnancyTest] = (),
+    unknown: Sequence[str] = (),
+) -> SafetyRecord:
+    return SafetyRecord(
+        patient=who if who is not None else patient(),
+        events=events,
+        pregnancy_tests=tuple(tests),
+        unknown=tuple(unknown),
+    )
+
+
+# --- the patient ----------------------------------------------------------------------------
+
+
 def biopsy(n: float) -> Biopsy:
-    return Biopsy(day(n), "50200", "http://www.ama-assn.org/go/cpt", None, "Procedure/bx")
+    return Biopsy(day(n), "50200", "http://www.ama-assn.org/go/cpt", None, f"Procedure/bx-{n}")
+
+
+def facts(
+    *,
+    today: date | None = None,
+    points: Sequence[LabPoint] = (),
+    lines: Sequence[TherapyLine] | None = None,
+    off_therapy: bool = False,
+    exposures: Sequence[AgentExposure] | None = None,
+    biopsies: Sequence[Biopsy] = (),
+    record: SafetyRecord | None = None,
+    with_ln: bool = True,
+    gaps: Sequence[DataGap] = (),
+    unread: Sequence[UnreadableResult] = (),
+    unidentified: Sequence[UnidentifiedMedication] = (),
+) -> PatientFacts:
+    """A patient with lupus nephritis on MMF 3 g/day from ``START`` unless told otherwise."""
+    treatment = history(
+        *(lines if lines is not None else (line(),)),
+        off_therapy=off_therapy,
+        unidentified=unidentified,
+    )
+    return PatientFacts(
+        today=today if today is not None else day(TODAY_N),
+        patient_id="p1",
+        lupus_nephritis=(LN,) if with_ln else (),
+        labs=labs(points, unread),
+        treatment=treatment,
+        exposure=tuple(exposures) if exposures is not None else exposure_of(treatment.current),
+        biopsies=tuple(biopsies),
+        safety=record if record is not None else safety(),
+        gaps=tuple(gaps),
+    )
+
+
+#: Stable renal function around the default evaluation date.
+RENAL = (creat(-5, 1.0), creat(190, 1.0), egfr(-5, 80.0), egfr(190, 80.0))
+#: No response at day 200: UPCR 4.0 -> 3.5 g/g with stable renal function.
+NO_RESPONSE = (upcr(-5, 4.0), upcr(190, 3.5), *RENAL)
+PARTIAL = (upcr(-5, 4.0), upcr(190, 1.5), *RENAL)
+COMPLETE = (upcr(-5, 4.0), upcr(190, 0.3), *RENAL)

@@ -1,8 +1,13 @@
-"""Make the builder helpers of this directory importable (``--import-mode=importlib``)."""
+"""Fixtures shared by the rules tests (builders are plain functions in ``_builders``)."""
 
-import sys
-from pathlib import Path
+from __future__ import annotations
 
-_HERE = str(Path(__file__).parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
+import pytest
+
+from fhir_mappings.rulesets import RULESETS, Ruleset, get_ruleset
+
+
+@pytest.fixture(params=sorted(RULESETS))
+def ruleset(request: pytest.FixtureRequest) -> Ruleset:
+    """Each ruleset in turn: a threshold test runs once per guideline."""
+    return get_ruleset(request.param)
