@@ -180,3 +180,8 @@ class TestNoFlare:
         assert found is not None
         assert found.kind is FlareKind.PROTEINURIC
         assert found.since == upcr(300, 1.2)
+
+    def test_a_response_on_the_newest_value_has_nothing_after_it(self) -> None:
+        """A complete response met only by the newest UPCR: no flare can follow it yet."""
+        pts = (upcr(-5, 3.5), upcr(150, 3.0), upcr(300, 0.3), creat(-5, 1.0), creat(300, 1.0))
+        assert flare(KDIGO_2024, *pts) is None
