@@ -55,7 +55,10 @@ from fhir_mappings.facts import (
     UnidentifiedMedication,
     UnreadableResult,
 )
+from fhir_mappings.findings import Finding, Topic
 from fhir_mappings.resources import DataGap
+from fhir_mappings.rules.algorithm import Outcome, findings_for
+from fhir_mappings.rulesets import get_ruleset
 
 START = date(2024, 1, 1)
 TODAY_N = 200  # the default evaluation date: day 200 of the line (6.6 months)
@@ -449,3 +452,24 @@ RENAL = (creat(-5, 1.0), creat(190, 1.0), egfr(-5, 80.0), egfr(190, 80.0))
 NO_RESPONSE = (upcr(-5, 4.0), upcr(190, 3.5), *RENAL)
 PARTIAL = (upcr(-5, 4.0), upcr(190, 1.5), *RENAL)
 COMPLETE = (upcr(-5, 4.0), upcr(190, 0.3), *RENAL)
+
+
+# --- running the rules ----------------------------------------------------------------------
+
+
+def run(f: PatientFacts, name: str = "kdigo-2024", *, show_status: bool = False) -> Outcome:
+    """The rules on ``f`` under the ruleset ``name``; every summary within the CDS limit."""
+    out = findings_for(f, get_ruleset(name), show_status=show_status)
+    assert all(len(x.summary) < 140 for x in out.findings)
+    return out
+
+
+def topics(out: Outcome) -> list[Topic]:
+    return [f.topic for f in out.findings]
+
+
+def one(out: Outcome, topic: Topic) -> Finding:
+    """The single finding of ``topic`` (an assertion naming the topics present if absent)."""
+    found = [f for f in out.findings if f.topic is topic]
+    assert len(found) == 1, f"{topic}: {topics(out)}"
+    return found[0]

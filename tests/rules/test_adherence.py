@@ -7,8 +7,7 @@ import pytest
 from fhir_mappings.facts import Agent, Analyte, LabPoint, RefillStatus
 from fhir_mappings.rules.adherence import DOUBT, Verdict, judge, judge_all, low_levels
 from fhir_mappings.rulesets import Ruleset, get_ruleset
-
-from ._builders import MMF, day, exposure, point
+from tests.rules._builders import MMF, day, exposure, point
 
 KDIGO_2024 = get_ruleset("kdigo-2024")
 HCQ = Agent.HYDROXYCHLOROQUINE

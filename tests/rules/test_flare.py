@@ -14,8 +14,7 @@ from fhir_mappings.facts import LabPoint
 from fhir_mappings.rules.flare import Flare, FlareKind, FlareSeverity, proteinuria_rose, renal_flare
 from fhir_mappings.rules.response import assess_line
 from fhir_mappings.rulesets import FlareRule, Ruleset, get_ruleset
-
-from ._builders import creat, day, facts, line, upcr
+from tests.rules._builders import creat, day, facts, line, upcr
 
 KDIGO_2024 = get_ruleset("kdigo-2024")
 MODERATE, SEVERE = FlareSeverity.MODERATE, FlareSeverity.SEVERE

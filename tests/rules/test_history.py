@@ -7,8 +7,7 @@ import pytest
 from fhir_mappings.facts import Agent, LineChange, PulseScheme, Route
 from fhir_mappings.rules.history import TriedReason, pulse_delivery, tried_agents
 from fhir_mappings.rulesets import Ruleset, get_ruleset
-
-from ._builders import (
+from tests.rules._builders import (
     CYC,
     MMF,
     START,

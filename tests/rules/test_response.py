@@ -19,8 +19,7 @@ from fhir_mappings.rules.response import (
     unreadable_proteinuria_after,
 )
 from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset, get_ruleset
-
-from ._builders import (
+from tests.rules._builders import (
     RENAL,
     START,
     creat,

@@ -30,8 +30,7 @@ from fhir_mappings.findings import (
 from fhir_mappings.rules import actions
 from fhir_mappings.rules.safety import SafetyAssessment, SafetyFact, apply_safety, assess_safety
 from fhir_mappings.rulesets import Ruleset, get_ruleset
-
-from ._builders import event, facts, patient, point, pregnancy_test, safety
+from tests.rules._builders import event, facts, patient, point, pregnancy_test, safety
 
 KDIGO_2024 = get_ruleset("kdigo-2024")
 TODAY = date(2026, 11, 1)

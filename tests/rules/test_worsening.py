@@ -8,8 +8,7 @@ from fhir_mappings.facts import LabPoint
 from fhir_mappings.rules.response import assess_line
 from fhir_mappings.rules.worsening import Worsening, WorseningKind, renal_worsening
 from fhir_mappings.rulesets import Ruleset, get_ruleset
-
-from ._builders import creat, day, egfr, facts, line, upcr
+from tests.rules._builders import creat, day, egfr, facts, line, upcr
 
 KDIGO_2024 = get_ruleset("kdigo-2024")
 #: Proteinuria barely moving: no response, and no proteinuric rise.
