@@ -166,6 +166,15 @@ class TestIntravenousCyclophosphamide:
         card = one(with_exposure(hcq, lines=[current]), Topic.ADHERENCE)
         assert card.actions == ()
 
+    def test_oral_cyclophosphamide_taken_irregularly_is_offered_iv(self) -> None:
+        """Oral cyclophosphamide with refills for 40 % of days and no response: IV
+        cyclophosphamide is offered (adherence intrinsic), and no MPA level."""
+        current = line(member(CYC, 100.0, route=Route.ORAL))
+        card = one(with_exposure(exposure(CYC, 0.4), lines=[current]), Topic.ADHERENCE)
+        (iv,) = card.actions
+        assert (iv.kind, iv.agent) == (ActionKind.START_THERAPY, CYC.value)
+        assert iv.parameters["route"] == Route.INTRAVENOUS.value
+
     def test_not_offered_again_once_tried(self) -> None:
         """Cyclophosphamide failed in an earlier line: the IV switch is not offered."""
         first = line(cyc_iv(0, 14, 28, 42, 56, 70), end=day(200))
