@@ -221,14 +221,26 @@ def member(
     )
 
 
-def mmf(grams: float = 3.0, **kw: object) -> LineAgent:
+def mmf(
+    grams: float = 3.0, *, start: date = START, end: date | None = None, on_hold: bool = False
+) -> LineAgent:
     """Mycophenolate mofetil at ``grams`` a day."""
-    return member(MMF, grams * 1000, **kw)  # type: ignore[arg-type]
+    return member(MMF, grams * 1000, start=start, end=end, on_hold=on_hold)
 
 
-def cyc_iv(*days_given: float, **kw: object) -> LineAgent:
-    """IV cyclophosphamide, Euro-Lupus, pulses given on ``days_given``."""
-    return member(CYC, route=Route.INTRAVENOUS, pulses=pulses(*days_given, **kw))  # type: ignore[arg-type]
+def cyc_iv(
+    *days_given: float,
+    scheme: PulseScheme = PulseScheme.EURO_LUPUS,
+    mg: float | None = 500.0,
+    interval_days: float | None = None,
+    planned: int | None = None,
+) -> LineAgent:
+    """IV cyclophosphamide (Euro-Lupus unless told), pulses given on ``days_given``."""
+    delivery = pulses(
+        *days_given, scheme=scheme, mg=mg, interval_days=interval_days, planned=planned
+    )
+    start = day(days_given[0]) if days_given else START
+    return member(CYC, route=Route.INTRAVENOUS, start=start, pulses=delivery)
 
 
 def _regimen(agents: set[Agent]) -> RegimenKind:
