@@ -26,7 +26,7 @@ from fhir_mappings.rules import evidence
 from fhir_mappings.rules.adherence import AgentAdherence, Verdict, judge_all
 from fhir_mappings.rules.flare import Flare, renal_flare
 from fhir_mappings.rules.history import Delivery, TriedAgent, pulse_delivery, tried_agents
-from fhir_mappings.rules.response import assess_line, proteinuria_series
+from fhir_mappings.rules.response import assess_line, is_at_least, proteinuria_series
 from fhir_mappings.rules.safety import SafetyAssessment
 from fhir_mappings.rules.worsening import Worsening, renal_worsening
 from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
@@ -194,6 +194,11 @@ class Judged:
         if point.comparator == ">":
             return point.value >= limit
         return point.value > limit
+
+    def egfr_at_least(self, limit: float) -> bool:
+        """The latest eGFR is certainly at or above ``limit``."""
+        point = self.facts.labs.get(Analyte.EGFR).latest
+        return point is not None and is_at_least(point, limit)
 
     def oral_backbone(self) -> bool:
         backbone = self.line.backbone

@@ -87,7 +87,7 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
                 sources.voclosporin,
             )
             citations.append(sources.cni_egfr)
-    if j.egfr_above(doses.belimumab_min_egfr) or Agent.BELIMUMAB in current:
+    if j.egfr_at_least(doses.belimumab_min_egfr) or Agent.BELIMUMAB in current:
         offer(
             Agent.BELIMUMAB,
             actions.belimumab(doses),
@@ -96,7 +96,8 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
             sources.belimumab_first_line,
         )
     else:
-        left_out.append(f"belimumab: eGFR not above {wording.number(doses.belimumab_min_egfr)}")
+        limit = wording.number(doses.belimumab_min_egfr)
+        left_out.append(f"belimumab: eGFR below {limit} or not known")
     if backbone is Agent.CYCLOPHOSPHAMIDE:
         member = j.line.backbone
         pulses = member.pulses if member is not None else None

@@ -90,6 +90,20 @@ class TestFromMycophenolate:
         note = "calcineurin inhibitors (multitarget, voclosporin): eGFR not above 45"
         assert any(note in n for n in card.notes) is not shown
 
+    @pytest.mark.parametrize(
+        ("value", "comparator", "shown"),
+        [(30.0, None, True), (29.9, None, False), (30.0, ">=", True), (30.0, "<=", False)],
+    )
+    def test_belimumab_from_egfr_30(
+        self, ruleset: Ruleset, value: float, comparator: str | None, shown: bool
+    ) -> None:
+        """KDIGO 2024: belimumab add-on when eGFR is at least 30; 30 itself qualifies."""
+        pts = (*PROTEINURIA, egfr(-5, 80.0), egfr(190, value, comparator))
+        card = switch(*pts, name=ruleset.name)
+        assert (Agent.BELIMUMAB.value in offered(card)) is shown
+        note = "belimumab: eGFR below 30 or not known"
+        assert any(note in n for n in card.notes) is not shown
+
     def test_no_egfr_no_calcineurin_inhibitor(self) -> None:
         """Without any eGFR neither tacrolimus nor voclosporin is drafted."""
         card = switch(*PROTEINURIA)
