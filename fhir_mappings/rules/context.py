@@ -14,8 +14,10 @@ from fhir_mappings.facts import (
     Analyte,
     Biopsy,
     LabPoint,
+    LineAgent,
     LineChange,
     LineRole,
+    MedicationOrder,
     PatientFacts,
     RefillStatus,
     Route,
@@ -51,6 +53,17 @@ def _falling(points: tuple[LabPoint, ...], count: int) -> bool:
     if len(tail) < count or any(p.comparator is not None for p in tail):
         return False
     return all(b.value < a.value for a, b in itertools.pairwise(tail))
+
+
+@dataclass(frozen=True, slots=True)
+class DoseStep:
+    """A mycophenolate backbone below its induction target, and the step to it."""
+
+    member: LineAgent
+    order: MedicationOrder  # the order its current dose comes from
+    current_mg_day: float
+    target_mg_day: float
+    each_mg: float  # the target in two doses a day
 
 
 @dataclass(frozen=True)
@@ -137,6 +150,31 @@ class Judged:
     @property
     def low_exposure(self) -> tuple[AgentAdherence, ...]:
         return tuple(a for a in self.adherence if a.verdict is Verdict.LOW_EXPOSURE)
+
+    @property
+    def dose_step(self) -> DoseStep | None:
+        """The backbone's step up to the induction target, if it is below it.
+
+        Only a mycophenolate with a dose read from a current order, on an induction or
+        add-on line without a calcineurin inhibitor: multitarget doses are standard, a
+        maintenance dose is not an under-dosed induction, a held order has no dose. The
+        dose card drafts this step and the switch waits for it (one rule for both).
+        """
+        backbone = self.line.backbone
+        if backbone is None or backbone.on_hold or backbone.dose_order is None:
+            return None
+        if self.line.role is LineRole.MAINTENANCE or self.line.contains_cni:
+            return None
+        doses = self.ruleset.doses
+        targets = {
+            Agent.MYCOPHENOLATE_MOFETIL: (doses.mmf_target_mg_day, doses.mmf_step_dose_mg),
+            Agent.MYCOPHENOLATE_SODIUM: (doses.mps_target_mg_day, doses.mps_step_dose_mg),
+        }
+        target = targets.get(backbone.agent)
+        daily = backbone.daily_dose_mg
+        if target is None or daily is None or daily >= target[0]:
+            return None
+        return DoseStep(backbone, backbone.dose_order, daily, *target)
 
     @property
     def under_treated(self) -> tuple[Delivery, ...]:

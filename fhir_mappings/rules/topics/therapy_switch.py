@@ -118,14 +118,7 @@ def therapy_switch(j: Judged) -> Finding | None:
     """WARNING: refractory, adherence not in doubt, dose and delivery at target."""
     if not j.refractory:
         return None
-    backbone = j.line.backbone
-    if (
-        backbone is not None
-        and backbone.agent in MYCOPHENOLATES
-        and not j.line.contains_cni
-        and backbone.daily_dose_mg is not None
-        and backbone.daily_dose_mg < _target(j, backbone.agent)
-    ) or j.low_exposure:
+    if j.dose_step is not None or j.low_exposure:
         return None  # the dose-review card comes first
     drafts, steps, left_out, citations = _options(j)
     notes = list(j.notes)
@@ -160,10 +153,3 @@ def therapy_switch(j: Judged) -> Finding | None:
         citations=tuple(dict.fromkeys(citations)),
         notes=tuple(notes),
     )
-
-
-def _target(j: Judged, agent: Agent) -> float:
-    doses = j.ruleset.doses
-    if agent is Agent.MYCOPHENOLATE_SODIUM:
-        return doses.mps_target_mg_day
-    return doses.mmf_target_mg_day

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_mappings.facts import Agent, Analyte, LabPoint, LineChange, TherapyLine
+from fhir_mappings.facts import Agent, Analyte, LabPoint, LineChange, LineRole, TherapyLine
 from fhir_mappings.findings import ActionKind, Finding, Severity, Topic
 from fhir_mappings.rulesets import Ruleset, get_ruleset
 from tests.rules._builders import (
     CYC,
     MMF,
     NO_RESPONSE,
+    START,
     cyc_iv,
     day,
     egfr,
@@ -227,6 +228,22 @@ class TestWhenShown:
         out = run(facts(points=NO_RESPONSE, exposures=[exposure(MMF), hcq]))
         assert Topic.ADHERENCE in topics(out)
         assert Topic.THERAPY_SWITCH not in topics(out)
+
+    def test_maintenance_dose_mmf_without_response_is_offered_the_switch(self) -> None:
+        """No response since the induction, now on MMF 2 g/day maintenance: no dose card
+        asks for a step (maintenance dose), so the switch card is not held back for one."""
+        maintenance = line(
+            mmf(2.0, start=day(150)),
+            number=2,
+            start=day(150),
+            role=LineRole.MAINTENANCE,
+            change=LineChange.STEP_DOWN,
+            clock_start=START,
+        )
+        out = run(
+            facts(points=NO_RESPONSE, lines=[line(mmf(end=day(150)), end=day(150)), maintenance])
+        )
+        assert topics(out) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
 
     def test_hidden_below_the_mycophenolate_sodium_target(self) -> None:
         """Mycophenolate sodium 1.44 g/day: the dose step comes first."""
