@@ -28,7 +28,12 @@ from fhir_mappings.rules import evidence
 from fhir_mappings.rules.adherence import AgentAdherence, Verdict, judge_all
 from fhir_mappings.rules.flare import Flare, renal_flare
 from fhir_mappings.rules.history import Delivery, TriedAgent, pulse_delivery, tried_agents
-from fhir_mappings.rules.response import assess_line, is_at_least, proteinuria_series
+from fhir_mappings.rules.response import (
+    assess_line,
+    is_at_least,
+    proteinuria_series,
+    renal_worse,
+)
 from fhir_mappings.rules.safety import SafetyAssessment
 from fhir_mappings.rules.worsening import Worsening, renal_worsening
 from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
@@ -117,9 +122,16 @@ class Judged:
             self.judgeable
             and self.months < self.ruleset.judgement_window_end_months
             and self.response.renal_function_stable is not False
+            and not self._renal_worse_now()
             and self.worsening is None
             and self._on_course_to_respond()
         )
+
+    def _renal_worse_now(self) -> bool:
+        """The newest renal value (the ruleset's preferred measure) is beyond the band,
+        even when it is newer than the latest proteinuria the response was judged at."""
+        base, latest = self.response.baseline_renal, self.response.latest_renal
+        return base is not None and latest is not None and renal_worse(base, latest, self.ruleset)
 
     def _on_course_to_respond(self) -> bool:
         """The newest values keep falling and the straight line through every value since

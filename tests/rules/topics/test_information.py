@@ -76,6 +76,14 @@ class TestImproving:
         pts = (upcr(0, 4.0), upcr(120, 3.0), upcr(180, 2.6), *RENAL)
         assert Topic.IMPROVING not in topics(run(facts(points=pts)))
 
+    def test_not_with_renal_function_now_beyond_the_band(self) -> None:
+        """Creatinine up 20 % (beyond KDIGO 2024's 15 %) on a value newer than the last
+        UPCR: creatinine is not stable, so falling proteinuria does not buy time."""
+        pts = (*falling_to(1.9)[:4], creat(-5, 1.0), creat(190, 1.2))
+        out = run(facts(points=pts))
+        assert Topic.IMPROVING not in topics(out)
+        assert Topic.REFRACTORY in topics(out)
+
     def test_not_past_month_12(self) -> None:
         """At month 12 the wait is over: refractory, not improving."""
         pts = (*falling_to(1.0)[:4], upcr(360, 2.5), creat(-5, 1.0), creat(360, 1.0))
