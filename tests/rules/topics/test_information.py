@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fhir_mappings.facts import Agent, LabPoint, LineChange, LineRole, TherapyLine
 from fhir_mappings.findings import ActionKind, Severity, Topic
+from fhir_mappings.rules.algorithm import findings_for
 from fhir_mappings.rulesets import get_ruleset
 from tests.rules._builders import (
     COMPLETE,
@@ -130,6 +133,19 @@ class TestMaintenanceBiopsy:
         """Maintenance stopped 30 days ago in complete response: the card, dated by the stop."""
         out = run(facts(points=IN_REMISSION, lines=maintenance(end=day(370)), today=day(400)))
         assert f"ends {day(370).isoformat()}" in one(out, Topic.MAINTENANCE_BIOPSY).summary
+
+    @pytest.mark.parametrize(("stopped_days_ago", "shown"), [(30, True), (31, False)])
+    def test_a_stopped_line_counts_within_the_notice_window(
+        self, stopped_days_ago: int, shown: bool
+    ) -> None:
+        """With a 30-day notice window, maintenance stopped 30 days ago still gets the
+        card and one stopped 31 days ago does not: the stop is read with the same window."""
+        rs = get_ruleset("kdigo-2024")
+        short = replace(rs, treatment=replace(rs.treatment, maintenance_stop_notice_days=30))
+        lines = maintenance(end=day(400 - stopped_days_ago))
+        f = facts(points=IN_REMISSION, lines=lines, today=day(400))
+        found = findings_for(f, short).findings
+        assert (Topic.MAINTENANCE_BIOPSY in [x.topic for x in found]) is shown
 
     def test_ongoing_maintenance_is_left_alone(self) -> None:
         """Maintenance with no end in view: nothing to say."""
