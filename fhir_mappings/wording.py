@@ -17,7 +17,6 @@ from fhir_mappings.facts import (
     Analyte,
     LabPoint,
     LineAgent,
-    LineRole,
     RegimenKind,
     Route,
     TherapyLine,
@@ -201,21 +200,11 @@ def agents(values: tuple[Agent, ...] | list[Agent]) -> str:
     return " + ".join(AGENT_NAME[a] for a in values)
 
 
-_ROLE: Final[Mapping[LineRole, str]] = {
-    LineRole.INDUCTION: "induction",
-    LineRole.ADD_ON: "add-on",
-    LineRole.MAINTENANCE: "maintenance",
-}
-
 _REGIMEN: Final[Mapping[RegimenKind, str]] = {
     RegimenKind.MULTITARGET: "multitarget therapy",
     RegimenKind.CYCLOPHOSPHAMIDE_IV: "IV cyclophosphamide",
     RegimenKind.CYCLOPHOSPHAMIDE_ORAL: "oral cyclophosphamide",
 }
-
-
-def role(value: LineRole) -> str:
-    return _ROLE[value]
 
 
 def line_label(line: TherapyLine) -> str:
