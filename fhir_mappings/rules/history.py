@@ -19,6 +19,7 @@ from enum import StrEnum
 from fhir_mappings.facts import (
     ANTI_CD20,
     Agent,
+    DoseGiven,
     LineAgent,
     PatientFacts,
     PulseScheme,
@@ -70,6 +71,7 @@ class Delivery:
     first: date
     last: date | None
     cumulative_mg: float | None
+    doses: tuple[DoseGiven, ...]  # the pulses given, oldest first
 
     @property
     def missed(self) -> int:
@@ -112,4 +114,5 @@ def pulse_delivery(
         first=first,
         last=pulses.given[-1].when,
         cumulative_mg=pulses.cumulative_mg,
+        doses=pulses.given,
     )

@@ -14,6 +14,7 @@ from tests.rules._builders import (
     cyc_iv,
     day,
     facts,
+    given,
     line,
     member,
     mmf,
@@ -46,6 +47,7 @@ class TestPulseDelivery:
         assert d is not None
         assert (d.interval_days, d.planned, d.due, d.missed) == (28.0, 6, 3, 2)
         assert (d.first, d.last, d.cumulative_mg) == (START, START, 750.0)
+        assert d.doses == (given(0, 750.0),)
 
     def test_the_order_schedule_wins_over_the_scheme(self) -> None:
         """An order for 3 pulses every 21 days: 3 due by day 60, none missed when 3 given."""

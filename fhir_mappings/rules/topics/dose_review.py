@@ -68,9 +68,7 @@ def dose_review(j: Judged) -> Finding | None:
         citations += [sources.exposure, sources.exposure_review]
     for delivery in j.under_treated:
         name = wording.agent(delivery.agent)
-        member = j.line.agent(delivery.agent)
-        if member is not None and member.pulses is not None:
-            rows += [evidence.pulse(name, g) for g in member.pulses.given]
+        rows += [evidence.pulse(name, g) for g in delivery.doses]
         remaining = delivery.planned - delivery.given
         todo.append(
             f"{name}: {delivery.given} of {delivery.planned} pulses given, {delivery.due} due"
