@@ -146,7 +146,7 @@ class Judged:
         ys = [p.value for p in points]
         mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
         spread = sum((x - mean_x) ** 2 for x in xs)
-        if spread == 0:
+        if spread == 0:  # pragma: no cover - follow-up is dated after the baseline: days differ
             return False
         slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
         end = self.response.clock_start + timedelta(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fhir_mappings.facts import Agent, LineRole, SafetyKind, Sex, UnidentifiedMedication
 from fhir_mappings.findings import ActionKind, ResponseClass, Severity, Topic
+from fhir_mappings.resources import DataGap
 from fhir_mappings.rules.algorithm import TOPICS
 from tests.rules._builders import (
     COMPLETE,
@@ -183,3 +184,29 @@ class TestJudgedContext:
         pts = (*NO_RESPONSE, egfr(195, 40.0))
         switch = one(run(facts(points=pts)), Topic.THERAPY_SWITCH)
         assert Agent.VOCLOSPORIN.value not in {a.agent for a in switch.actions}
+
+
+class TestDataNotes:
+    def test_each_gap_is_stated_once_on_every_card(self) -> None:
+        """What the server could not provide is a note on each card: a search that failed,
+        one read back only to a date, and any other kind; a Procedure gap is left to the
+        safety record's own sentence, and a sentence is never repeated."""
+        gaps = [
+            DataGap("MedicationDispense", "this FHIR server does not provide MedicationDispense"),
+            DataGap("MedicationRequest", "paging stopped", complete_since=day(-30)),
+            DataGap("Observation", "the search failed"),
+            DataGap("Procedure", "this FHIR server does not provide Procedure"),
+        ]
+        unknown = [
+            "dialysis and transplant procedures unknown",
+            "dialysis and transplant procedures unknown",
+        ]
+        out = run(facts(points=NO_RESPONSE, gaps=gaps, record=safety(unknown=unknown)))
+        expected = (
+            "Adherence unknown: this FHIR server does not provide MedicationDispense.",
+            f"MedicationRequest read back to {day(-30).isoformat()} only (paging stopped): "
+            "older records are unknown.",
+            "Data unknown: the search failed.",
+            "dialysis and transplant procedures unknown",
+        )
+        assert all(f.notes[: len(expected)] == expected for f in out.findings)

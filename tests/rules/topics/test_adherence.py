@@ -175,6 +175,12 @@ class TestIntravenousCyclophosphamide:
         assert (iv.kind, iv.agent) == (ActionKind.START_THERAPY, CYC.value)
         assert iv.parameters["route"] == Route.INTRAVENOUS.value
 
+    def test_no_backbone_is_offered_no_iv_switch(self) -> None:
+        """Tacrolimus alone taken irregularly: no oral backbone to replace with IV doses."""
+        current = line(member(Agent.TACROLIMUS, 4.0))
+        card = one(with_exposure(exposure(Agent.TACROLIMUS, 0.4), lines=[current]), Topic.ADHERENCE)
+        assert card.actions == ()
+
     def test_not_offered_again_once_tried(self) -> None:
         """Cyclophosphamide failed in an earlier line: the IV switch is not offered."""
         first = line(cyc_iv(0, 14, 28, 42, 56, 70), end=day(200))

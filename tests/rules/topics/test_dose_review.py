@@ -166,6 +166,13 @@ class TestExposure:
             rows = [(r.label, r.value) for r in card.evidence]
             assert rows[-1] == ("PDC: mycophenolate mofetil", 95.0)
 
+    def test_a_pdc_without_its_period_is_not_a_row(self) -> None:
+        """Low exposure whose PDC period is unknown: the card stands, with the level only."""
+        low = exposure(MMF, 0.95, point(Analyte.MPA_TROUGH, day(150), 1.5))
+        low = replace(low, refills=replace(low.refills, window_start=None))
+        card = one(run(facts(points=NO_RESPONSE, exposures=[low])), Topic.DOSE_REVIEW)
+        assert [r.label for r in card.evidence] == ["MPA trough"]
+
     def test_a_low_level_with_adherence_in_doubt_is_an_adherence_question(self) -> None:
         """A low trough with refills for half the days: adherence card, no dose review."""
         low = exposure(MMF, 0.5, point(Analyte.MPA_TROUGH, day(150), 1.0))
