@@ -75,7 +75,7 @@ class TestNotApplicable:
             f"Refractory lupus nephritis check not applied: eGFR below 15 since {since} "
             "(latest 10 mL/min/1.73 m²)"
         )
-        assert "an eGFR below 15 mL/min/1.73 m² for more than 3 months" in card.rationale
+        assert "an eGFR below 15 mL/min/1.73 m² for at least 90 days" in card.rationale
         assert card.citations == (
             KDIGO_2024.sources.kidney_failure,
             KDIGO_2024.sources.kidney_failure_ln,

@@ -47,6 +47,7 @@ class TestRenalWorsening:
             "Renal function worsening on therapy",
         )
         assert "confirmed by two values beyond 30 %" in card.rationale
+        assert card.next_steps[0] == "Repeat kidney biopsy now rather than at 6 months."
         assert card.next_steps[2:] == BIOPSY_STEPS
         assert card.citations == (KDIGO_2024.sources.worsening, KDIGO_2024.sources.algorithm)
 
