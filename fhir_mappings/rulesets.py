@@ -132,7 +132,7 @@ class DoseTargets:
     belimumab_sc_loading_doses: int = 4
     belimumab_sc_mg: float = 200.0
     # KDIGO 2024 executive summary: belimumab add-on when eGFR >= 30.
-    belimumab_min_egfr: float = 30.0
+    belimumab_min_egfr: float = 30.0  # at least (30 itself qualifies)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from fhir_mappings.facts import (
     Analyte,
     LabPoint,
     LineAgent,
-    LineRole,
     RegimenKind,
     Route,
     TherapyLine,
@@ -201,28 +200,18 @@ def agents(values: tuple[Agent, ...] | list[Agent]) -> str:
     return " + ".join(AGENT_NAME[a] for a in values)
 
 
-_ROLE: Final[Mapping[LineRole, str]] = {
-    LineRole.INDUCTION: "induction",
-    LineRole.ADD_ON: "add-on",
-    LineRole.MAINTENANCE: "maintenance",
-}
-
+#: Regimens named by their route; every other line is named by its agents and doses.
 _REGIMEN: Final[Mapping[RegimenKind, str]] = {
-    RegimenKind.MULTITARGET: "multitarget therapy",
     RegimenKind.CYCLOPHOSPHAMIDE_IV: "IV cyclophosphamide",
     RegimenKind.CYCLOPHOSPHAMIDE_ORAL: "oral cyclophosphamide",
 }
-
-
-def role(value: LineRole) -> str:
-    return _ROLE[value]
 
 
 def line_label(line: TherapyLine) -> str:
     """The regimen of a line with its oral doses: "mycophenolate mofetil 3 g/day +
     tacrolimus 4 mg/day", "IV cyclophosphamide"."""
     named = _REGIMEN.get(line.regimen)
-    if named is not None and line.regimen is not RegimenKind.MULTITARGET:
+    if named is not None:
         others = [a for a in line.agents if a.agent is not Agent.CYCLOPHOSPHAMIDE]
         return " + ".join([named, *(_agent_with_dose(a) for a in others)])
     return " + ".join(_agent_with_dose(a) for a in line.agents) or "no agent"

@@ -14,8 +14,10 @@ from fhir_mappings.facts import (
     Analyte,
     Biopsy,
     LabPoint,
+    LineAgent,
     LineChange,
     LineRole,
+    MedicationOrder,
     PatientFacts,
     RefillStatus,
     Route,
@@ -26,7 +28,12 @@ from fhir_mappings.rules import evidence
 from fhir_mappings.rules.adherence import AgentAdherence, Verdict, judge_all
 from fhir_mappings.rules.flare import Flare, renal_flare
 from fhir_mappings.rules.history import Delivery, TriedAgent, pulse_delivery, tried_agents
-from fhir_mappings.rules.response import assess_line, proteinuria_series
+from fhir_mappings.rules.response import (
+    assess_line,
+    is_at_least,
+    proteinuria_series,
+    renal_worse,
+)
 from fhir_mappings.rules.safety import SafetyAssessment
 from fhir_mappings.rules.worsening import Worsening, renal_worsening
 from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
@@ -51,6 +58,17 @@ def _falling(points: tuple[LabPoint, ...], count: int) -> bool:
     if len(tail) < count or any(p.comparator is not None for p in tail):
         return False
     return all(b.value < a.value for a, b in itertools.pairwise(tail))
+
+
+@dataclass(frozen=True, slots=True)
+class DoseStep:
+    """A mycophenolate backbone below its induction target, and the step to it."""
+
+    member: LineAgent
+    order: MedicationOrder  # the order its current dose comes from
+    current_mg_day: float
+    target_mg_day: float
+    each_mg: float  # the target in two doses a day
 
 
 @dataclass(frozen=True)
@@ -104,9 +122,16 @@ class Judged:
             self.judgeable
             and self.months < self.ruleset.judgement_window_end_months
             and self.response.renal_function_stable is not False
+            and not self._renal_worse_now()
             and self.worsening is None
             and self._on_course_to_respond()
         )
+
+    def _renal_worse_now(self) -> bool:
+        """The newest renal value (the ruleset's preferred measure) is beyond the band,
+        even when it is newer than the latest proteinuria the response was judged at."""
+        base, latest = self.response.baseline_renal, self.response.latest_renal
+        return base is not None and latest is not None and renal_worse(base, latest, self.ruleset)
 
     def _on_course_to_respond(self) -> bool:
         """The newest values keep falling and the straight line through every value since
@@ -121,7 +146,7 @@ class Judged:
         ys = [p.value for p in points]
         mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
         spread = sum((x - mean_x) ** 2 for x in xs)
-        if spread == 0:
+        if spread == 0:  # pragma: no cover - follow-up is dated after the baseline: days differ
             return False
         slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
         end = self.response.clock_start + timedelta(
@@ -137,6 +162,31 @@ class Judged:
     @property
     def low_exposure(self) -> tuple[AgentAdherence, ...]:
         return tuple(a for a in self.adherence if a.verdict is Verdict.LOW_EXPOSURE)
+
+    @property
+    def dose_step(self) -> DoseStep | None:
+        """The backbone's step up to the induction target, if it is below it.
+
+        Only a mycophenolate with a dose read from a current order, on an induction or
+        add-on line without a calcineurin inhibitor: multitarget doses are standard, a
+        maintenance dose is not an under-dosed induction, a held order has no dose. The
+        dose card drafts this step and the switch waits for it (one rule for both).
+        """
+        backbone = self.line.backbone
+        if backbone is None or backbone.on_hold or backbone.dose_order is None:
+            return None
+        if self.line.role is LineRole.MAINTENANCE or self.line.contains_cni:
+            return None
+        doses = self.ruleset.doses
+        targets = {
+            Agent.MYCOPHENOLATE_MOFETIL: (doses.mmf_target_mg_day, doses.mmf_step_dose_mg),
+            Agent.MYCOPHENOLATE_SODIUM: (doses.mps_target_mg_day, doses.mps_step_dose_mg),
+        }
+        target = targets.get(backbone.agent)
+        daily = backbone.daily_dose_mg
+        if target is None or daily is None or daily >= target[0]:
+            return None
+        return DoseStep(backbone, backbone.dose_order, daily, *target)
 
     @property
     def under_treated(self) -> tuple[Delivery, ...]:
@@ -194,6 +244,11 @@ class Judged:
         if point.comparator == ">":
             return point.value >= limit
         return point.value > limit
+
+    def egfr_at_least(self, limit: float) -> bool:
+        """The latest eGFR is certainly at or above ``limit``."""
+        point = self.facts.labs.get(Analyte.EGFR).latest
+        return point is not None and is_at_least(point, limit)
 
     def oral_backbone(self) -> bool:
         backbone = self.line.backbone

@@ -52,19 +52,6 @@ def dose(order: MedicationOrder, marker: str | None = "latest") -> EvidenceRow |
     )
 
 
-def held(order: MedicationOrder) -> EvidenceRow:
-    when = order.start or order.authored_on
-    assert when is not None
-    return EvidenceRow(
-        when=when,
-        label=wording.agent(order.medication.agent).capitalize(),
-        value=None,
-        unit="",
-        text="on hold",
-        source_id=order.source_id,
-    )
-
-
 def fill(agent_name: str, item: Fill) -> EvidenceRow:
     return EvidenceRow(
         when=item.when,

@@ -15,10 +15,8 @@ from enum import StrEnum
 
 from fhir_mappings.facts import Analyte, LabPoint, PatientFacts
 from fhir_mappings.findings import ResponseAssessment
-from fhir_mappings.rules.response import is_at_least, usable
+from fhir_mappings.rules.response import EPS, is_at_least, usable
 from fhir_mappings.rulesets import FlareRule, Ruleset
-
-_EPS = 1e-9
 
 
 class FlareKind(StrEnum):
@@ -60,7 +58,7 @@ def proteinuria_rose(reference: LabPoint, point: LabPoint, rule: FlareRule) -> b
 
 def _proteinuria_severe(reference: LabPoint, point: LabPoint, rule: FlareRule) -> bool:
     return point.comparator not in ("<", "<=") and (
-        point.value - reference.value > rule.upcr_severe_rise_g_g + _EPS
+        point.value - reference.value > rule.upcr_severe_rise_g_g + EPS
     )
 
 
@@ -75,9 +73,9 @@ def _creatinine_rise(reference: LabPoint, point: LabPoint, rule: FlareRule) -> F
     moderate = (
         rule.creatinine_rise_moderate_low_mg_dl if low else rule.creatinine_rise_moderate_high_mg_dl
     )
-    if rise > severe + _EPS:
+    if rise > severe + EPS:
         return FlareSeverity.SEVERE
-    if rise >= moderate - _EPS:
+    if rise >= moderate - EPS:
         return FlareSeverity.MODERATE
     return None
 

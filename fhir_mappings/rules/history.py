@@ -5,9 +5,9 @@
   never offers a tried agent or one already in the current line.
 * Delivery: the pulses of IV cyclophosphamide given against the scheme's schedule
   (Euro-Lupus every 2 weeks x 6, NIH-type every 4 weeks x 6). A pulse is due once its
-  date is ``pulse_due_grace_days`` past; fewer given than due is under-treatment (a
-  dose question), not refractory disease. Without any administration recorded, or
-  when the server provides none, delivery is unknown.
+  date is more than ``pulse_due_grace_days`` past (the ruleset's grace); fewer given
+  than due is under-treatment (a dose question), not refractory disease. Without any
+  administration recorded, or when the server provides none, delivery is unknown.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from enum import StrEnum
 from fhir_mappings.facts import (
     ANTI_CD20,
     Agent,
+    DoseGiven,
     LineAgent,
     PatientFacts,
     PulseScheme,
@@ -66,10 +67,11 @@ class Delivery:
     interval_days: float
     planned: int
     given: int
-    due: int  # scheduled pulses whose date (plus the grace) has passed
+    due: int  # scheduled pulses more than the grace past their date
     first: date
     last: date | None
     cumulative_mg: float | None
+    doses: tuple[DoseGiven, ...]  # the pulses given, oldest first
 
     @property
     def missed(self) -> int:
@@ -101,7 +103,7 @@ def pulse_delivery(
         return None
     first = pulses.given[0].when
     cutoff = today - timedelta(days=ruleset.doses.pulse_due_grace_days)
-    due = sum(1 for k in range(planned) if first + timedelta(days=k * interval) <= cutoff)
+    due = sum(1 for k in range(planned) if first + timedelta(days=k * interval) < cutoff)
     return Delivery(
         agent=member.agent,
         scheme=pulses.scheme,
@@ -112,4 +114,5 @@ def pulse_delivery(
         first=first,
         last=pulses.given[-1].when,
         cumulative_mg=pulses.cumulative_mg,
+        doses=pulses.given,
     )

@@ -33,8 +33,9 @@ from fhir_mappings.facts import Analyte, LabPoint, PatientFacts, TherapyLine, Un
 from fhir_mappings.findings import ResponseAssessment, ResponseClass
 from fhir_mappings.rulesets import DAYS_PER_MONTH, Ruleset
 
-#: Float tolerance for threshold comparisons (values at a boundary stay at it).
-_EPS = 1e-9
+#: Float tolerance for every threshold comparison of the rules (a value at a boundary
+#: stays at it: 1.3 - 1.0 is 0.30000000000000004). Not clinical; one home for it.
+EPS = 1e-9
 _BELOW_COMPARATORS = frozenset({"<", "<="})
 _ABOVE_COMPARATORS = frozenset({">", ">="})
 _PROTEINURIA = frozenset({Analyte.UPCR, Analyte.PROTEIN_24H})
@@ -51,15 +52,15 @@ def is_below(point: LabPoint, threshold: float) -> bool:
     if point.comparator in _ABOVE_COMPARATORS:
         return False
     if point.comparator == "<":
-        return point.value <= threshold + _EPS
-    return point.value < threshold - _EPS
+        return point.value <= threshold + EPS
+    return point.value < threshold - EPS
 
 
 def is_at_least(point: LabPoint, threshold: float) -> bool:
     """Whether the true value is certainly at or above ``threshold``."""
     if point.comparator in _BELOW_COMPARATORS:
         return False
-    return point.value >= threshold - _EPS
+    return point.value >= threshold - EPS
 
 
 def proteinuria_series(facts: PatientFacts, at: date | None = None) -> tuple[LabPoint, ...]:
@@ -102,9 +103,9 @@ def find_baseline(points: Sequence[LabPoint], start: date, ruleset: Ruleset) -> 
 def renal_worse(baseline: LabPoint, point: LabPoint, ruleset: Ruleset) -> bool:
     """Renal function at ``point`` worse than ``baseline`` beyond the ruleset's band."""
     if point.analyte is Analyte.CREATININE:
-        beyond = point.value > baseline.value * (1 + ruleset.creatinine_band) + _EPS
+        beyond = point.value > baseline.value * (1 + ruleset.creatinine_band) + EPS
         return beyond and point.comparator not in _BELOW_COMPARATORS
-    beyond = point.value < baseline.value * (1 - ruleset.egfr_band) - _EPS
+    beyond = point.value < baseline.value * (1 - ruleset.egfr_band) - EPS
     return beyond and point.comparator not in _ABOVE_COMPARATORS
 
 
@@ -145,11 +146,11 @@ def level_at(
     if baseline.value <= 0 or point.comparator in _ABOVE_COMPARATORS:
         return ResponseClass.NONE
     fall = (baseline.value - point.value) / baseline.value
-    if fall < ruleset.pr_min_fall - _EPS:
+    if fall < ruleset.pr_min_fall - EPS:
         return ResponseClass.NONE
     # KDIGO 2012 applies the cap only from a nephrotic baseline; from a lower baseline a
     # >= 50% fall is below the cap anyway, so the flag mirrors the text, not a difference.
-    nephrotic = baseline.value >= ruleset.nephrotic_baseline_g_g - _EPS
+    nephrotic = baseline.value >= ruleset.nephrotic_baseline_g_g - EPS
     if (nephrotic or not ruleset.pr_cap_only_if_nephrotic) and not is_below(
         point, ruleset.pr_cap_below_g_g
     ):
@@ -282,7 +283,7 @@ def _early_target_reason(
     if not window or baseline.value <= 0:
         return
     fall = (baseline.value - window[-1].value) / baseline.value
-    if fall < ruleset.early_target_fall - _EPS:
+    if fall < ruleset.early_target_fall - EPS:
         target = wording.percent(ruleset.early_target_fall)
         reasons.append(
             f"Early target missed: proteinuria fell {wording.percent(max(fall, 0.0))} by month "

@@ -24,10 +24,8 @@ from enum import StrEnum
 from fhir_mappings.facts import Analyte, LabPoint, PatientFacts
 from fhir_mappings.findings import ResponseAssessment
 from fhir_mappings.rules.flare import proteinuria_rose
-from fhir_mappings.rules.response import RenalSeries, renal_worse
+from fhir_mappings.rules.response import EPS, RenalSeries, renal_worse
 from fhir_mappings.rulesets import Ruleset
-
-_EPS = 1e-9
 
 
 class WorseningKind(StrEnum):
@@ -69,7 +67,7 @@ def _beyond(baseline: LabPoint, point: LabPoint, creatinine: float, egfr: float)
     if _better_side(point):
         return False
     limit = creatinine if point.analyte is Analyte.CREATININE else egfr
-    return _change(baseline, point) >= limit - _EPS
+    return _change(baseline, point) >= limit - EPS
 
 
 def renal_worsening(

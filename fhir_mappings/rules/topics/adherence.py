@@ -4,7 +4,7 @@ refills that cover the period. A responder gets a reminder and nothing cytotoxic
 from __future__ import annotations
 
 from fhir_mappings import wording
-from fhir_mappings.facts import MYCOPHENOLATES, Agent, Analyte
+from fhir_mappings.facts import MYCOPHENOLATES, Agent, Analyte, Route
 from fhir_mappings.findings import (
     Citation,
     EvidenceRow,
@@ -57,7 +57,9 @@ def adherence(j: Judged) -> Finding | None:
         j.judgeable
         and j.oral_backbone()
         and not j.is_tried(Agent.CYCLOPHOSPHAMIDE)
-        and Agent.CYCLOPHOSPHAMIDE not in j.line.agent_set
+        and not any(
+            a.agent is Agent.CYCLOPHOSPHAMIDE and a.route is not Route.ORAL for a in j.line.agents
+        )
     ):
         suggestions.append(
             actions.euro_lupus(

@@ -4,7 +4,7 @@ pulses of cyclophosphamide given fewer than scheduled (under-treatment, not refr
 from __future__ import annotations
 
 from fhir_mappings import wording
-from fhir_mappings.facts import MYCOPHENOLATES, Agent, LineRole, PulseScheme
+from fhir_mappings.facts import MYCOPHENOLATES, Agent, PulseScheme
 from fhir_mappings.findings import (
     Citation,
     EvidenceRow,
@@ -15,14 +15,6 @@ from fhir_mappings.findings import (
 )
 from fhir_mappings.rules import actions, evidence
 from fhir_mappings.rules.context import Judged
-
-
-def _targets(j: Judged, agent: Agent) -> tuple[float, float] | None:
-    doses = j.ruleset.doses
-    return {
-        Agent.MYCOPHENOLATE_MOFETIL: (doses.mmf_target_mg_day, doses.mmf_step_dose_mg),
-        Agent.MYCOPHENOLATE_SODIUM: (doses.mps_target_mg_day, doses.mps_step_dose_mg),
-    }.get(agent)
 
 
 def dose_review(j: Judged) -> Finding | None:
@@ -37,35 +29,27 @@ def dose_review(j: Judged) -> Finding | None:
     citations: list[Citation] = []
     notes = list(j.notes)
     backbone = j.line.backbone
-    if backbone is not None and backbone.agent in MYCOPHENOLATES:
-        name = wording.agent(backbone.agent)
-        target = _targets(j, backbone.agent)
-        if backbone.on_hold:
-            notes.append(f"{name.capitalize()} is on hold: its dose is not judged.")
-        elif (
-            target is not None
-            and j.line.role is not LineRole.MAINTENANCE
-            and not j.line.contains_cni
-            and backbone.daily_dose_mg is not None
-            and backbone.daily_dose_mg < target[0]
-            and backbone.dose_order is not None
-        ):
-            row = evidence.dose(backbone.dose_order)
-            if row is not None:
-                rows.append(row)
-            todo.append(
-                f"{name} {wording.dose_text(backbone.daily_dose_mg)}: consider "
-                f"{wording.dose_text(target[0])}"
+    if backbone is not None and backbone.agent in MYCOPHENOLATES and backbone.on_hold:
+        notes.append(
+            f"{wording.agent(backbone.agent).capitalize()} is on hold: its dose is not judged."
+        )
+    step = j.dose_step
+    if step is not None:
+        name = wording.agent(step.member.agent)
+        target = wording.dose_text(step.target_mg_day)
+        row = evidence.dose(step.order)
+        if row is not None:
+            rows.append(row)
+        todo.append(f"{name} {wording.dose_text(step.current_mg_day)}: consider {target}")
+        steps.append(f"Increase {name} to {target} as tolerated.")
+        suggestions.append(
+            actions.dose_step(
+                step.member.agent, step.target_mg_day, step.each_mg, step.order.source_id
             )
-            steps.append(f"Increase {name} to {wording.dose_text(target[0])} as tolerated.")
-            suggestions.append(
-                actions.dose_step(
-                    backbone.agent, target[0], target[1], backbone.dose_order.source_id
-                )
-            )
-            citations += [sources.dose, sources.algorithm]
-            if backbone.agent is Agent.MYCOPHENOLATE_SODIUM:
-                citations.append(sources.mycophenolate_sodium)
+        )
+        citations += [sources.dose, sources.algorithm]
+        if step.member.agent is Agent.MYCOPHENOLATE_SODIUM:
+            citations.append(sources.mycophenolate_sodium)
     for item in j.low_exposure:
         name = wording.agent(item.agent)
         pdc_row = evidence.pdc(name, item.exposure.refills)
@@ -84,9 +68,7 @@ def dose_review(j: Judged) -> Finding | None:
         citations += [sources.exposure, sources.exposure_review]
     for delivery in j.under_treated:
         name = wording.agent(delivery.agent)
-        member = j.line.agent(delivery.agent)
-        if member is not None and member.pulses is not None:
-            rows += [evidence.pulse(name, g) for g in member.pulses.given]
+        rows += [evidence.pulse(name, g) for g in delivery.doses]
         remaining = delivery.planned - delivery.given
         todo.append(
             f"{name}: {delivery.given} of {delivery.planned} pulses given, {delivery.due} due"

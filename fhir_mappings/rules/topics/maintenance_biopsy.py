@@ -13,7 +13,8 @@ from fhir_mappings.rules.context import Judged
 
 def maintenance_biopsy(j: Judged) -> Finding | None:
     """INFO: a maintenance line in complete response that is being stopped (an order ends
-    within the notice window, or the line stopped within it), and no biopsy since."""
+    within the notice window, or the line stopped within the notice window before today),
+    and no biopsy since."""
     line, rs = j.line, j.ruleset
     if (
         line.role is not LineRole.MAINTENANCE
@@ -26,7 +27,8 @@ def maintenance_biopsy(j: Judged) -> Finding | None:
         for a in line.agents
         if a.dose_order is not None and a.dose_order.end is not None
     ]
-    stopping = line.end is not None or any(j.today <= end <= j.today + notice for end in ends)
+    stopped = line.end is not None and j.today - notice <= line.end
+    stopping = stopped or any(j.today <= end <= j.today + notice for end in ends)
     if not stopping:
         return None
     since = j.response.response_date or j.response.clock_start

@@ -10,7 +10,7 @@ from fhir_mappings.rulesets import Ruleset
 
 def not_applicable(fact: SafetyFact, ruleset: Ruleset) -> Finding:
     """INFO: the algorithm was not run, with the fact and its source."""
-    sources = ruleset.sources
+    sources, rule = ruleset.sources, ruleset.safety
     return Finding(
         topic=Topic.NOT_APPLICABLE,
         severity=Severity.INFO,
@@ -20,9 +20,9 @@ def not_applicable(fact: SafetyFact, ruleset: Ruleset) -> Finding:
         rationale=(
             "Response criteria, dose steps and switches for lupus nephritis induction do not "
             "apply in kidney failure (dialysis, a kidney transplant, or an eGFR below "
-            f"{wording.number(ruleset.safety.kidney_failure_egfr_below)} mL/min/1.73 m² for more "
-            "than 3 months): immunosuppression then follows transplant protocols or extrarenal "
-            "disease (EULAR 2019)."
+            f"{wording.number(rule.kidney_failure_egfr_below)} mL/min/1.73 m² for at least "
+            f"{rule.kidney_failure_min_days} days): immunosuppression then follows transplant "
+            "protocols or extrarenal disease (EULAR 2019)."
         ),
         evidence=(),
         next_steps=("Manage with the dialysis or transplant team.",),

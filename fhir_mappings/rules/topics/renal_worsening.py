@@ -53,7 +53,8 @@ def renal_worsening(j: Judged) -> Finding | None:
         todo = f"biopsy done {wording.day(done[-1].when)}: review therapy"
     else:
         steps = (
-            "Repeat kidney biopsy now rather than at 6 months.",
+            "Repeat kidney biopsy now rather than at "
+            f"{wording.number(j.ruleset.earliest_judgement_months)} months.",
             "Review the therapy (adherence, dose, regimen).",
             *BIOPSY_STEPS,
         )

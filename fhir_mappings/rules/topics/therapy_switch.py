@@ -87,7 +87,7 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
                 sources.voclosporin,
             )
             citations.append(sources.cni_egfr)
-    if j.egfr_above(doses.belimumab_min_egfr) or Agent.BELIMUMAB in current:
+    if j.egfr_at_least(doses.belimumab_min_egfr) or Agent.BELIMUMAB in current:
         offer(
             Agent.BELIMUMAB,
             actions.belimumab(doses),
@@ -96,7 +96,8 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
             sources.belimumab_first_line,
         )
     else:
-        left_out.append(f"belimumab: eGFR not above {wording.number(doses.belimumab_min_egfr)}")
+        limit = wording.number(doses.belimumab_min_egfr)
+        left_out.append(f"belimumab: eGFR below {limit} or not known")
     if backbone is Agent.CYCLOPHOSPHAMIDE:
         member = j.line.backbone
         pulses = member.pulses if member is not None else None
@@ -117,14 +118,7 @@ def therapy_switch(j: Judged) -> Finding | None:
     """WARNING: refractory, adherence not in doubt, dose and delivery at target."""
     if not j.refractory:
         return None
-    backbone = j.line.backbone
-    if (
-        backbone is not None
-        and backbone.agent in MYCOPHENOLATES
-        and not j.line.contains_cni
-        and backbone.daily_dose_mg is not None
-        and backbone.daily_dose_mg < _target(j, backbone.agent)
-    ) or j.low_exposure:
+    if j.dose_step is not None or j.low_exposure:
         return None  # the dose-review card comes first
     drafts, steps, left_out, citations = _options(j)
     notes = list(j.notes)
@@ -159,10 +153,3 @@ def therapy_switch(j: Judged) -> Finding | None:
         citations=tuple(dict.fromkeys(citations)),
         notes=tuple(notes),
     )
-
-
-def _target(j: Judged, agent: Agent) -> float:
-    doses = j.ruleset.doses
-    if agent is Agent.MYCOPHENOLATE_SODIUM:
-        return doses.mps_target_mg_day
-    return doses.mmf_target_mg_day

@@ -1,4 +1,4 @@
-"""Tests for fhir_mappings.pipeline: resources -> facts -> assessment, end to end."""
+"""fhir_mappings.pipeline: resources -> facts -> findings, end to end, under a named ruleset."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import fhir_mappings
-from fhir_mappings.facts import Agent
+from fhir_mappings.facts import Agent, LineRole
 from fhir_mappings.findings import ResponseClass, Topic
 from fhir_mappings.pipeline import assess, build_facts, medications_by_reference
 from fhir_mappings.resources import PatientResources
@@ -149,14 +149,23 @@ def patient(
 
 class TestBuildFacts:
     def test_facts_from_resources(self) -> None:
-        """Patient id, LN, labs, MMF induction (via medicationReference) are all mapped."""
+        """Patient id, LN, labs and the current line (MMF via medicationReference) are read."""
         facts = build_facts(patient(), today=TODAY)
         assert facts.patient_id == "p1"
         assert facts.today == TODAY
         assert facts.has_lupus_nephritis
-        assert facts.induction is not None
-        assert facts.induction.primary_agent is Agent.MYCOPHENOLATE_MOFETIL
-        assert facts.induction.start == START
+        line = facts.treatment.current
+        assert line is not None
+        assert line.backbone is not None
+        assert line.backbone.agent is Agent.MYCOPHENOLATE_MOFETIL
+        assert (line.start, line.clock_start, line.role) == (START, START, LineRole.INDUCTION)
+        assert [e.agent for e in facts.exposure] == [Agent.MYCOPHENOLATE_MOFETIL]
+
+    def test_the_ruleset_sets_the_reading_windows(self) -> None:
+        """build_facts reads under the named ruleset; an unknown name is refused."""
+        assert build_facts(patient(), today=TODAY, ruleset="eular-2019").treatment.current
+        with pytest.raises(ValueError, match="valid rulesets"):
+            build_facts(patient(), today=TODAY, ruleset="nope")
 
     def test_no_patient_resource(self) -> None:
         """Without a Patient resource the patient id is None."""
@@ -191,7 +200,16 @@ class TestAssess:
         findings = assess(patient(dispenses=False), today=TODAY).findings
         assert Topic.ADHERENCE not in [f.topic for f in findings]
         assert findings
-        assert all(any("adherence unknown" in n for n in f.notes) for f in findings)
+        note = "Adherence unknown: no dispense records (mycophenolate mofetil)."
+        assert all(note in f.notes for f in findings)
+
+    def test_traces_reach_the_assessment(self) -> None:
+        """A patient who died: no finding, and the trace is in the assessment."""
+        res = patient()
+        dead = {**res.patient, "deceasedDateTime": "2026-06-01"} if res.patient else {}
+        result = assess(PatientResources.from_resources([dead, *res.all()[1:]]), today=TODAY)
+        assert result.findings == ()
+        assert [t.rule for t in result.traces] == ["deceased: no cards"]
 
     def test_responder_status_on_request(self) -> None:
         """A complete responder gets only the status card, and only when asked."""

@@ -46,8 +46,7 @@ class TestRulesetTables:
         assert rs.egfr_band == egfr_band
         assert rs.stability_order()[0] is first
         assert rs.pr_min_fall == 0.5
-        assert rs.earliest_judgement_months == 6.0
-        assert rs.early_worsening_months == 3.0
+        assert (rs.earliest_judgement_months, rs.judgement_window_end_months) == (6.0, 12.0)
         assert rs.pdc_adherent_min == 0.80
 
     def test_only_eular_has_early_target(self) -> None:
@@ -61,10 +60,22 @@ class TestRulesetTables:
 
     @pytest.mark.parametrize("name", sorted(RULESETS))
     def test_citations_are_absolute_urls(self, name: str) -> None:
-        """Every ruleset cites at least one source by absolute https URL."""
-        citations = get_ruleset(name).citations
-        assert citations
-        assert all(c.url.startswith("https://") and c.label for c in citations)
+        """Every ruleset cites its response definitions, and every rule its source, by
+        absolute https URL with a short label for the card link."""
+        rs = get_ruleset(name)
+        assert rs.citations == (rs.response_citation,)
+        every = [
+            *rs.citations,
+            *(getattr(rs.sources, f.name) for f in dataclasses.fields(rs.sources)),
+        ]
+        assert all(c.url.startswith("https://") and c.label and c.short for c in every)
+
+    def test_the_rulesets_differ_only_in_their_response_definitions(self) -> None:
+        """Doses, windows, worsening, flare, safety and record windows are shared."""
+        shared = ("doses", "treatment", "worsening", "flare", "improving", "safety", "windows")
+        first, *others = RULESETS.values()
+        for other in others:
+            assert all(getattr(other, name) == getattr(first, name) for name in shared)
 
     def test_rulesets_are_frozen(self) -> None:
         """A ruleset cannot be changed at run time."""
@@ -79,4 +90,43 @@ class TestRulesetTables:
         assert d.mps_step_dose_mg * 2 == d.mps_target_mg_day
         assert d.mps_target_mg_day == pytest.approx(d.mmf_target_mg_day * d.mps_mg_per_mmf_mg)
         assert (d.mpa_trough_min_mg_l, d.mpa_auc_min_mg_h_l) == (3.0, 30.0)
-        assert d.voclosporin_min_egfr == 45.0
+        assert (d.cni_regimen_min_egfr, d.belimumab_min_egfr) == (45.0, 30.0)
+        assert d.maintenance_mps_max_mg_day == pytest.approx(
+            d.maintenance_mmf_max_mg_day * d.mps_mg_per_mmf_mg
+        )
+
+    def test_worsening_and_flare(self) -> None:
+        """Worsening: 30 % on two values, 2 x (or half the eGFR) on one; flares by KDIGO
+        2012 Table 29."""
+        rs = get_ruleset("kdigo-2024")
+        w, f = rs.worsening, rs.flare
+        assert (w.creatinine_rise_confirmed, w.egfr_fall_confirmed) == (0.30, 0.30)
+        assert (w.creatinine_ratio_single, w.egfr_fall_single) == (2.0, 0.50)
+        assert (f.creatinine_baseline_split_mg_dl, f.upcr_severe_rise_g_g) == (2.0, 5.0)
+        assert (f.creatinine_rise_moderate_low_mg_dl, f.creatinine_rise_severe_low_mg_dl) == (
+            0.2,
+            1.0,
+        )
+        assert (f.creatinine_rise_moderate_high_mg_dl, f.creatinine_rise_severe_high_mg_dl) == (
+            0.4,
+            1.5,
+        )
+        assert (f.upcr_low_band_g_g, f.upcr_low_band_to_g_g) == (0.5, 1.0)
+        assert (f.upcr_mid_band_g_g, f.upcr_mid_band_to_g_g, f.upcr_high_band_factor) == (
+            1.0,
+            2.0,
+            2.0,
+        )
+
+    def test_safety(self) -> None:
+        """Safety: eGFR < 15 over 90 days, 42 weeks, 90 days, ANC 1.3, ages 12-55."""
+        s = get_ruleset("kdigo-2024").safety
+        assert (s.kidney_failure_egfr_below, s.kidney_failure_min_days) == (15.0, 90)
+        assert (s.pregnancy_max_days, s.infection_recent_days, s.neutrophils_min) == (294, 90, 1.3)
+        assert (s.childbearing_age_min, s.childbearing_age_max) == (12, 55)
+        assert not s.pregnancy_excluded & set(s.pregnancy_compatible)
+
+    def test_stability_order(self) -> None:
+        """Creatinine-first rulesets read creatinine, then eGFR."""
+        assert get_ruleset("kdigo-2012").stability_order() == (Analyte.CREATININE, Analyte.EGFR)
+        assert get_ruleset("kdigo-2024").stability_order() == (Analyte.EGFR, Analyte.CREATININE)

@@ -1,0 +1,142 @@
+"""rules/topics/refractory and repeat_biopsy: no response after the earliest month of an
+induction that was taken and fully delivered."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhir_mappings.facts import Analyte, LineChange, LineRole
+from fhir_mappings.findings import ActionKind, Severity, Topic
+from fhir_mappings.rules.topics._common import BIOPSY_STEPS
+from fhir_mappings.rulesets import RULESETS, get_ruleset
+from tests.rules._builders import (
+    NO_RESPONSE,
+    PARTIAL,
+    RENAL,
+    START,
+    biopsy,
+    cyc_iv,
+    day,
+    facts,
+    line,
+    mmf,
+    one,
+    run,
+    topics,
+    upcr,
+)
+
+KDIGO_2024 = get_ruleset("kdigo-2024")
+
+
+class TestRefractory:
+    def test_the_card_names_the_regimen_its_dose_and_the_months(self) -> None:
+        """No response on MMF 3 g/day at day 200: refractory, with the regimen and dose."""
+        card = one(run(facts(points=NO_RESPONSE)), Topic.REFRACTORY)
+        assert card.severity is Severity.WARNING
+        assert card.summary == (
+            "Refractory lupus nephritis: no response after 7 months of "
+            "mycophenolate mofetil 3 g/day"
+        )
+
+    def test_an_iv_regimen_is_named_without_a_daily_dose(self) -> None:
+        """IV cyclophosphamide: pulses are not a daily dose."""
+        current = line(cyc_iv(0, 14, 28, 42, 56, 70))
+        card = one(run(facts(points=NO_RESPONSE, lines=[current])), Topic.REFRACTORY)
+        assert card.summary.endswith("of IV cyclophosphamide")
+
+    def test_evidence_is_baseline_and_latest_as_values(self) -> None:
+        """The rows carry baseline and latest proteinuria and renal function as numbers
+        in their units; the series is the proteinuria from the baseline on."""
+        card = one(run(facts(points=NO_RESPONSE)), Topic.REFRACTORY)
+        assert [(r.marker, r.label, r.value, r.unit, r.when) for r in card.evidence] == [
+            ("baseline", "UPCR", 4.0, "g/g", day(-5)),
+            ("latest", "UPCR", 3.5, "g/g", day(190)),
+            ("baseline", "eGFR", 80.0, "mL/min/{1.73_m2}", day(-5)),
+            ("latest", "eGFR", 80.0, "mL/min/{1.73_m2}", day(190)),
+        ]
+        assert all(r.analyte in (Analyte.UPCR, Analyte.EGFR) for r in card.evidence)
+        assert [p.value for p in card.series] == [4.0, 3.5]
+
+    def test_rationale_and_sources(self) -> None:
+        """The rule is stated with its thresholds; the response definitions, the review
+        and the prognosis are cited; the prognosis is a note."""
+        card = one(run(facts(points=NO_RESPONSE)), Topic.REFRACTORY)
+        assert card.rationale == (
+            "No complete (proteinuria < 0.5 g/g) or partial (fall >= 50 % and < 3 g/g) "
+            "response after 7 months on mycophenolate mofetil 3 g/day "
+            "(KDIGO 2024 lupus nephritis guideline)."
+        )
+        sources = KDIGO_2024.sources
+        assert card.citations == (
+            KDIGO_2024.response_citation,
+            sources.algorithm,
+            sources.prognosis,
+        )
+        assert card.notes[-1].startswith(
+            "10-year renal survival by remission: 94 % complete, 45 % partial, 19 % none"
+        )
+
+    def test_kdigo_2012_states_its_cap_only_from_a_nephrotic_baseline(self) -> None:
+        """KDIGO 2012's partial response caps at 3 g/g only if nephrotic at baseline."""
+        card = one(run(facts(points=NO_RESPONSE), "kdigo-2012"), Topic.REFRACTORY)
+        assert "and < 3 g/g if nephrotic at baseline" in card.rationale
+
+    @pytest.mark.parametrize("name", sorted(RULESETS))
+    def test_each_ruleset_is_named(self, name: str) -> None:
+        """The ruleset's title is in the rationale of the refractory and biopsy cards."""
+        out = run(facts(points=NO_RESPONSE), name)
+        for topic in (Topic.REFRACTORY, Topic.REPEAT_BIOPSY):
+            assert get_ruleset(name).title in one(out, topic).rationale
+
+    def test_not_for_a_partial_response(self) -> None:
+        """A partial response is not refractory and needs no repeat biopsy."""
+        assert run(facts(points=PARTIAL)).findings == ()
+
+    def test_a_lost_response_is_not_refractory(self) -> None:
+        """Partial at day 100, back to 3.5 g/g at day 190: the line responded once, so
+        it is judged for a flare, never called refractory."""
+        pts = (upcr(-5, 4.0), upcr(100, 1.5), upcr(190, 3.5), *RENAL)
+        assert Topic.REFRACTORY not in topics(run(facts(points=pts)))
+
+
+class TestRepeatBiopsy:
+    @pytest.mark.parametrize(
+        ("n", "asked"), [(-1, True), (0, True), (41, True), (42, False), (150, False)]
+    )
+    def test_a_biopsy_in_the_first_six_weeks_is_diagnostic(self, n: int, asked: bool) -> None:
+        """A biopsy up to day 41 of the line is its diagnostic biopsy (the repeat is still
+        asked); from day 42 it is a repeat biopsy and the card is not shown."""
+        out = run(facts(points=NO_RESPONSE, biopsies=[biopsy(n)]))
+        assert (Topic.REPEAT_BIOPSY in topics(out)) is asked
+
+    def test_the_card_orders_a_biopsy_and_lists_what_to_exclude(self) -> None:
+        """A recommended draft biopsy order; the steps name the lesions to exclude."""
+        card = one(run(facts(points=NO_RESPONSE, biopsies=[biopsy(10)])), Topic.REPEAT_BIOPSY)
+        (order,) = card.actions
+        assert (order.kind, order.recommended) == (ActionKind.ORDER_KIDNEY_BIOPSY, True)
+        assert order.parameters == {"reason": "No response to induction therapy"}
+        assert card.next_steps == BIOPSY_STEPS
+        assert card.evidence[-1].label == "Kidney biopsy"
+        assert card.evidence[-1].when == day(10)
+        assert card.citations[0] == KDIGO_2024.sources.repeat_biopsy
+
+    def test_a_maintenance_line_is_judged_on_its_induction_clock(self) -> None:
+        """A biopsy after the step-down but 6 weeks into the induction counts as repeat."""
+        maintenance = line(
+            mmf(2.0, start=day(150)),
+            number=2,
+            start=day(150),
+            role=LineRole.MAINTENANCE,
+            change=LineChange.STEP_DOWN,
+            clock_start=START,
+        )
+        out = run(
+            facts(
+                points=NO_RESPONSE,
+                lines=[line(mmf(end=day(150))), maintenance],
+                biopsies=[biopsy(60)],
+            )
+        )
+        assert Topic.REFRACTORY in topics(out)
+        assert Topic.REPEAT_BIOPSY not in topics(out)
