@@ -44,6 +44,7 @@ from fhir_mappings.sources import (
     LABEL_BELIMUMAB,
     LABEL_CYCLOPHOSPHAMIDE,
     LABEL_MYCOPHENOLATE,
+    LABEL_MYCOPHENOLATE_NEUTROPENIA,
     LABEL_RITUXIMAB,
     LABEL_VOCLOSPORIN,
     LIU_2015,
@@ -302,6 +303,24 @@ class SafetyRule:
         Agent.CYCLOSPORINE,
         Agent.PREDNISONE,
     )
+    # Contraception after the last dose, for a woman of child-bearing potential: CellCept
+    # Medication Guide (6 weeks), cyclophosphamide label (up to 1 year, FDA SrLC 2024),
+    # rituximab label and SmPC (12 months), belimumab label (4 months). Obinutuzumab's
+    # duration could not be read in its label: its draft says to follow the label.
+    contraception_after: Mapping[Agent, tuple[int, str]] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                Agent.MYCOPHENOLATE_MOFETIL: (6, "weeks"),
+                Agent.MYCOPHENOLATE_SODIUM: (6, "weeks"),
+                Agent.CYCLOPHOSPHAMIDE: (1, "year"),
+                Agent.RITUXIMAB: (12, "months"),
+                Agent.BELIMUMAB: (4, "months"),
+            }
+        )
+    )
+    # CellCept Medication Guide: a pregnancy test immediately before starting and another
+    # 8 to 10 days later; tests repeated at follow-up visits.
+    mycophenolate_second_test_days: tuple[int, int] = (8, 10)
     # CTFG 2020: a woman is of child-bearing potential from menarche until
     # postmenopausal unless permanently sterile. CHOICE: the record rarely says either,
     # so every female from 12 to 55 years counts unless menopause, hysterectomy,
@@ -375,7 +394,7 @@ class RuleSources:
     maintenance_biopsy: Citation = MALVAR_2017
     prognosis: Citation = CHEN_2008
     infection: Citation = LABEL_RITUXIMAB
-    neutropenia: Citation = LABEL_MYCOPHENOLATE
+    neutropenia: Citation = LABEL_MYCOPHENOLATE_NEUTROPENIA
     kidney_failure: Citation = KDIGO_2012_CKD
     kidney_failure_ln: Citation = EULAR_2019_LN
     pregnancy: Citation = ACR_2020_REPRO

@@ -19,8 +19,7 @@ KDIGO_2024_LN = Citation(
 )
 KDIGO_2024_LN_CNI = Citation(
     "KDIGO 2024 Lupus Nephritis guideline, Rec 10.2.3.1.1 (MPAA with a calcineurin "
-    "inhibitor) and its figure on voclosporin: eGFR > 45 mL/min/1.73 m2 (the printed "
-    "recommendation reads <=45, inconsistent with the figure and the executive summary)",
+    "inhibitor) and its figure on voclosporin: eGFR > 45 mL/min/1.73 m2",
     "https://doi.org/10.1016/j.kint.2023.09.002",
     "KDIGO 2024 LN, Rec 10.2.3.1.1",
 )
@@ -103,11 +102,16 @@ PQA_PDC = Citation(
 LABEL_MYCOPHENOLATE = Citation(
     "CellCept (mycophenolate mofetil) US prescribing information: boxed warning "
     "(embryofetal toxicity; females of reproductive potential counselled on pregnancy "
-    "prevention and planning), 5.3 serious infections, 5.4 neutropenia (ANC < 1.3 x 10^3/uL: "
-    "interrupt or reduce), 8.3; Medication Guide: pregnancy tests before starting and 8-10 "
-    "days later, contraception during therapy and for 6 weeks after",
+    "prevention and planning), 8.3; Medication Guide: pregnancy tests before starting and "
+    "8-10 days later, contraception during therapy and for 6 weeks after",
     "https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid=37241e87-4af4-4dc3-a1aa-ea6f20d8dc40",
     "CellCept label",
+)
+LABEL_MYCOPHENOLATE_NEUTROPENIA = Citation(
+    "CellCept (mycophenolate mofetil) US prescribing information, 5.4 neutropenia: if "
+    "neutropenia develops (ANC < 1.3 x 10^3/uL), interrupt or reduce the dose",
+    "https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid=37241e87-4af4-4dc3-a1aa-ea6f20d8dc40",
+    "CellCept label 5.4",
 )
 LABEL_CYCLOPHOSPHAMIDE = Citation(
     "Cyclophosphamide US prescribing information: 5.1 myelosuppression and infections, "
@@ -170,8 +174,7 @@ MAINTAIN_2010 = Citation(
 )
 LIU_2015 = Citation(
     "Liu Z et al. Multitarget therapy for induction treatment of lupus nephritis (Ann "
-    "Intern Med 2015;162:18-26): tacrolimus 4 mg/day with MMF 1 g/day; IV cyclophosphamide "
-    "0.75 (0.5-1.0) g/m2 every 4 weeks x 6",
+    "Intern Med 2015;162:18-26): tacrolimus 4 mg/day with MMF 1 g/day",
     "https://pubmed.ncbi.nlm.nih.gov/25383558/",
     "Liu 2015 (multitarget)",
 )

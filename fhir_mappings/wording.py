@@ -8,6 +8,7 @@ Findings carry values; nothing else formats them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Final
@@ -146,6 +147,17 @@ def label(analyte: Analyte) -> str:
     return ANALYTE_LABEL.get(analyte, analyte.value)
 
 
+def label_in_text(analyte: Analyte) -> str:
+    """A test name inside a sentence: "creatinine", but "eGFR", "UPCR", "MPA trough"."""
+    name = label(analyte)
+    first = name.split(" ")[0]
+    return name if any(c.isupper() for c in first[1:]) else name[0].lower() + name[1:]
+
+
+#: Between two values of a series, in a summary or a trend: "3.2 → 2.6".
+ARROW: Final = " → "
+
+
 def dose(mg_per_day: float) -> tuple[str, str]:
     """(number, unit) of a daily dose: (``"2"``, ``"g/day"``), (``"720"``, ``"mg/day"``)."""
     if mg_per_day >= _GRAMS_FROM_MG:
@@ -173,8 +185,11 @@ def months(value: float) -> str:
 
 
 def percent(fraction: float) -> str:
-    """0.483 -> "48 %"."""
-    return f"{round(fraction * 100)} %"
+    """0.483 -> "48 %" (a value too large to count reads "∞ %", never raises)."""
+    scaled = fraction * 100
+    if not math.isfinite(scaled):
+        return "∞ %" if scaled > 0 else "-∞ %"
+    return f"{round(scaled)} %"
 
 
 def day(value: date) -> str:

@@ -484,7 +484,7 @@ def non_adherent() -> Patient:
 def early_worsening() -> Patient:
     p = Patient(
         "d-early-worsening",
-        "Started MMF 2 months ago, creatinine up > 30 %",
+        "Started MMF 2 months ago, eGFR down and creatinine up > 30 %",
         ("Diallo", "Aminata"),
         "female",
         "1988-01-30",
@@ -681,8 +681,14 @@ def added_therapy() -> Patient:
                 "dosage": {"route": {"text": "intravenous"}, "dose": mg(640)},
             }
         )
-    for offset, value in ((-428, 4.0), (-300, 3.4), (-250, 3.3), (-150, 3.1), (-60, 3.0),
-                          (-8, 2.9)):
+    for offset, value in (
+        (-428, 4.0),
+        (-300, 3.4),
+        (-250, 3.3),
+        (-150, 3.1),
+        (-60, 3.0),
+        (-8, 2.9),
+    ):
         p.upcr(offset, value, "g/g")
     for offset, value in ((-428, 0.95), (-250, 0.97), (-8, 0.98)):
         p.creatinine(offset, value)
@@ -705,13 +711,21 @@ def flare() -> Patient:
     p.biopsy(-720)
     p.body(-700, 61, 163)
     mmf = coded("mmf", "mycophenolate mofetil 500 mg tablet")
-    rid = p.order(mmf, -700, per_day(mg(1500), 2, "1500 mg twice daily"), status="completed",
-                  end=-400)
+    rid = p.order(
+        mmf, -700, per_day(mg(1500), 2, "1500 mg twice daily"), status="completed", end=-400
+    )
     p.fills(mmf, rid, monthly(-700, -410), tablets(180))
     rid = p.order(mmf, -400, per_day(mg(1000), 2, "1000 mg twice daily"))
     p.fills(mmf, rid, monthly(-400, -20), tablets(120))
-    for offset, value in ((-705, 3.8), (-550, 1.2), (-460, 0.4), (-300, 0.3), (-150, 0.35),
-                          (-40, 1.3), (-6, 1.6)):
+    for offset, value in (
+        (-705, 3.8),
+        (-550, 1.2),
+        (-460, 0.4),
+        (-300, 0.3),
+        (-150, 0.35),
+        (-40, 1.3),
+        (-6, 1.6),
+    ):
         p.upcr(offset, value, "g/g")
     for offset, value in ((-705, 1.0), (-460, 0.9), (-40, 0.95), (-6, 0.97)):
         p.creatinine(offset, value)

@@ -16,6 +16,7 @@ from fhir_mappings.rulesets import DoseTargets
 #: LOINC codes the cards order (each in the LOINC table with its source).
 MPA_TROUGH_LOINC = "72667-9"
 UPCR_LOINC = "2890-2"
+CREATININE_LOINC = "2160-0"
 
 
 def biopsy(reason: str) -> RecommendedAction:
@@ -115,14 +116,24 @@ def obinutuzumab(doses: DoseTargets) -> RecommendedAction:
     )
 
 
-def tacrolimus_multitarget(doses: DoseTargets) -> RecommendedAction:
+def tacrolimus_multitarget(
+    doses: DoseTargets, mmf_mg_day: float | None = None
+) -> RecommendedAction:
+    """Tacrolimus for multitarget therapy; the text says to bring mycophenolate mofetil down
+    to the multitarget dose when the patient takes more (``mmf_mg_day``)."""
     each = doses.multitarget_tacrolimus_mg_day / 2
+    target = wording.dose_text(doses.multitarget_mmf_mg_day)
+    with_mmf = (
+        f"with mycophenolate mofetil reduced to {target}"
+        if mmf_mg_day is not None and mmf_mg_day > doses.multitarget_mmf_mg_day
+        else f"with mycophenolate mofetil {target}"
+    )
     return _start(
         Agent.TACROLIMUS,
         "Add tacrolimus (multitarget)",
         f"{wording.mass(each)} orally twice daily "
-        f"({wording.dose_text(doses.multitarget_tacrolimus_mg_day)}) with mycophenolate mofetil "
-        f"{wording.dose_text(doses.multitarget_mmf_mg_day)} (multitarget, Liu 2015)",
+        f"({wording.dose_text(doses.multitarget_tacrolimus_mg_day)}) {with_mmf} "
+        "(multitarget, Liu 2015)",
         Route.ORAL,
     )
 
@@ -138,17 +149,23 @@ def voclosporin(doses: DoseTargets) -> RecommendedAction:
 
 
 def belimumab(doses: DoseTargets) -> RecommendedAction:
+    """Belimumab IV (one route per draft; the subcutaneous regimen is a next step)."""
     return _start(
         Agent.BELIMUMAB,
-        "Add belimumab",
+        "Add belimumab (IV)",
         f"{wording.number(doses.belimumab_iv_mg_kg)} mg/kg IV every "
         f"{wording.number(doses.belimumab_iv_loading_interval_days / 7)} weeks x "
         f"{doses.belimumab_iv_loading_doses}, then every "
-        f"{wording.number(doses.belimumab_iv_interval_days / 7)} weeks; or "
-        f"{wording.mass(doses.belimumab_sc_loading_mg)} SC weekly x "
-        f"{doses.belimumab_sc_loading_doses}, then {wording.mass(doses.belimumab_sc_mg)} "
-        "weekly (Benlysta label)",
+        f"{wording.number(doses.belimumab_iv_interval_days / 7)} weeks (Benlysta label)",
         Route.INTRAVENOUS,
+    )
+
+
+def belimumab_subcutaneous_text(doses: DoseTargets) -> str:
+    """The subcutaneous belimumab regimen, for a next step beside the IV draft."""
+    return (
+        f"{wording.mass(doses.belimumab_sc_loading_mg)} SC weekly x "
+        f"{doses.belimumab_sc_loading_doses}, then {wording.mass(doses.belimumab_sc_mg)} weekly"
     )
 
 

@@ -90,6 +90,11 @@ class Judged:
     # --- what the algorithm needs to know -------------------------------------------
 
     @property
+    def confirmed_worsening(self) -> Worsening | None:
+        """The worsening, when confirmed (an unconfirmed one only asks for a repeat value)."""
+        return self.worsening if self.worsening is not None and self.worsening.confirmed else None
+
+    @property
     def today(self) -> date:
         return self.facts.today
 
@@ -123,7 +128,7 @@ class Judged:
             and self.months < self.ruleset.judgement_window_end_months
             and self.response.renal_function_stable is not False
             and not self._renal_worse_now()
-            and self.worsening is None
+            and self.confirmed_worsening is None
             and self._on_course_to_respond()
         )
 
@@ -202,7 +207,29 @@ class Judged:
             and self.flare is None
             and not self.doubts
             and not self.under_treated
+            and not self.low_exposure
         )
+
+    @property
+    def needs_repeat_biopsy(self) -> bool:
+        """A non-responder past the earliest month with no repeat biopsy on this clock (not
+        while improving, and not when a worsening or flare card asks for one already)."""
+        return (
+            self.judgeable
+            and not self.improving
+            and self.confirmed_worsening is None
+            and self.flare is None
+            and not self.repeat_biopsies()
+        )
+
+    @property
+    def given_by_clinicians(self) -> bool:
+        """Every agent of the line is given by clinicians (IV): adherence is not in question."""
+        return all(a.route is Route.INTRAVENOUS for a in self.line.agents)
+
+    def excluded_in_pregnancy(self, agent: Agent) -> bool:
+        """The patient is (possibly) pregnant and ``agent`` is not for use in pregnancy."""
+        return self.safety.pregnancy is not None and agent in self.ruleset.safety.pregnancy_excluded
 
     # --- evidence shared by several topics --------------------------------------------
 

@@ -39,6 +39,7 @@ from fhir_mappings.facts import (
 )
 from fhir_mappings.findings import (
     MEDICATION_ACTIONS,
+    ActionKind,
     Citation,
     Finding,
     RecommendedAction,
@@ -60,7 +61,9 @@ class SafetyFact:
     possible: bool = False  # recorded as unconfirmed or provisional
 
     def fact_text(self) -> str:
-        where = f" ({self.source_id})" if self.source_id else ""
+        """The fact, then the record it comes from: "pregnancy recorded 2026-05-28
+        (Pregnant); record Condition/c1"."""
+        where = f"; record {self.source_id}" if self.source_id else ""
         return f"{self.description}{where}"
 
 
@@ -92,8 +95,9 @@ def _recent(event: SafetyEvent, today: date, days: int) -> bool:
 
 
 def _event_text(event: SafetyEvent, what: str) -> str:
+    """ "on dialysis since 2025-12-12 (Dependence on renal dialysis)"."""
     when = f" {wording.day(event.start)}" if event.start is not None else ""
-    display = f": {event.display}" if event.display else ""
+    display = f" ({event.display})" if event.display else ""
     return f"{what}{when}{display}"
 
 
@@ -114,7 +118,7 @@ def _kidney_failure(facts: PatientFacts, ruleset: Ruleset) -> SafetyFact | None:
         if event.kind is SafetyKind.DIALYSIS and event.ongoing:
             return SafetyFact(
                 "kidney failure",
-                _event_text(event, "on dialysis"),
+                _event_text(event, "on dialysis since" if event.start else "on dialysis"),
                 event.start,
                 event.source_id,
                 cite,
@@ -308,25 +312,40 @@ def trace_of(fact: SafetyFact, rule: str, effect: str) -> SafetyTrace:
 def _reminders(
     action: RecommendedAction, safety: SafetyAssessment, ruleset: Ruleset
 ) -> RecommendedAction:
-    """Fertility and pregnancy-prevention notes on a cyclophosphamide or mycophenolate draft."""
+    """Fertility, pregnancy-prevention and contraception notes on a draft for a woman of
+    child-bearing potential (the durations are the ruleset's, from each label)."""
     agent = _agent_of(action)
     if not safety.childbearing_potential or action.kind not in MEDICATION_ACTIONS:
         return action
-    notes: tuple[str, ...]
+    if agent is None:
+        return action
+    rule = ruleset.safety
+    notes: list[str] = []
     if agent is Agent.CYCLOPHOSPHAMIDE:
-        notes = (
+        notes.append(
             "Woman of child-bearing potential: offer fertility preservation with a GnRH "
-            "analogue during cyclophosphamide (ACR 2020; EULAR 2017).",
-            "Effective contraception during treatment and for up to 1 year after "
-            "(cyclophosphamide label).",
+            "analogue during cyclophosphamide (ACR 2020; EULAR 2017)."
+        )
+    if agent in MYCOPHENOLATES and action.kind is ActionKind.START_THERAPY:
+        first, last = rule.mycophenolate_second_test_days
+        notes.append(
+            "Pregnancy test immediately before starting and another "
+            f"{first}-{last} days later, then at follow-up visits (CellCept label)."
         )
     elif agent in MYCOPHENOLATES:
-        notes = (
-            "Woman of child-bearing potential: pregnancy test before starting and 8-10 "
-            "days later; contraception during therapy and for 6 weeks after stopping "
-            "(an IUD, or two methods together) (CellCept label; ACR 2020).",
+        notes.append("Pregnancy tests at follow-up visits (CellCept label).")
+    after = rule.contraception_after.get(agent)
+    if after is not None:
+        method = " (an IUD, or two methods together: ACR 2020)" if agent in MYCOPHENOLATES else ""
+        notes.append(
+            f"Effective contraception during treatment and for {after[0]} {after[1]} after "
+            f"the last dose{method}."
         )
-    else:
+    elif agent is Agent.OBINUTUZUMAB:
+        notes.append("Effective contraception during treatment and after, as its label states.")
+    elif agent is Agent.VOCLOSPORIN:
+        notes.append("Avoid in pregnancy (its formulation contains alcohol: Lupkynis label).")
+    if not notes:
         return action
     return replace(action, notes=(*action.notes, *notes))
 
@@ -349,8 +368,9 @@ def _filter(
             )
             traces.append(trace)
             notes.append(
-                f"Withheld: {action.label.lower()}: {safety.pregnancy.fact_text()}; {name} is "
-                f"not for use in pregnancy ({safety.pregnancy.citation.short})."
+                f"Withheld: {action.label.lower()}. {name.capitalize()} is not for use in "
+                f"pregnancy ({safety.pregnancy.citation.short}): "
+                f"{safety.pregnancy.fact_text()}."
             )
             continue
         if action.kind in MEDICATION_ACTIONS and safety.hold is not None:
@@ -363,7 +383,8 @@ def _filter(
                 )
             )
             notes.append(
-                f"Held: {action.label.lower()}: {hold.fact_text()} ({hold.citation.short})."
+                f"Held: {action.label.lower()}. No dose increase or new immunosuppressant "
+                f"during it ({hold.citation.short}): {hold.fact_text()}."
             )
             continue
         kept.append(_reminders(action, safety, ruleset))

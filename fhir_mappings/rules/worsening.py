@@ -9,7 +9,9 @@ against the line's renal baseline (the ruleset's preferred measure first):
 * single: the newest value alone is beyond the higher ``creatinine_ratio_single`` (or
   ``egfr_fall_single``);
 * with proteinuria: the newest proteinuria has risen from the line's baseline by the
-  proteinuric bands of ``FlareRule`` while renal function is beyond the stability band.
+  proteinuric bands of ``FlareRule`` while renal function is beyond the stability band;
+* unconfirmed: only the newest value is beyond the confirmed threshold: the card asks for
+  a repeat value (a warning, not the critical card), and nothing else waits on it.
 
 A dip that has recovered does not fire: only the newest values count. Once the line
 has met a complete or partial response, a rise is judged as a flare instead
@@ -32,16 +34,24 @@ class WorseningKind(StrEnum):
     CONFIRMED = "confirmed"  # two newest values beyond the confirmed threshold
     SINGLE = "single"  # the newest value beyond the single-value threshold
     WITH_PROTEINURIA = "with-proteinuria"  # proteinuria rising with renal function worse
+    UNCONFIRMED = "unconfirmed"  # the newest value alone beyond the confirmed threshold
 
 
 @dataclass(frozen=True, slots=True)
 class Worsening:
-    """A worsening found: the baseline, the values that show it, and how."""
+    """A worsening found: the baseline, the values that show it, and how.
+
+    ``confirmed`` is False for ``UNCONFIRMED``: one value beyond the lower threshold says
+    "repeat it", not yet "worsening on therapy"."""
 
     kind: WorseningKind
     baseline: LabPoint
     worse: tuple[LabPoint, ...]  # oldest first; the newest is the current value
     proteinuria: tuple[LabPoint, ...] = ()  # (baseline, newest) when proteinuria counted
+
+    @property
+    def confirmed(self) -> bool:
+        return self.kind is not WorseningKind.UNCONFIRMED
 
     @property
     def since(self) -> LabPoint:
@@ -78,6 +88,7 @@ def renal_worsening(
         return None
     rule = ruleset.worsening
     renal = RenalSeries(facts, response.clock_start, ruleset, facts.today)
+    unconfirmed: Worsening | None = None
     for baseline, points in renal.series:
         after = [p for p in points if p.day > baseline.day]
         if not after:
@@ -92,7 +103,9 @@ def renal_worsening(
             _beyond(baseline, p, *confirmed) for p in (previous, newest)
         ):
             return Worsening(WorseningKind.CONFIRMED, baseline, (previous, newest))
-    return _with_proteinuria(response, renal, ruleset)
+        if unconfirmed is None and _beyond(baseline, newest, *confirmed):
+            unconfirmed = Worsening(WorseningKind.UNCONFIRMED, baseline, (newest,))
+    return _with_proteinuria(response, renal, ruleset) or unconfirmed
 
 
 def _with_proteinuria(

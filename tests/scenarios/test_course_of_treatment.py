@@ -199,14 +199,19 @@ class TestWorseningAndFlares:
         assert [a.kind for a in card.actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
 
     def test_one_value_needs_the_higher_threshold(self) -> None:
-        """A single creatinine 45 % above baseline is not yet a worsening; a doubled one is."""
+        """A single creatinine 45 % above baseline asks for a repeat value (a warning with a
+        creatinine order); a doubled one is the critical card with a biopsy order."""
         r = Record().patient().lupus_nephritis(7)
         r.mmf(5, 3)
         r.upcr((5.3, 3.0), (0.5, 2.5))
         r.creatinine((5.3, 1.0), (2, 1.0), (0.3, 1.45))
-        assert Topic.RENAL_WORSENING not in r.topics()
+        card = finding(r.assess(), Topic.RENAL_WORSENING)
+        assert card.severity is Severity.WARNING
+        assert [a.parameters["loinc"] for a in card.actions] == ["2160-0"]
         r.creatinine((0.1, 2.1))
-        assert Topic.RENAL_WORSENING in r.topics()
+        card = finding(r.assess(), Topic.RENAL_WORSENING)
+        assert card.severity is Severity.CRITICAL
+        assert [a.kind for a in card.actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
 
     def test_a_dip_that_has_recovered_does_not_fire(self) -> None:
         """Creatinine up 50 % twice at months 2-3, back to baseline now: no card."""

@@ -17,8 +17,13 @@ def data_gap(j: Judged) -> Finding | None:
         return None
     rs = j.ruleset
     latest = j.response.latest_proteinuria
+    notes: list[str] = []
     if j.response.baseline_proteinuria is None:
         what = "no baseline proteinuria"
+        notes.append(
+            "The baseline cannot be measured afterwards: a UPCR now gives a reference for "
+            "judging the coming months."
+        )
     elif latest is not None and unreadable_proteinuria_after(j.facts, latest.day):
         what = "latest proteinuria unreadable"
     else:
@@ -29,15 +34,18 @@ def data_gap(j: Judged) -> Finding | None:
         summary=wording.summary(f"Response not assessable: {what}. Order a UPCR"),
         rationale=(
             f"Response needs a baseline (within {rs.baseline_days_before} days before the start "
-            f"of the line) and a proteinuria from the last {rs.latest_max_age_days} days "
-            f"({rs.title})."
+            f"of the line, or {rs.baseline_days_after} days after it) and a proteinuria from the "
+            f"last {rs.latest_max_age_days} days ({rs.title})."
         ),
         evidence=j.response_rows(),
         series=j.proteinuria_trend(),
-        next_steps=("Measure urine protein/creatinine ratio (24 h urine preferred).",),
+        next_steps=(
+            "Measure the urine protein/creatinine ratio (a spot sample as drafted, or a 24 h "
+            "urine, which KDIGO prefers).",
+        ),
         actions=(actions.lab(actions.UPCR_LOINC, "Order UPCR", "Response assessment"),),
         citations=(rs.response_citation,),
-        notes=(*j.response.reasons, *j.notes),
+        notes=(*j.response.reasons, *notes, *j.notes),
     )
 
 

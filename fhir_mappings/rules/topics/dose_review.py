@@ -34,13 +34,15 @@ def dose_review(j: Judged) -> Finding | None:
             f"{wording.agent(backbone.agent).capitalize()} is on hold: its dose is not judged."
         )
     step = j.dose_step
+    if step is not None and j.excluded_in_pregnancy(step.member.agent):
+        step = None  # no step for an agent to be replaced: the pregnancy card says so
     if step is not None:
         name = wording.agent(step.member.agent)
         target = wording.dose_text(step.target_mg_day)
         row = evidence.dose(step.order)
         if row is not None:
             rows.append(row)
-        todo.append(f"{name} {wording.dose_text(step.current_mg_day)}: consider {target}")
+        todo.append(f"{name} {wording.dose_text(step.current_mg_day)}, consider {target}")
         steps.append(f"Increase {name} to {target} as tolerated.")
         suggestions.append(
             actions.dose_step(
@@ -56,7 +58,7 @@ def dose_review(j: Judged) -> Finding | None:
         rows += [evidence.lab(p, "latest") for p in item.low_levels]
         if pdc_row is not None:
             rows.append(pdc_row)
-        todo.append(f"low MPA exposure with good refills on {name}: AUC-guided dosing")
+        todo.append(f"low MPA exposure with good refills on {name}, AUC-guided dosing")
         steps.append(
             "Low mycophenolic acid exposure although refills cover the period: consider "
             "MPA AUC-guided dosing (malabsorption, interactions such as proton-pump "
@@ -71,7 +73,7 @@ def dose_review(j: Judged) -> Finding | None:
         rows += [evidence.pulse(name, g) for g in delivery.doses]
         remaining = delivery.planned - delivery.given
         todo.append(
-            f"{name}: {delivery.given} of {delivery.planned} pulses given, {delivery.due} due"
+            f"{name} {delivery.given} of {delivery.planned} pulses given, {delivery.due} due"
         )
         steps.append(
             f"Under-treatment, not refractory disease: {delivery.given} of {delivery.planned} "
@@ -99,11 +101,12 @@ def dose_review(j: Judged) -> Finding | None:
         severity=Severity.WARNING,
         summary=wording.summary(f"No response after {wording.months(j.months)}: {'; '.join(todo)}"),
         rationale=(
-            "Before calling induction refractory, the review checks that it was given at the "
-            f"guideline dose: mycophenolate mofetil {mmf} (mycophenolate sodium {mps}) as "
+            "The review's first steps for a non-responder check that the induction was given "
+            f"at the guideline dose: mycophenolate mofetil {mmf} (mycophenolate sodium {mps}) as "
             f"tolerated, MPA trough >= {wording.number(rs.doses.mpa_trough_min_mg_l)} mg/L and AUC "
             f">= {wording.number(rs.doses.mpa_auc_min_mg_h_l)} mg·h/L, every cyclophosphamide "
-            "pulse given on schedule."
+            "pulse given on schedule. Low exposure and missed pulses mean the induction was not "
+            "adequately given: not refractory disease."
         ),
         evidence=tuple(rows),
         series=j.proteinuria_trend(),

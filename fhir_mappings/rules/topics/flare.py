@@ -42,8 +42,8 @@ def flare(j: Judged) -> Finding | None:
         severity=Severity.CRITICAL if found.severity is FlareSeverity.SEVERE else Severity.WARNING,
         summary=wording.summary(
             f"Renal flare ({found.severity.value}, {kind}) after a response on "
-            f"{wording.day(found.response_date)}: {wording.label(ref.analyte)} "
-            f"{wording.lab(ref)} -> {wording.lab(newest)}"
+            f"{wording.day(found.response_date)}: {wording.label_in_text(ref.analyte)} "
+            f"{wording.lab(ref)}{wording.ARROW}{wording.lab(newest)}"
         ),
         rationale=(
             f"A {found.severity.value} {kind} flare by KDIGO 2012 Table 29, measured from the "

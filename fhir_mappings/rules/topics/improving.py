@@ -14,7 +14,7 @@ def improving(j: Judged) -> Finding | None:
         return None
     rs = j.ruleset
     tail = j.response.follow_up[-rs.improving.falling_points :]
-    falling = " -> ".join(wording.lab_number(p.value, p.analyte, p.comparator) for p in tail)
+    falling = wording.ARROW.join(wording.lab_number(p.value, p.analyte, p.comparator) for p in tail)
     return Finding(
         topic=Topic.IMPROVING,
         severity=Severity.INFO,

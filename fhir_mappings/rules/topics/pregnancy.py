@@ -28,6 +28,10 @@ def pregnancy(fact: SafetyFact, line: TherapyLine | None, ruleset: Ruleset) -> F
     ]
     if unsafe:
         steps.insert(1, f"Replace {wording.agents(unsafe)} with a compatible agent.")
+        steps.append(
+            f"No dose step or new order is drafted for {wording.agents(unsafe)} or any agent "
+            "not for use in pregnancy."
+        )
     if fact.possible:
         steps.insert(0, "Confirm or exclude pregnancy with a test.")
     return Finding(

@@ -16,12 +16,14 @@ def renal_worsening(j: Judged) -> Finding | None:
     found = j.worsening
     if found is None or j.flare is not None:
         return None
+    if not found.confirmed:
+        return _unconfirmed(j)
     rule, sources = j.ruleset.worsening, j.ruleset.sources
     base, newest = found.baseline, found.worse[-1]
     creatinine = base.analyte is Analyte.CREATININE
     change = (newest.value - base.value) / base.value
     direction = "up" if creatinine else "down"
-    what = f"{wording.label(base.analyte)} {direction} {wording.percent(abs(change))}"
+    what = f"{wording.label_in_text(base.analyte)} {direction} {wording.percent(abs(change))}"
     done = j.biopsies_since(found.since.day)
     if found.kind is WorseningKind.CONFIRMED:
         limit = rule.creatinine_rise_confirmed if creatinine else rule.egfr_fall_confirmed
@@ -66,7 +68,8 @@ def renal_worsening(j: Judged) -> Finding | None:
         topic=Topic.RENAL_WORSENING,
         severity=Severity.CRITICAL,
         summary=wording.summary(
-            f"Renal function worsening on therapy ({what} since {wording.day(base.day)}): {todo}"
+            f"Renal function worsening on therapy: {what} from baseline "
+            f"({wording.day(base.day)}): {todo}"
         ),
         rationale=(
             f"Renal function worse on therapy before any response, {how} "
@@ -78,5 +81,46 @@ def renal_worsening(j: Judged) -> Finding | None:
         next_steps=steps,
         actions=() if done else (actions.biopsy("Renal function worsening on therapy"),),
         citations=tuple(citations),
+        notes=j.notes,
+    )
+
+
+def _unconfirmed(j: Judged) -> Finding:
+    """WARNING: one value beyond the worsening threshold: repeat it before acting."""
+    found = j.worsening
+    assert found is not None
+    rule, sources = j.ruleset.worsening, j.ruleset.sources
+    base, newest = found.baseline, found.worse[-1]
+    creatinine = base.analyte is Analyte.CREATININE
+    change = (newest.value - base.value) / base.value
+    direction = "up" if creatinine else "down"
+    what = f"{wording.label_in_text(base.analyte)} {direction} {wording.percent(abs(change))}"
+    limit = rule.creatinine_rise_confirmed if creatinine else rule.egfr_fall_confirmed
+    return Finding(
+        topic=Topic.RENAL_WORSENING,
+        severity=Severity.WARNING,
+        summary=wording.summary(
+            f"Possible renal worsening: {what} from baseline on one value: repeat to confirm"
+        ),
+        rationale=(
+            f"One value beyond {wording.percent(limit)} of baseline; worsening on therapy is "
+            "confirmed by a second value (or by one beyond the higher single-value threshold)."
+        ),
+        evidence=(evidence.lab(base, "baseline"), evidence.lab(newest, "latest")),
+        series=tuple(
+            p for p in j.facts.labs.get(base.analyte).points if base.day <= p.day <= j.today
+        ),
+        next_steps=(
+            "Repeat serum creatinine (and eGFR) soon.",
+            "If confirmed: earlier repeat biopsy and therapy review.",
+        ),
+        actions=(
+            actions.lab(
+                actions.CREATININE_LOINC,
+                "Order serum creatinine",
+                "Confirm a possible worsening of renal function",
+            ),
+        ),
+        citations=(sources.worsening, sources.algorithm),
         notes=j.notes,
     )

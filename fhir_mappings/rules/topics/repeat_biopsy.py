@@ -14,12 +14,12 @@ def repeat_biopsy(j: Judged) -> Finding | None:
 
     A biopsy in the first weeks of the line is its diagnostic biopsy, not a repeat
     (``TreatmentWindows.repeat_biopsy_after_days``). Not while improving (the review
-    allows waiting), and not when a worsening or flare card already asks for one.
+    allows waiting), not when a worsening or flare card already asks for one, and not
+    when the refractory card is shown: that card carries the biopsy order (the fewest
+    cards that carry every action).
     """
-    if not j.judgeable or j.improving or j.worsening is not None or j.flare is not None:
-        return None
-    if j.repeat_biopsies():
-        return None
+    if not j.needs_repeat_biopsy or j.refractory:
+        return None  # the refractory card carries the biopsy when it is shown
     earlier = j.biopsies_since(j.response.clock_start)
     rows = [*j.response_rows(), *(evidence.biopsy(b) for b in earlier)]
     return Finding(

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from fhir_mappings import wording
 from fhir_mappings.facts import ANTI_CD20, CALCINEURIN_INHIBITORS, MYCOPHENOLATES, Agent
-from fhir_mappings.findings import Citation, Finding, RecommendedAction, Severity, Topic
-from fhir_mappings.rules import actions
+from fhir_mappings.findings import (
+    Citation,
+    EvidenceRow,
+    Finding,
+    RecommendedAction,
+    Severity,
+    Topic,
+)
+from fhir_mappings.rules import actions, evidence
 from fhir_mappings.rules.context import Judged
 from fhir_mappings.rules.history import TriedReason
 
@@ -73,10 +80,13 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
                 f"{wording.number(cni_limit)}"
             )
         elif backbone in MYCOPHENOLATES:
+            mmf = j.line.agent(Agent.MYCOPHENOLATE_MOFETIL)
+            mmf_dose = mmf.daily_dose_mg if mmf is not None else None
             offer(
                 Agent.TACROLIMUS,
-                actions.tacrolimus_multitarget(doses),
-                "Multitarget therapy: tacrolimus + mycophenolate + glucocorticoids "
+                actions.tacrolimus_multitarget(doses, mmf_dose),
+                "Multitarget therapy: tacrolimus + mycophenolate + glucocorticoids, "
+                f"mycophenolate mofetil at {wording.dose_text(doses.multitarget_mmf_mg_day)} "
                 f"(eGFR > {wording.number(cni_limit)}).",
                 sources.multitarget,
             )
@@ -92,7 +102,8 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
             Agent.BELIMUMAB,
             actions.belimumab(doses),
             "Belimumab add-on (a first-line add-on in KDIGO 2024, with mycophenolate or "
-            "low-dose cyclophosphamide).",
+            "low-dose cyclophosphamide); IV as drafted, or "
+            f"{actions.belimumab_subcutaneous_text(doses)}.",
             sources.belimumab_first_line,
         )
     else:
@@ -114,6 +125,22 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
     return drafts, steps, left_out, citations
 
 
+def _settled(j: Judged) -> tuple[EvidenceRow, ...]:
+    """The switch card's own evidence: the doses of the line and the refills that show
+    adherence and dose are settled."""
+    rows: list[EvidenceRow] = []
+    for member in j.line.agents:
+        if member.dose_order is not None:
+            row = evidence.dose(member.dose_order)
+            if row is not None:
+                rows.append(row)
+    for item in j.adherence:
+        row = evidence.pdc(wording.agent(item.agent), item.exposure.refills)
+        if row is not None and item.agent in j.line.agent_set:
+            rows.append(row)
+    return tuple(rows)
+
+
 def therapy_switch(j: Judged) -> Finding | None:
     """WARNING: refractory, adherence not in doubt, dose and delivery at target."""
     if not j.refractory:
@@ -126,6 +153,7 @@ def therapy_switch(j: Judged) -> Finding | None:
         f"{wording.agent(t.agent)} ({'given' if t.reason is TriedReason.GIVEN else 'no response'}"
         f", line {t.line.number} from {wording.day(t.line.start)})"
         for t in j.tried
+        if t.agent not in j.line.agent_set
     ]
     if tried:
         notes.append("Tried before, not offered again: " + "; ".join(tried) + ".")
@@ -146,7 +174,7 @@ def therapy_switch(j: Judged) -> Finding | None:
             f"({j.ruleset.title}): the review switches or adds therapy next, without repeating "
             "what already failed."
         ),
-        evidence=j.response_rows(),
+        evidence=(*j.response_rows(), *_settled(j)),
         series=j.proteinuria_trend(),
         next_steps=tuple(steps),
         actions=tuple(drafts),
