@@ -2,17 +2,23 @@
 
 ``ChartClient``: the real app with the chart on, its lifespan run in a blocking portal,
 called through ``httpx.ASGITransport``, synchronously, so tests read like plain HTTP
-calls.
+calls. ``chart_env``: the browser tests' session (``tests/chart/harness.py``): the SMART
+stub, the Medplum FHIR server with every demo patient, the app under uvicorn and a
+headless Debian Chromium driven by Playwright. Without Chromium (or node for the FHIR
+server) the browser tests skip with the reason, except under ``CI``, where they fail.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 import httpx
@@ -21,6 +27,18 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from cds_service.app import create_app
 from cds_service.config import Settings
+from cds_service.demo import DemoPatient
+
+from .harness import (
+    CHROMIUM_ARGS,
+    SmartStub,
+    app_settings,
+    chromium_executable,
+    demo_patients,
+    fhir_server,
+    serve_app,
+)
+from .harness import CLIENT_ID as CLIENT_ID_BROWSER
 
 #: The demo bundles are dated relative to 2026-06-30 (demo_data/index.json "anchor").
 TODAY = date(2026, 6, 30)
@@ -86,3 +104,80 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., ChartClient]]:
 @pytest.fixture
 def client(make_client: Callable[..., ChartClient]) -> ChartClient:
     return make_client()
+
+
+# --- the browser tests: Chromium, the SMART stub, the FHIR server, the app ---------------
+
+
+def _running_under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: str) -> None:
+    """Skip locally; under CI a missing browser fails the run (CI must not skip them)."""
+    if _running_under_ci():
+        pytest.fail(reason + " (CI is set: the browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass
+class ChartEnv:
+    """The running pieces of a browser test session."""
+
+    stub: SmartStub
+    fhir: str
+    app: str
+    browser: Any  # playwright.sync_api.Browser
+    patients: dict[str, DemoPatient]
+    screenshots: Path
+
+    def launch_url(self, slug: str | None = None) -> str:
+        """The SMART launch URL: an EHR launch for ``slug``, else a standalone launch."""
+        query = {"iss": self.fhir}
+        if slug is not None:
+            query["launch"] = f"L-{slug}"
+        return f"{self.app}/chart/launch?{urlencode(query)}"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium and the playwright package, or skip (fail under CI)."""
+    path, why = chromium_executable()
+    if path is None:
+        _unavailable(why)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright package is missing: pip install -e '.[test]'")
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def chart_env(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChartEnv]:
+    """Stub, FHIR server with every demo patient, the app and a headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    patients = demo_patients()
+    stub = SmartStub(client_id=CLIENT_ID_BROWSER, token=secrets.token_urlsafe(32))
+    stub.launches.update({f"L-{p.slug}": p.patient_id for p in patients})
+    stub.standalone_patient = patients[0].patient_id
+    tmp = tmp_path_factory.mktemp("chart-app")
+    with ExitStack() as stack:
+        stack.enter_context(stub.running())
+        fhir = stack.enter_context(fhir_server(stub, patients))
+        stub.audience = fhir
+        app = stack.enter_context(serve_app(app_settings(tmp, fhir, stub)))
+        stub.redirect_uri = f"{app}/chart/"
+        driver = sync_playwright().start()
+        stack.callback(driver.stop)
+        browser = driver.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+        stack.callback(browser.close)
+        yield ChartEnv(
+            stub=stub,
+            fhir=fhir,
+            app=app,
+            browser=browser,
+            patients={p.slug: p for p in patients},
+            screenshots=tmp_path_factory.mktemp("chart-screenshots"),
+        )
