@@ -203,7 +203,10 @@ function judgedMarks(model, yMax) {
     value: judged.value ?? yMax,
     name,
   };
-  const label = [{ ...datum, short: `Judged: ${judged.classification_text.toLowerCase()}` }];
+  const short = `Judged: ${judged.classification_text.toLowerCase()}, ${judged.months_text}`;
+  const label = [{ ...datum, short }];
+  // the label goes where the thresholds are fewer: below a high point, above a low one
+  const below = datum.value > yMax / 2;
   if (judged.value === null) {
     return [
       Plot.ruleX([datum], {
@@ -230,7 +233,7 @@ function judgedMarks(model, yMax) {
     Plot.text(label, {
       x: "when",
       y: "value",
-      dy: -18,
+      dy: below ? 22 : -18,
       textAnchor: "end",
       text: "short",
       fill: COLORS.judged,
