@@ -50,7 +50,7 @@ from cds_service.jwks import JwksCache
 from cds_service.metrics import RequestMetricsMiddleware, fhir_event_hooks
 from cds_service.openapi import install_openapi
 from cds_service.replay_cache import RedisReplayCache, ReplayCache, SqlReplayCache
-from cds_service.routes import discovery, feedback, health, hooks, metrics
+from cds_service.routes import chart, discovery, feedback, health, hooks, metrics
 from cds_service.service_definition import ServiceDefinition, build_service, check_templates
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ def create_app(
         max_age=600,
     )
     app.add_middleware(RequestMetricsMiddleware)  # outermost: times CORS answers too
-    for module in (discovery, hooks, feedback, health, metrics):
+    for module in (discovery, hooks, feedback, health, metrics, chart):
         app.include_router(module.router)
     return app
 

@@ -29,6 +29,7 @@ from cds_service.auth import (
     parse_trusted_issuers,
     read_trusted_issuers,
 )
+from cds_service.chart import origin_of
 
 #: Secrets nobody should deploy with.
 _PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "changethis", "example"})
@@ -133,9 +134,24 @@ class Settings(BaseSettings):
     max_concurrent_connections: int = Field(default=100, ge=1)
     #: Seconds an idle keep-alive connection is kept open (uvicorn's ``timeout_keep_alive``).
     keep_alive_timeout_seconds: int = Field(default=5, ge=1)
+    #: SMART client id of the chart page (``/chart/``) registered with the EHR; unset:
+    #: the chart is off (its routes answer 404 and no card links to it).
+    chart_client_id: str | None = Field(default=None, min_length=1, max_length=200)
+    #: Origins of SMART authorization servers whose token endpoint is not on the FHIR
+    #: server's origin (the chart page posts to it, so its CSP ``connect-src`` names them).
+    chart_authorization_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Origins allowed to frame the chart page (CSP ``frame-ancestors``): EHRs that show
+    #: SMART apps in a frame; empty: the page may not be framed.
+    chart_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator(
-        "fhir_server_allowlist", "cors_origins", "jwt_algorithms", "tenant_allowlist", mode="before"
+        "fhir_server_allowlist",
+        "cors_origins",
+        "jwt_algorithms",
+        "tenant_allowlist",
+        "chart_authorization_origins",
+        "chart_frame_ancestors",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: object) -> object:
@@ -152,6 +168,16 @@ class Settings(BaseSettings):
         if "*" in value:
             raise ValueError("cors_origins must list origins; '*' is not allowed")
         return value
+
+    @field_validator("chart_authorization_origins", "chart_frame_ancestors")
+    @classmethod
+    def _web_origins(cls, value: list[str]) -> list[str]:
+        # each goes into the chart's Content-Security-Policy: an origin and nothing else
+        origins = [origin_of(item) for item in value]
+        refused = [i for i, o in zip(value, origins, strict=True) if o != i.lower().rstrip("/")]
+        if refused:
+            raise ValueError(f"{refused} are not origins (scheme://host[:port], no path)")
+        return [o for o in origins if o is not None]
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

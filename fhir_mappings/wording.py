@@ -18,6 +18,7 @@ from fhir_mappings.facts import (
     Analyte,
     LabPoint,
     LineAgent,
+    LineRole,
     RegimenKind,
     Route,
     TherapyLine,
@@ -220,6 +221,18 @@ _REGIMEN: Final[Mapping[RegimenKind, str]] = {
     RegimenKind.CYCLOPHOSPHAMIDE_IV: "IV cyclophosphamide",
     RegimenKind.CYCLOPHOSPHAMIDE_ORAL: "oral cyclophosphamide",
 }
+
+
+_ROLE: Final[Mapping[LineRole, str]] = {
+    LineRole.INDUCTION: "induction",
+    LineRole.ADD_ON: "add-on",
+    LineRole.MAINTENANCE: "maintenance",
+}
+
+
+def role(value: LineRole) -> str:
+    """A line's role as words ("add-on")."""
+    return _ROLE[value]
 
 
 def line_label(line: TherapyLine) -> str:

@@ -8,6 +8,13 @@
 // Environment:
 //   FHIR_DELAY_MS       delay added before answering each request (benchmarks).
 //   FHIR_MAX_PAGE_SIZE  clamp on _count (and the default page size), to force paging.
+//   For a browser SMART app (tests/chart), all three off by default:
+//   FHIR_SMART_CONFIGURATION  a JSON document served at /fhir/.well-known/smart-configuration
+//                             (SMART App Launch: where the authorization server is).
+//   FHIR_REQUIRE_BEARER       a token every request must carry (`Authorization: Bearer
+//                             <token>`), else 401; /metadata and the SMART document are open.
+//   FHIR_CORS_ORIGIN          the Access-Control-Allow-Origin answered (`*` or an origin),
+//                             with preflight (OPTIONS) for the Authorization header.
 //
 // What the wrapper adds to the router: absolute `link[self]` / `link[next]` on
 // searchset Bundles (the in-memory repository emits no next link), a small
@@ -36,6 +43,9 @@ function intFromEnv(name, fallback) {
 const port = Number.parseInt(process.argv[2] ?? process.env.FHIR_PORT ?? '0', 10);
 const delayMs = intFromEnv('FHIR_DELAY_MS', 0);
 const maxPageSize = intFromEnv('FHIR_MAX_PAGE_SIZE', 0); // 0: no clamp
+const smartConfiguration = process.env.FHIR_SMART_CONFIGURATION ? JSON.parse(process.env.FHIR_SMART_CONFIGURATION) : null;
+const requiredBearer = process.env.FHIR_REQUIRE_BEARER || null;
+const corsOrigin = process.env.FHIR_CORS_ORIGIN || null;
 
 for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-medplum.json']) {
   indexStructureDefinitionBundle(readJson(file));
@@ -147,6 +157,12 @@ async function handle(req) {
   const path = requestUrl.pathname.slice(BASE_PATH.length) || '/';
   const method = (req.method ?? 'GET').toUpperCase();
   if (method === 'GET' && path === '/metadata') return [200, capabilityStatement()];
+  if (method === 'GET' && path === '/.well-known/smart-configuration' && smartConfiguration) {
+    return [200, smartConfiguration];
+  }
+  if (requiredBearer !== null && req.headers.authorization !== `Bearer ${requiredBearer}`) {
+    return outcome(401, 'login', 'a valid bearer token is required');
+  }
 
   const raw = await readBody(req);
   let body;
@@ -167,14 +183,29 @@ async function handle(req) {
   return [status, resource];
 }
 
+function corsHeaders() {
+  if (corsOrigin === null) return {};
+  return {
+    'Access-Control-Allow-Origin': corsOrigin,
+    'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept',
+    'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+    'Access-Control-Max-Age': '600',
+  };
+}
+
 const server = http.createServer((req, res) => {
+  if (corsOrigin !== null && req.method === 'OPTIONS') {
+    res.writeHead(204, corsHeaders());
+    res.end();
+    return;
+  }
   const started = delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve();
   started
     .then(() => handle(req))
     .catch((err) => outcome(500, 'exception', String(err?.message ?? err)))
     .then(([status, resource]) => {
       const payload = JSON.stringify(resource);
-      res.writeHead(status, { 'Content-Type': FHIR_JSON, 'Content-Length': Buffer.byteLength(payload) });
+      res.writeHead(status, { ...corsHeaders(), 'Content-Type': FHIR_JSON, 'Content-Length': Buffer.byteLength(payload) });
       res.end(payload);
     });
 });

@@ -1,0 +1,183 @@
+"""Fixtures of the chart tests.
+
+``ChartClient``: the real app with the chart on, its lifespan run in a blocking portal,
+called through ``httpx.ASGITransport``, synchronously, so tests read like plain HTTP
+calls. ``chart_env``: the browser tests' session (``tests/chart/harness.py``): the SMART
+stub, the Medplum FHIR server with every demo patient, the app under uvicorn and a
+headless Debian Chromium driven by Playwright. Without Chromium (or node for the FHIR
+server) the browser tests skip with the reason, except under ``CI``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import anyio
+import httpx
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from cds_service.app import create_app
+from cds_service.config import Settings
+from cds_service.demo import DemoPatient
+
+from .harness import (
+    CHROMIUM_ARGS,
+    SmartStub,
+    app_settings,
+    chromium_executable,
+    demo_patients,
+    fhir_server,
+    serve_app,
+)
+from .harness import CLIENT_ID as CLIENT_ID_BROWSER
+
+#: The demo bundles are dated relative to 2026-06-30 (demo_data/index.json "anchor").
+TODAY = date(2026, 6, 30)
+FHIR_BASE = "https://fhir.example.org/r4"
+CLIENT_ID = "ln-cds-chart"
+
+
+def chart_settings(tmp: Path, **overrides: Any) -> Settings:
+    """Settings with the chart on, no client JWT, one allow-listed FHIR server."""
+    values: dict[str, Any] = {
+        "chart_client_id": CLIENT_ID,
+        "fhir_server_allowlist": [FHIR_BASE],
+        "require_jwt": False,
+        "database_url": f"sqlite:///{tmp / 'feedback.sqlite3'}",
+        "pseudonym_key": "c" * 32,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class ChartClient:
+    """Synchronous calls to a started app (its lifespan runs in ``portal``)."""
+
+    portal: BlockingPortal
+    http: httpx.AsyncClient
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self.http.cookies
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        async def call() -> httpx.Response:
+            with anyio.fail_after(30):
+                return await self.http.request(method, path, **kwargs)
+
+        return self.portal.call(call)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+
+@pytest.fixture
+def make_client(tmp_path: Path) -> Iterator[Callable[..., ChartClient]]:
+    """``make(**settings)``: a client of the real app (lifespan run), clock at ``TODAY``."""
+    with ExitStack() as stack:
+
+        def make(**overrides: Any) -> ChartClient:
+            app = create_app(chart_settings(tmp_path, **overrides), clock=lambda: TODAY)
+            portal = stack.enter_context(start_blocking_portal())
+            stack.enter_context(portal.wrap_async_context_manager(app.router.lifespan_context(app)))
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            http = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+            stack.callback(portal.call, http.aclose)
+            return ChartClient(portal, http)
+
+        yield make
+
+
+@pytest.fixture
+def client(make_client: Callable[..., ChartClient]) -> ChartClient:
+    return make_client()
+
+
+# --- the browser tests: Chromium, the SMART stub, the FHIR server, the app ---------------
+
+
+def _running_under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _unavailable(reason: str) -> None:
+    """Skip locally; under CI a missing browser fails the run (CI must not skip them)."""
+    if _running_under_ci():
+        pytest.fail(reason + " (CI is set: the browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass
+class ChartEnv:
+    """The running pieces of a browser test session."""
+
+    stub: SmartStub
+    fhir: str
+    app: str
+    browser: Any  # playwright.sync_api.Browser
+    patients: dict[str, DemoPatient]
+    screenshots: Path
+
+    def launch_url(self, slug: str | None = None) -> str:
+        """The SMART launch URL: an EHR launch for ``slug``, else a standalone launch."""
+        query = {"iss": self.fhir}
+        if slug is not None:
+            query["launch"] = f"L-{slug}"
+        return f"{self.app}/chart/launch?{urlencode(query)}"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium and the playwright package, or skip (fail under CI)."""
+    path, why = chromium_executable()
+    if path is None:
+        _unavailable(why)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright package is missing: pip install -e '.[test]'")
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def chart_env(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChartEnv]:
+    """Stub, FHIR server with every demo patient, the app and a headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    patients = demo_patients()
+    stub = SmartStub(client_id=CLIENT_ID_BROWSER, token=secrets.token_urlsafe(32))
+    stub.launches.update({f"L-{p.slug}": p.patient_id for p in patients})
+    stub.standalone_patient = patients[0].patient_id
+    tmp = tmp_path_factory.mktemp("chart-app")
+    with ExitStack() as stack:
+        stack.enter_context(stub.running())
+        fhir = stack.enter_context(fhir_server(stub, patients))
+        stub.audience = fhir
+        app = stack.enter_context(serve_app(app_settings(tmp, fhir, stub)))
+        stub.redirect_uri = f"{app}/chart/"
+        driver = sync_playwright().start()
+        stack.callback(driver.stop)
+        browser = driver.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+        stack.callback(browser.close)
+        yield ChartEnv(
+            stub=stub,
+            fhir=fhir,
+            app=app,
+            browser=browser,
+            patients={p.slug: p for p in patients},
+            screenshots=tmp_path_factory.mktemp("chart-screenshots"),
+        )
