@@ -266,18 +266,14 @@ def _orders_in(member: _Stretch, start: date, end: date | None) -> list[Medicati
 
 
 def _pulses(
-    member: _Stretch,
-    orders: Sequence[MedicationOrder],
-    start: date,
-    end: date | None,
-    doses: DoseTargets,
+    member: _Stretch, orders: Sequence[MedicationOrder], end: date | None, doses: DoseTargets
 ) -> PulseDelivery | None:
+    """The course's doses given up to the line's end: a course carried into a later line
+    (an add-on) keeps the pulses given before that line started."""
     course = member.course
     if not _finite(course) and not (course.administrations and course.route is not Route.ORAL):
         return None
-    given = tuple(
-        d for d in course.administrations if d.when >= start and (end is None or d.when <= end)
-    )
+    given = tuple(d for d in course.administrations if end is None or d.when <= end)
     order = orders[-1] if orders else None
     interval = order.interval_days if order is not None else None
     planned = order.planned_doses if order is not None else None
@@ -322,7 +318,7 @@ def _line_agent(member: _Stretch, start: date, end: date | None, doses: DoseTarg
         dose_order=dose_order,
         on_hold=on_hold,
         course=member.course,
-        pulses=_pulses(member, orders, start, end, doses),
+        pulses=_pulses(member, orders, end, doses),
     )
 
 

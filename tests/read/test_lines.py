@@ -551,7 +551,6 @@ class TestPulseDelivery:
         line = Chart().daily(CYC_ORAL, 100, 100).current()
         assert (line.regimen, line.agents[0].pulses) == (RegimenKind.CYCLOPHOSPHAMIDE_ORAL, None)
 
-    @pytest.mark.xfail(reason="read.lines counts only pulses since the add-on (fixed next)")
     def test_pulses_of_a_course_carried_into_an_add_on_line(self) -> None:
         """Euro-Lupus with rituximab added 60 days in: the add-on line counts every pulse of
         the course, not only those given since the add-on."""
