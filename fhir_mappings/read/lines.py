@@ -252,12 +252,20 @@ def _regimen(agents: set[Agent], backbone: _Stretch | None) -> RegimenKind:
     return RegimenKind.OTHER
 
 
-def _orders_in(member: _Stretch, start: date, end: date | None) -> list[MedicationOrder]:
-    """The course's orders that were in force during ``[start, end]``, oldest first."""
+def _orders_in(
+    member: _Stretch, start: date, end: date | None, next_start: date | None
+) -> list[MedicationOrder]:
+    """The course's orders that were in force during ``[start, end]``, oldest first.
+
+    An order starting the day the next line starts (``next_start``) belongs to that line:
+    the 2 g/day order of a step-down is the maintenance line's dose, not the induction's.
+    """
     out = []
     for order in member.course.orders:
         begin = _order_start(order)
         if begin is None or (end is not None and begin > end):
+            continue
+        if next_start is not None and begin >= next_start and begin > start:
             continue
         if order.end is not None and order.end < start:
             continue
@@ -303,8 +311,10 @@ def _scheme(
     return PulseScheme.EURO_LUPUS if to_euro <= to_nih else PulseScheme.NIH
 
 
-def _line_agent(member: _Stretch, start: date, end: date | None, doses: DoseTargets) -> LineAgent:
-    orders = _orders_in(member, start, end) or list(member.course.orders[-1:])
+def _line_agent(
+    member: _Stretch, start: date, end: date | None, next_start: date | None, doses: DoseTargets
+) -> LineAgent:
+    orders = _orders_in(member, start, end, next_start) or list(member.course.orders[-1:])
     latest = orders[-1] if orders else None
     on_hold = latest is not None and latest.status == "on-hold"
     dosed = [o for o in orders if o.status != "on-hold" and o.daily_dose_mg is not None]
@@ -332,7 +342,8 @@ def _freeze(
         members = sorted(
             line.members, key=lambda m: (m.agent not in BACKBONE_AGENTS, m.start, m.agent)
         )
-        agents = tuple(_line_agent(m, line.start, end, doses) for m in members)
+        next_start = following.start if following is not None else None
+        agents = tuple(_line_agent(m, line.start, end, next_start, doses) for m in members)
         backbone = next((m for m in members if m.agent in BACKBONE_AGENTS), None)
         out.append(
             TherapyLine(

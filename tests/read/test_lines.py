@@ -464,9 +464,6 @@ class TestDosesWithinALine:
         (line,) = Chart().request(MMF_500, 200, {"text": "Take as directed"}).lines()
         assert (line.role, line.agents[0].daily_dose_mg) == (LineRole.INDUCTION, None)
 
-    @pytest.mark.xfail(
-        reason="read.lines gives a line the dose of the order that starts the next (fixed next)"
-    )
     def test_each_line_shows_the_dose_it_ran_at(self) -> None:
         """The induction line keeps 3 g/day; the 2 g/day order that starts the maintenance
         line belongs to the maintenance line."""
