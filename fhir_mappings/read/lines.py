@@ -214,7 +214,9 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
         line = _open(lines, stretch, LineRole.ADD_ON, LineChange.ADDED, day)
         _carry(line, current, day, windows)
         return line
-    return _open(lines, stretch, _role_alone(stretch), LineChange.RE_INDUCTION, day)
+    line = _open(lines, stretch, _role_alone(stretch), LineChange.RE_INDUCTION, day)
+    _carry(line, current, day, windows)  # nothing goes on: this records what stopped
+    return line
 
 
 def _role_alone(stretch: _Stretch) -> LineRole:
