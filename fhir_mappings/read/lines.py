@@ -179,6 +179,7 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
             return None
         _carry(line, current, day, windows)
         line.members = [m for m in line.members if m.course is not stretch.course or m is stretch]
+        line.added = []  # a dose change of a course going on: no agent started
         return line
     if stretch.agent in current.agents():
         line = _open(lines, stretch, LineRole.INDUCTION, LineChange.NEW_COURSE, day)
