@@ -140,6 +140,16 @@ class TestStartedTogether:
         assert line.regimen is RegimenKind.MYCOPHENOLATE_VOCLOSPORIN
         assert line.contains_cni
 
+    def test_cerner_text_only_multitarget(self) -> None:
+        """MMF and tacrolimus written as text ("Prograf 1 mg capsule", 2 capsules twice
+        daily) one day apart: multitarget, tacrolimus at 4 mg/day."""
+        chart = Chart().mmf(100, 1).tablets({"text": "Prograf 1 mg capsule"}, 99, 2)
+        line = chart.current()
+        assert line.regimen is RegimenKind.MULTITARGET
+        tacrolimus = line.agent(Agent.TACROLIMUS)
+        assert tacrolimus is not None
+        assert tacrolimus.daily_dose_mg == 4.0
+
 
 class TestAddOn:
     @pytest.mark.parametrize(
@@ -213,9 +223,17 @@ class TestSwitch:
         assert (second.role, second.change) == (LineRole.ADD_ON, LineChange.ADDED)
         assert second.agent_set == {MMF, Agent.CYCLOPHOSPHAMIDE}
 
-    def test_cyclophosphamide_to_induction_dose_mycophenolate_is_a_switch(self) -> None:
-        """MMF 3 g/day after a finished Euro-Lupus course is a switch, not maintenance."""
-        chart = Chart().pulses(CYC, 300, 6).mmf(150, 3)
+    @pytest.mark.parametrize("dosage", [None, {"text": "Take as directed"}], ids=["3g", "unknown"])
+    def test_cyclophosphamide_to_induction_dose_mycophenolate_is_a_switch(
+        self, dosage: Json | None
+    ) -> None:
+        """MMF 3 g/day (or at a dose that cannot be read) after a finished Euro-Lupus
+        course is a switch, not maintenance."""
+        chart = Chart().pulses(CYC, 300, 6)
+        if dosage is None:
+            chart.mmf(150, 3)
+        else:
+            chart.request(MMF_500, 150, dosage)
         second = chart.current()
         assert (second.role, second.change, second.clock_start) == (
             LineRole.INDUCTION,
@@ -628,6 +646,16 @@ class TestRegimenKinds:
     ) -> None:
         """Agents started on one day make the regimen named by KDIGO 2024 / EULAR 2019."""
         assert _regimen_chart(*parts).current().regimen is regimen
+
+    @pytest.mark.parametrize(
+        ("concept", "cni"),
+        [(TACROLIMUS_1MG, True), (VOCLOSPORIN, True), (CYCLOSPORINE, True), (AZA, False)],
+        ids=["tacrolimus", "voclosporin", "cyclosporine", "azathioprine"],
+    )
+    def test_a_line_with_a_calcineurin_inhibitor_says_so(self, concept: Json, cni: bool) -> None:
+        """contains_cni is true for tacrolimus, voclosporin and cyclosporine with MMF."""
+        line = Chart().mmf(100, 2).tablets(concept, 100, 1).current()
+        assert line.contains_cni is cni
 
     def test_cyclophosphamide_of_unknown_route_counts_as_iv(self) -> None:
         """Cyclophosphamide with no route anywhere is read as the IV regimen."""

@@ -1,61 +1,41 @@
-"""map_orders, map_administrations, build_courses, find_induction, maintenance_courses."""
+"""read.orders: MedicationRequests and MedicationStatements -> orders, MedicationAdministrations
+-> doses given, and the resources whose medication cannot be read."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
 
-from fhir_mappings.facts import (
-    Agent,
-    DoseGiven,
-    MatchMethod,
-    MedicationMatch,
-    MedicationOrder,
-    RegimenKind,
-    Route,
-    TherapyCourse,
-)
-from fhir_mappings.read.therapy import (
-    COURSE_GAP_DAYS,
-    INDUCTION_RECENCY_DAYS,
-    PULSE_COURSE_ASSESSMENT_DAYS,
-    REGIMEN_WINDOW_DAYS,
-    build_courses,
-    find_induction,
-    maintenance_courses,
+from fhir_mappings.facts import Agent, DoseGiven, Route, UnidentifiedMedication
+from fhir_mappings.read.medications import MedicationIdentifier
+from fhir_mappings.read.orders import (
     map_administrations,
     map_orders,
+    unidentified_medications,
 )
+from tests.support import ehr
 
-RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
-SCT = "http://snomed.info/sct"
-TODAY = date(2024, 12, 1)
+from ._builders import RX, SCT
 
-CODES = {
-    Agent.MYCOPHENOLATE_MOFETIL: "200060",
-    Agent.CYCLOPHOSPHAMIDE: "3002",
-    Agent.TACROLIMUS: "42316",
-    Agent.AZATHIOPRINE: "197388",
-    Agent.RITUXIMAB: "121191",
-}
+Json = dict[str, Any]
 
 
 def _request(
-    medication: str | dict[str, Any] = "200060",
+    medication: str | Json = "200060",
     *,
     status: str | None = "active",
     intent: str | None = "order",
-    dosage: list[dict[str, Any]] | None = None,
+    dosage: list[Json] | None = None,
     **fields: Any,
-) -> dict[str, Any]:
+) -> Json:
     concept = (
         {"coding": [{"system": RX, "code": medication}]}
         if isinstance(medication, str)
         else medication
     )
-    resource: dict[str, Any] = {
+    resource: Json = {
         "resourceType": "MedicationRequest",
         "id": "r",
         "medicationCodeableConcept": concept,
@@ -70,60 +50,27 @@ def _request(
     return resource
 
 
-def _bid(value: float = 2, unit: str = "{tbl}", **repeat: Any) -> dict[str, Any]:
-    timing: dict[str, Any] = {"code": {"coding": [{"code": "BID"}]}}
+def _bid(value: float = 2, unit: str = "{tbl}", **repeat: Any) -> Json:
+    timing: Json = {"code": {"coding": [{"code": "BID"}]}}
     if repeat:
         timing["repeat"] = repeat
     return {"timing": timing, "doseAndRate": [{"doseQuantity": {"value": value, "code": unit}}]}
 
 
-def _match(agent: Agent) -> MedicationMatch:
-    return MedicationMatch(agent, MatchMethod.CODING, None, None, None, None)
-
-
-def _order(
-    agent: Agent,
-    start: date | None,
-    end: date | None = None,
-    *,
-    status: str = "active",
-    daily: float | None = None,
-    route: Route = Route.ORAL,
-    planned: int | None = None,
-    authored: date | None = None,
-) -> MedicationOrder:
-    return MedicationOrder(
-        None,
-        _match(agent),
-        status,
-        "order",
-        authored,
-        start,
-        end,
-        route,
-        None,
-        daily,
-        None,
-        None,
-        None,
-        planned,
-        None,
-    )
-
-
-def _course(
-    agent: Agent,
-    start: date,
-    end: date | None = None,
-    *,
-    daily: float | None = None,
-    route: Route = Route.ORAL,
-) -> TherapyCourse:
-    return TherapyCourse(agent, start, end, route, daily, ())
-
-
-def _dose(agent: Agent, when: date, mg: float | None = 500.0) -> DoseGiven:
-    return DoseGiven(agent, when, mg, Route.INTRAVENOUS, None)
+def _statement(status: str = "active", **fields: Any) -> Json:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": "s",
+        "status": status,
+        "medicationCodeableConcept": {"text": "Imuran 50 mg tablet"},
+        "dosage": [
+            {
+                "timing": {"code": {"coding": [{"code": "QD"}]}},
+                "doseAndRate": [{"doseQuantity": {"value": 2, "code": "{tbl}"}}],
+            }
+        ],
+        **fields,
+    }
 
 
 class TestMapOrders:
@@ -143,7 +90,7 @@ class TestMapOrders:
         ],
     )
     def test_status(self, status: str | None, kept: bool) -> None:
-        """Drafts, cancelled and erroneous orders are excluded; the rest kept."""
+        """Drafts, cancelled and erroneous orders are left out; the rest kept."""
         assert bool(map_orders([_request(status=status)], {})) is kept
 
     @pytest.mark.parametrize(
@@ -161,11 +108,11 @@ class TestMapOrders:
         ],
     )
     def test_intent(self, intent: str | None, kept: bool) -> None:
-        """Proposals, plans and options are excluded; orders kept."""
+        """Proposals, plans and options are left out; orders kept."""
         assert bool(map_orders([_request(intent=intent)], {})) is kept
 
     def test_do_not_perform(self) -> None:
-        """doNotPerform=true is excluded."""
+        """doNotPerform=true is left out."""
         assert map_orders([_request(doNotPerform=True)], {}) == ()
 
     def test_unrecognised_drug_and_junk(self) -> None:
@@ -181,6 +128,25 @@ class TestMapOrders:
             Route.ORAL,
             date(2024, 3, 1),
         )
+        assert (order.source_id, order.status, order.intent) == (
+            "MedicationRequest/r",
+            "active",
+            "order",
+        )
+
+    def test_epic_request(self) -> None:
+        """An Epic-shaped request (RxNorm SCD, boundsPeriod, timing.code BID, route text)
+        reads as the order it is."""
+        dosage = ehr.timed_dose(3, code="BID", bounds=("2026-01-05", None))
+        request = ehr.med_request("e1", "2026-01-04", concept=ehr.MMF_500_SCD, dosage=[dosage])
+        (order,) = map_orders([request], {})
+        assert (order.medication.agent, order.authored_on, order.start, order.end) == (
+            Agent.MYCOPHENOLATE_MOFETIL,
+            date(2026, 1, 4),
+            date(2026, 1, 5),
+            None,
+        )
+        assert (order.daily_dose_mg, order.interval_days, order.route) == (3000.0, 0.5, Route.ORAL)
 
     def test_bounds_period(self) -> None:
         """boundsPeriod gives start and end ahead of authoredOn."""
@@ -191,6 +157,12 @@ class TestMapOrders:
             date(2024, 2, 1),
             date(2024, 8, 1),
         )
+
+    def test_bounds_of_a_later_instruction(self) -> None:
+        """The first instruction with a boundsPeriod gives the dates."""
+        later = _bid(boundsPeriod={"start": "2024-02-01"})
+        (order,) = map_orders([_request(dosage=[_bid(), later], authoredOn="2024-01-20")], {})
+        assert order.start == date(2024, 2, 1)
 
     def test_finite_iv_schedule(self) -> None:
         """'500 mg IV every 2 weeks x 6' ends 70 days after the start, route from SNOMED."""
@@ -206,6 +178,11 @@ class TestMapOrders:
             14.0,
             date(2024, 3, 11),
         )
+
+    def test_route_from_the_product(self) -> None:
+        """With no route in the dosage, the product's RxNorm row gives it (rituximab IV)."""
+        (order,) = map_orders([_request("1657867", dosage=[{"text": "per protocol"}])], {})
+        assert order.route is Route.INTRAVENOUS
 
     def test_per_m2_with_bsa(self) -> None:
         """An NIH-style 750 mg/m2 order keeps mg/m2 and converts with the BSA."""
@@ -227,15 +204,50 @@ class TestMapOrders:
                 date(2024, 3, 31),
             ),
             ({"expectedSupplyDuration": {"value": 4, "unit": "weeks"}}, date(2024, 1, 29)),
+            ({"expectedSupplyDuration": {"value": 10, "unit": "days"}}, date(2024, 1, 11)),
+            ({"expectedSupplyDuration": {"value": 1, "unit": "week"}}, date(2024, 1, 8)),
+            ({"expectedSupplyDuration": {"value": 1, "unit": "month"}}, date(2024, 2, 1)),
+            ({"expectedSupplyDuration": {"value": 2, "unit": "day"}}, date(2024, 1, 3)),
             ({"validityPeriod": {"end": "2024-06-30"}}, date(2024, 6, 30)),
+            (
+                {
+                    "expectedSupplyDuration": {"value": 30, "code": "d"},
+                    "numberOfRepeatsAllowed": -1,
+                    "validityPeriod": {"end": "2024-06-30"},
+                },
+                date(2024, 6, 30),
+            ),
+            ({"expectedSupplyDuration": {"value": 30, "code": "fortnight"}}, date(2024, 1, 1)),
+            ({"expectedSupplyDuration": {"value": -30, "code": "d"}}, date(2024, 1, 1)),
+            ({"expectedSupplyDuration": {"value": 30}}, date(2024, 1, 1)),
             ({}, date(2024, 1, 1)),
         ],
+        ids=[
+            "supply-with-repeats",
+            "weeks",
+            "days",
+            "week",
+            "month",
+            "day",
+            "validity",
+            "negative-repeats",
+            "unknown-unit",
+            "negative-supply",
+            "no-unit",
+            "nothing",
+        ],
     )
-    def test_completed_end(self, dispense: dict[str, Any], end: date) -> None:
-        """A completed order with no end ends at its expected supply, else validity, else start."""
+    def test_completed_end(self, dispense: Json, end: date) -> None:
+        """A completed order with no end ends at its expected supply (times the fills
+        allowed), else its validity end, else its start."""
         request = _request(status="completed", authoredOn="2024-01-01", dispenseRequest=dispense)
         (order,) = map_orders([request], {})
         assert order.end == end
+
+    def test_completed_without_a_date_has_no_end(self) -> None:
+        """A completed order with no date at all has neither start nor end."""
+        (order,) = map_orders([_request(status="completed")], {})
+        assert (order.start, order.end) == (None, None)
 
     def test_active_without_end(self) -> None:
         """An active order with no end is open."""
@@ -247,30 +259,25 @@ class TestMapOrders:
         (order,) = map_orders([_request(dosage=[{"text": "1 g bid"}, {"text": "with food"}])], {})
         assert order.dosage_text == "1 g bid; with food"
 
+
+class TestMapStatements:
     @pytest.mark.parametrize(
         ("status", "kept"),
         [
             ("active", True),
             ("completed", True),
+            ("stopped", True),
+            ("on-hold", True),
             ("intended", False),
             ("not-taken", False),
             ("entered-in-error", False),
+            ("unknown", False),
         ],
     )
-    def test_statement(self, status: str, kept: bool) -> None:
-        """MedicationStatements that are taken count, with effectivePeriod dates."""
-        statement = {
-            "resourceType": "MedicationStatement",
-            "status": status,
-            "medicationCodeableConcept": {"text": "Imuran 50 mg tablet"},
-            "effectivePeriod": {"start": "2023-01-01", "end": "2023-06-01"},
-            "dosage": [
-                {
-                    "timing": {"code": {"coding": [{"code": "QD"}]}},
-                    "doseAndRate": [{"doseQuantity": {"value": 2, "code": "{tbl}"}}],
-                }
-            ],
-        }
+    def test_status(self, status: str, kept: bool) -> None:
+        """MedicationStatements that say the drug is or was taken count, with their
+        effectivePeriod dates and dose."""
+        statement = _statement(status, effectivePeriod={"start": "2023-01-01", "end": "2023-06-01"})
         orders = map_orders([statement], {})
         assert bool(orders) is kept
         if kept:
@@ -279,11 +286,28 @@ class TestMapOrders:
                 date(2023, 6, 1),
                 100.0,
             )
+            assert (orders[0].intent, orders[0].status) == ("statement", status)
+
+    def test_effective_date_time(self) -> None:
+        """A statement dated by effectiveDateTime starts then."""
+        (order,) = map_orders([_statement(effectiveDateTime="2023-02-01")], {})
+        assert order.start == date(2023, 2, 1)
+
+    def test_cerner_statement(self) -> None:
+        """A Cerner-shaped statement (text-only drug, dateAsserted) is dated by its
+        effectivePeriod and asserted date."""
+        statement = ehr.med_statement("c1", "2025-09-01", "Prograf 1 mg capsule")
+        (order,) = map_orders([statement], {})
+        assert (order.medication.agent, order.authored_on, order.start) == (
+            Agent.TACROLIMUS,
+            date(2025, 9, 1),
+            date(2025, 9, 1),
+        )
 
 
 class TestMapAdministrations:
     @staticmethod
-    def _admin(status: str = "completed", **fields: Any) -> dict[str, Any]:
+    def _admin(status: str = "completed", **fields: Any) -> Json:
         return {
             "resourceType": "MedicationAdministration",
             "id": "a",
@@ -306,6 +330,7 @@ class TestMapAdministrations:
             ("entered-in-error", False),
             ("stopped", False),
             ("on-hold", False),
+            ("unknown", False),
         ],
     )
     def test_status(self, status: str, kept: bool) -> None:
@@ -323,11 +348,44 @@ class TestMapAdministrations:
             "MedicationAdministration/a",
         )
 
+    def test_cerner_administration_in_grams(self) -> None:
+        """A Cerner-shaped infusion (effectivePeriod, 0.5 g) reads as 500 mg on its day."""
+        resource = ehr.administration("c1", "2025-10-02", ehr.CYC_IN, value=0.5, unit="g", code="g")
+        (dose,) = map_administrations([resource], {})
+        assert (dose.when, dose.dose_mg, dose.route) == (
+            date(2025, 10, 2),
+            500.0,
+            Route.INTRAVENOUS,
+        )
+
+    def test_per_m2_with_bsa(self) -> None:
+        """A dose recorded in mg/m2 converts with the body surface area."""
+        resource = ehr.administration(
+            "c2", "2025-10-02", ehr.CYC_IN, value=750, unit="mg/m2", code="mg/m2"
+        )
+        (dose,) = map_administrations([resource], {}, bsa_m2=1.8)
+        assert dose.dose_mg == pytest.approx(1350.0)
+
     def test_effective_period(self) -> None:
         """effectivePeriod.start is the date when there is no effectiveDateTime."""
         admin = self._admin(effectiveDateTime=None, effectivePeriod={"start": "2024-02-01"})
         (dose,) = map_administrations([admin], {})
         assert dose.when == date(2024, 2, 1)
+
+    def test_r5_occurence(self) -> None:
+        """An R5-style occurenceDateTime (the spelling of the R5 element) dates the dose."""
+        admin = self._admin(effectiveDateTime=None, occurenceDateTime="2024-03-01")
+        (dose,) = map_administrations([admin], {})
+        assert dose.when == date(2024, 3, 1)
+
+    def test_route_from_the_product(self) -> None:
+        """With no route in the dosage, the product's RxNorm row gives it."""
+        admin = self._admin(
+            medicationCodeableConcept={"coding": [{"system": RX, "code": "1657867"}]},
+            dosage={"dose": {"value": 1000, "code": "mg"}},
+        )
+        (dose,) = map_administrations([admin], {})
+        assert (dose.agent, dose.route) == (Agent.RITUXIMAB, Route.INTRAVENOUS)
 
     def test_no_date_or_drug(self) -> None:
         """Administrations without a date or a recognised drug, and junk, are skipped."""
@@ -342,353 +400,156 @@ class TestMapAdministrations:
         assert [d.when for d in doses] == [date(2024, 1, 15), date(2024, 3, 1)]
 
 
-class TestBuildCourses:
-    def test_merge_consecutive_orders(self) -> None:
-        """Orders of one agent within the gap merge; the latest order's daily dose wins."""
-        first = _order(
-            Agent.MYCOPHENOLATE_MOFETIL,
-            date(2024, 1, 1),
-            date(2024, 3, 1),
-            status="completed",
-            daily=2000,
-        )
-        second = _order(
-            Agent.MYCOPHENOLATE_MOFETIL,
-            date(2024, 3, 1) + timedelta(days=COURSE_GAP_DAYS),
-            daily=3000,
-        )
-        (course,) = build_courses([second, first], [], TODAY)
-        assert (course.start, course.end, course.daily_dose_mg, len(course.orders)) == (
-            date(2024, 1, 1),
-            None,
-            3000,
-            2,
-        )
-        assert course.ongoing
+def _unreadable(rtype: str, **fields: Any) -> Json:
+    """A resource of ``rtype`` whose medication is a reference to another server's
+    Medication, with nothing else to go by."""
+    return {
+        "resourceType": rtype,
+        "id": "u1",
+        "medicationReference": {"reference": "https://other.example/fhir/Medication/9"},
+        **fields,
+    }
 
-    def test_gap_splits(self) -> None:
-        """A gap longer than the constant starts a new course."""
-        first = _order(
-            Agent.MYCOPHENOLATE_MOFETIL, date(2024, 1, 1), date(2024, 3, 1), status="completed"
-        )
-        second = _order(
-            Agent.MYCOPHENOLATE_MOFETIL, date(2024, 3, 1) + timedelta(days=COURSE_GAP_DAYS + 1)
-        )
-        assert len(build_courses([first, second], [], TODAY)) == 2
 
-    def test_overlapping_open_order_absorbs(self) -> None:
-        """An order during an open course joins it."""
-        first = _order(Agent.TACROLIMUS, date(2024, 1, 1))
-        second = _order(Agent.TACROLIMUS, date(2024, 9, 1), date(2024, 10, 1))
-        (course,) = build_courses([first, second], [], TODAY)
-        assert course.end is None
+class TestUnidentifiedMedications:
+    BASE = "https://ehr.example/fhir"
 
-    def test_active_order_with_past_end(self) -> None:
-        """An active order whose end has passed is over."""
-        (course,) = build_courses(
-            [_order(Agent.TACROLIMUS, date(2024, 1, 1), date(2024, 6, 1))], [], TODAY
-        )
-        assert course.end == date(2024, 6, 1)
-
-    def test_undated_order_skipped(self) -> None:
-        """An order with no start and no authoredOn cannot be placed."""
-        assert build_courses([_order(Agent.TACROLIMUS, None)], [], TODAY) == ()
-
-    def test_authored_used_when_no_start(self) -> None:
-        """authoredOn anchors an order with no start."""
-        (course,) = build_courses(
-            [_order(Agent.TACROLIMUS, None, authored=date(2024, 5, 1))], [], TODAY
-        )
-        assert course.start == date(2024, 5, 1)
-
-    def test_euro_lupus_complete(self) -> None:
-        """Six of six planned IV doses end the course at the last dose, with cumulative dose."""
-        order = _order(
-            Agent.CYCLOPHOSPHAMIDE,
-            date(2024, 1, 1),
-            date(2024, 3, 11),
-            route=Route.INTRAVENOUS,
-            planned=6,
-        )
-        doses = [
-            _dose(Agent.CYCLOPHOSPHAMIDE, date(2024, 1, 1) + timedelta(days=14 * i))
-            for i in range(6)
-        ]
-        (course,) = build_courses([order], doses, date(2024, 3, 20))
-        assert (course.end, course.cumulative_dose_mg, len(course.administrations)) == (
-            date(2024, 3, 11),
-            3000.0,
-            6,
-        )
-
-    def test_euro_lupus_in_progress(self) -> None:
-        """Four of six doses given, order still scheduled: the course is ongoing."""
-        order = _order(
-            Agent.CYCLOPHOSPHAMIDE,
-            date(2024, 1, 1),
-            date(2024, 3, 11),
-            route=Route.INTRAVENOUS,
-            planned=6,
-        )
-        doses = [
-            _dose(Agent.CYCLOPHOSPHAMIDE, date(2024, 1, 1) + timedelta(days=14 * i))
-            for i in range(4)
-        ]
-        (course,) = build_courses([order], doses, date(2024, 2, 20))
-        assert course.ongoing
-
-    def test_late_dose_extends_end(self) -> None:
-        """A dose after the order's end moves the end."""
-        order = _order(
-            Agent.CYCLOPHOSPHAMIDE, date(2024, 1, 1), date(2024, 2, 1), route=Route.INTRAVENOUS
-        )
-        (course,) = build_courses(
-            [order], [_dose(Agent.CYCLOPHOSPHAMIDE, date(2024, 2, 20))], TODAY
-        )
-        assert course.end == date(2024, 2, 20)
-
-    def test_unknown_dose_makes_cumulative_unknown(self) -> None:
-        """One dose without mg makes the cumulative dose unknown."""
-        doses = [
-            _dose(Agent.RITUXIMAB, date(2024, 11, 1)),
-            _dose(Agent.RITUXIMAB, date(2024, 11, 15), None),
-        ]
-        (course,) = build_courses([], doses, TODAY)
-        assert course.cumulative_dose_mg is None
+    def _read(self, *resources: object) -> tuple[UnidentifiedMedication, ...]:
+        return unidentified_medications(resources, MedicationIdentifier({}, self.BASE))
 
     @pytest.mark.parametrize(
-        ("last", "ongoing"),
-        [(TODAY - timedelta(days=20), True), (TODAY - timedelta(days=100), False)],
-    )
-    def test_administration_only(self, last: date, ongoing: bool) -> None:
-        """Doses with no order form a course, ongoing while the next dose is due."""
-        doses = [_dose(Agent.CYCLOPHOSPHAMIDE, last - timedelta(days=30 * i)) for i in range(3)]
-        (course,) = build_courses([], doses, TODAY)
-        assert (course.ongoing, course.route) == (ongoing, Route.INTRAVENOUS)
-
-    def test_administration_only_split(self) -> None:
-        """Doses far apart form separate courses."""
-        doses = [_dose(Agent.RITUXIMAB, date(2023, 1, 1)), _dose(Agent.RITUXIMAB, date(2024, 1, 1))]
-        assert len(build_courses([], doses, TODAY)) == 2
-
-    def test_route_from_doses(self) -> None:
-        """An order of unknown route takes the route of its doses."""
-        order = _order(Agent.RITUXIMAB, date(2024, 11, 1), route=Route.UNKNOWN)
-        (course,) = build_courses([order], [_dose(Agent.RITUXIMAB, date(2024, 11, 1))], TODAY)
-        assert course.route is Route.INTRAVENOUS
-
-
-class TestFindInduction:
-    MMF = Agent.MYCOPHENOLATE_MOFETIL
-
-    def test_mycophenolate(self) -> None:
-        """An ongoing MMF course alone is a mycophenolate induction."""
-        induction = find_induction([_course(self.MMF, date(2024, 6, 1), daily=3000)], TODAY)
-        assert induction is not None
-        assert (
-            induction.kind,
-            induction.start,
-            induction.primary_agent,
-            induction.contains_cni,
-        ) == (
-            RegimenKind.MYCOPHENOLATE,
-            date(2024, 6, 1),
-            self.MMF,
-            False,
-        )
-
-    @pytest.mark.parametrize(
-        ("addon", "kind", "cni"),
+        ("resource", "status", "when"),
         [
-            (Agent.TACROLIMUS, RegimenKind.MULTITARGET, True),
-            (Agent.VOCLOSPORIN, RegimenKind.MYCOPHENOLATE_VOCLOSPORIN, True),
-            (Agent.BELIMUMAB, RegimenKind.MYCOPHENOLATE_BELIMUMAB, False),
-            (Agent.CYCLOSPORINE, RegimenKind.MYCOPHENOLATE, True),
+            (
+                _unreadable("MedicationRequest", status="active", authoredOn="2026-01-02"),
+                "active",
+                date(2026, 1, 2),
+            ),
+            (_unreadable("MedicationRequest", intent="order"), None, None),
+            (
+                _unreadable("MedicationStatement", status="active", effectiveDateTime="2026-01-03"),
+                "active",
+                date(2026, 1, 3),
+            ),
+            (
+                _unreadable(
+                    "MedicationStatement",
+                    status="completed",
+                    effectivePeriod={"start": "2026-01-04"},
+                ),
+                "completed",
+                date(2026, 1, 4),
+            ),
+            (
+                _unreadable("MedicationStatement", status="stopped", dateAsserted="2026-01-05"),
+                "stopped",
+                date(2026, 1, 5),
+            ),
+            (
+                _unreadable(
+                    "MedicationAdministration", status="completed", effectiveDateTime="2026-01-06"
+                ),
+                "completed",
+                date(2026, 1, 6),
+            ),
+            (
+                _unreadable(
+                    "MedicationAdministration",
+                    status="in-progress",
+                    effectivePeriod={"start": "2026-01-07"},
+                ),
+                "in-progress",
+                date(2026, 1, 7),
+            ),
+            (
+                _unreadable("MedicationDispense", status="completed", whenHandedOver="2026-01-08"),
+                "completed",
+                date(2026, 1, 8),
+            ),
+            (
+                _unreadable("MedicationDispense", status="completed", whenPrepared="2026-01-09"),
+                "completed",
+                date(2026, 1, 9),
+            ),
+        ],
+        ids=[
+            "request",
+            "request-no-status",
+            "statement-datetime",
+            "statement-period",
+            "statement-asserted",
+            "administration-datetime",
+            "administration-period",
+            "dispense-handed-over",
+            "dispense-prepared",
         ],
     )
-    def test_combinations(self, addon: Agent, kind: RegimenKind, cni: bool) -> None:
-        """Add-ons started within the window make the combined regimen."""
-        courses = [
-            _course(self.MMF, date(2024, 6, 1)),
-            _course(addon, date(2024, 6, 1) + timedelta(days=REGIMEN_WINDOW_DAYS)),
-        ]
-        induction = find_induction(courses, TODAY)
-        assert induction is not None
-        assert (induction.kind, induction.contains_cni, len(induction.courses)) == (kind, cni, 2)
-        assert induction.course(addon) is not None
-
-    @pytest.mark.parametrize(
-        ("days_since_start", "expected"),
-        [(PULSE_COURSE_ASSESSMENT_DAYS, True), (PULSE_COURSE_ASSESSMENT_DAYS + 1, False)],
-    )
-    def test_finished_pulse_course_stays_under_assessment(
-        self, days_since_start: int, expected: bool
+    def test_counted_resources_are_listed(
+        self, resource: Json, status: str | None, when: date | None
     ) -> None:
-        """A Euro-Lupus course finished months ago is still the induction until 12 months."""
-        start = TODAY - timedelta(days=days_since_start)
-        courses = [
-            _course(
-                Agent.CYCLOPHOSPHAMIDE, start, start + timedelta(days=70), route=Route.INTRAVENOUS
-            ),
-            _course(Agent.AZATHIOPRINE, start + timedelta(days=84)),
-        ]
-        induction = find_induction(courses, TODAY)
-        assert (induction is not None) is expected
-        if induction is not None:
-            assert induction.primary_agent is Agent.CYCLOPHOSPHAMIDE
-            assert maintenance_courses(courses, induction)[0].agent is Agent.AZATHIOPRINE
-
-    def test_triple_therapy(self) -> None:
-        """MMF + voclosporin + prednisone: the CNI combination, steroids not a member."""
-        courses = [
-            _course(self.MMF, date(2024, 6, 1)),
-            _course(Agent.VOCLOSPORIN, date(2024, 6, 3)),
-            _course(Agent.PREDNISONE, date(2024, 6, 1)),
-        ]
-        induction = find_induction(courses, TODAY)
-        assert induction is not None
-        assert induction.kind is RegimenKind.MYCOPHENOLATE_VOCLOSPORIN
-        assert {c.agent for c in induction.courses} == {self.MMF, Agent.VOCLOSPORIN}
-
-    def test_addon_outside_window(self) -> None:
-        """An add-on started long after the backbone is not part of the regimen."""
-        courses = [
-            _course(self.MMF, date(2024, 1, 1)),
-            _course(Agent.BELIMUMAB, date(2024, 1, 1) + timedelta(days=REGIMEN_WINDOW_DAYS + 1)),
-        ]
-        induction = find_induction(courses, TODAY)
-        assert induction is not None
-        assert induction.kind is RegimenKind.MYCOPHENOLATE
-
-    @pytest.mark.parametrize(
-        ("route", "addon", "kind"),
-        [
-            (Route.INTRAVENOUS, None, RegimenKind.CYCLOPHOSPHAMIDE_IV),
-            (Route.UNKNOWN, None, RegimenKind.CYCLOPHOSPHAMIDE_IV),
-            (Route.ORAL, None, RegimenKind.CYCLOPHOSPHAMIDE_ORAL),
-            (Route.INTRAVENOUS, Agent.BELIMUMAB, RegimenKind.CYCLOPHOSPHAMIDE_BELIMUMAB),
-        ],
-    )
-    def test_cyclophosphamide(self, route: Route, addon: Agent | None, kind: RegimenKind) -> None:
-        """Cyclophosphamide is IV unless oral, and pairs with belimumab."""
-        courses = [_course(Agent.CYCLOPHOSPHAMIDE, date(2024, 9, 1), route=route)]
-        if addon is not None:
-            courses.append(_course(addon, date(2024, 9, 1)))
-        induction = find_induction(courses, TODAY)
-        assert induction is not None
-        assert induction.kind is kind
-
-    def test_switch_mmf_to_cyc(self) -> None:
-        """A switch MMF -> CYC makes the CYC course the induction, with its own start."""
-        courses = [
-            _course(self.MMF, date(2024, 1, 1), date(2024, 8, 1), daily=3000),
-            _course(Agent.CYCLOPHOSPHAMIDE, date(2024, 8, 5), route=Route.INTRAVENOUS),
-        ]
-        induction = find_induction(courses, TODAY)
-        assert induction is not None
-        assert (induction.primary_agent, induction.start) == (
-            Agent.CYCLOPHOSPHAMIDE,
-            date(2024, 8, 5),
-        )
-
-    def test_cni_alone(self) -> None:
-        """A CNI with no backbone is CNI monotherapy."""
-        induction = find_induction([_course(Agent.TACROLIMUS, date(2024, 5, 1))], TODAY)
-        assert induction is not None
-        assert (induction.kind, induction.primary_agent, induction.contains_cni) == (
-            RegimenKind.CNI_MONOTHERAPY,
-            Agent.TACROLIMUS,
-            True,
+        """Therapy whose medication is on another server is listed with its reference,
+        status and date, so the rules can say the regimen is unknown."""
+        (found,) = self._read(resource)
+        assert found == UnidentifiedMedication(
+            f"{resource['resourceType']}/{resource['id']}",
+            "https://other.example/fhir/Medication/9",
+            status,
+            when,
         )
 
     @pytest.mark.parametrize(
-        "courses",
+        "resource",
         [
-            [],
-            [_course(Agent.AZATHIOPRINE, date(2024, 1, 1))],
-            [_course(Agent.RITUXIMAB, date(2024, 10, 1))],
-            [
-                _course(
-                    Agent.MYCOPHENOLATE_MOFETIL,
-                    date(2023, 1, 1),
-                    TODAY - timedelta(days=INDUCTION_RECENCY_DAYS + 1),
-                )
-            ],
-            [_course(Agent.MYCOPHENOLATE_MOFETIL, TODAY + timedelta(days=5))],
+            _unreadable("MedicationRequest", status="draft"),
+            _unreadable("MedicationRequest", status="active", intent="proposal"),
+            _unreadable("MedicationRequest", status="active", doNotPerform=True),
+            _unreadable("MedicationStatement", status="not-taken"),
+            _unreadable("MedicationAdministration", status="not-done"),
+            _unreadable("MedicationDispense", status="cancelled"),
+            _unreadable("Medication"),
+            "not a resource",
+        ],
+        ids=[
+            "draft",
+            "proposal",
+            "do-not-perform",
+            "not-taken",
+            "not-done",
+            "cancelled-dispense",
+            "other-type",
+            "junk",
         ],
     )
-    def test_none(self, courses: list[TherapyCourse]) -> None:
-        """No induction: nothing, maintenance only, rituximab only, long-ended or future courses."""
-        assert find_induction(courses, TODAY) is None
+    def test_resources_that_are_not_therapy_are_not_listed(self, resource: object) -> None:
+        """Drafts, proposals, refusals and other types are not therapy: not listed."""
+        assert self._read(resource) == ()
 
-    def test_recently_ended_counts(self) -> None:
-        """A course ended within the recency window is still the induction."""
-        course = _course(self.MMF, date(2024, 1, 1), TODAY - timedelta(days=INDUCTION_RECENCY_DAYS))
-        assert find_induction([course], TODAY) is not None
-
-
-class TestMaintenance:
-    def test_azathioprine_after_cyc(self) -> None:
-        """Azathioprine after a completed CYC course is maintenance, and induction is None."""
-        courses = [
-            _course(
-                Agent.CYCLOPHOSPHAMIDE, date(2023, 1, 1), date(2023, 3, 15), route=Route.INTRAVENOUS
-            ),
-            _course(Agent.AZATHIOPRINE, date(2023, 4, 1), daily=100),
-        ]
-        induction = find_induction(courses, TODAY)
-        assert induction is None
-        assert maintenance_courses(courses, induction) == (courses[1],)
-
-    def test_low_dose_mmf_after_cyc(self) -> None:
-        """MMF below 2 g/day after a finished CYC course is maintenance, not induction."""
-        courses = [
-            _course(
-                Agent.CYCLOPHOSPHAMIDE, date(2024, 7, 1), date(2024, 9, 15), route=Route.INTRAVENOUS
-            ),
-            _course(Agent.MYCOPHENOLATE_MOFETIL, date(2024, 10, 1), daily=1000),
-        ]
-        induction = find_induction(courses, TODAY)
-        assert induction is not None
-        assert induction.primary_agent is Agent.CYCLOPHOSPHAMIDE
-        assert maintenance_courses(courses, induction) == (courses[1],)
-
-    @pytest.mark.parametrize("daily", [2000.0, None])
-    def test_full_dose_mmf_after_cyc_is_switch(self, daily: float | None) -> None:
-        """MMF at induction dose (or unknown dose) after CYC is a switch, not maintenance."""
-        courses = [
-            _course(
-                Agent.CYCLOPHOSPHAMIDE, date(2024, 1, 1), date(2024, 3, 15), route=Route.INTRAVENOUS
-            ),
-            _course(Agent.MYCOPHENOLATE_MOFETIL, date(2024, 4, 1), daily=daily),
-        ]
-        induction = find_induction(courses, TODAY)
-        assert induction is not None
-        assert induction.primary_agent is Agent.MYCOPHENOLATE_MOFETIL
-        assert maintenance_courses(courses, induction) == ()
-
-    def test_low_dose_mmf_without_cyc(self) -> None:
-        """Low-dose MMF with no prior CYC is not maintenance."""
-        course = _course(Agent.MYCOPHENOLATE_MOFETIL, date(2024, 4, 1), daily=1000)
-        assert maintenance_courses([course], None) == ()
-
-    def test_other_agents_not_maintenance(self) -> None:
-        """Steroids and HCQ are neither induction nor maintenance here."""
-        course = _course(Agent.HYDROXYCHLOROQUINE, date(2024, 4, 1))
-        assert maintenance_courses([course], None) == ()
-
-
-class TestEndToEnd:
-    def test_requests_to_induction(self) -> None:
-        """MMF and tacrolimus orders become a multitarget induction."""
-        mmf = _request(dosage=[_bid()], authoredOn="2024-06-01")
-        tac = _request(
-            {"text": "Prograf 1 mg capsule"}, dosage=[_bid(2, "{capsule}")], authoredOn="2024-06-02"
+    def test_readable_medications_are_not_listed(self) -> None:
+        """A reference inside the server's base with the Medication read, a coded
+        concept, or a reference with a display naming the drug: known, not listed."""
+        medication = {"resourceType": "Medication", "id": "m1", "code": {"text": "vitamin D"}}
+        identify = MedicationIdentifier({"Medication/m1": medication}, self.BASE)
+        inside = _unreadable(
+            "MedicationRequest",
+            status="active",
+            medicationReference={"reference": f"{self.BASE}/Medication/m1"},
         )
-        orders = map_orders([mmf, tac], {})
-        induction = find_induction(build_courses(orders, [], TODAY), TODAY)
-        assert induction is not None
-        assert induction.kind is RegimenKind.MULTITARGET
-        tac_course = induction.course(Agent.TACROLIMUS)
-        assert tac_course is not None
-        assert tac_course.daily_dose_mg == 4.0
+        coded = _request()
+        named = _unreadable(
+            "MedicationRequest",
+            status="active",
+            medicationReference={"reference": "Medication/x", "display": "CellCept 500 mg"},
+        )
+        assert unidentified_medications([inside, coded, named], identify) == ()
+
+    def test_oldest_first(self) -> None:
+        """The list is oldest first, undated resources first."""
+        later = _unreadable("MedicationRequest", id="b", status="active", authoredOn="2026-02-01")
+        earlier = _unreadable("MedicationRequest", id="a", status="active", authoredOn="2026-01-01")
+        undated = _unreadable("MedicationRequest", id="c", status="active")
+        found = self._read(later, earlier, undated)
+        assert [u.source_id for u in found] == [
+            "MedicationRequest/c",
+            "MedicationRequest/a",
+            "MedicationRequest/b",
+        ]
