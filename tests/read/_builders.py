@@ -270,6 +270,52 @@ class Chart:
             )
         return self
 
+    def dispense(
+        self,
+        concept: Json,
+        days_ago: int,
+        *,
+        quantity: float | None = 120,
+        unit: str = "{tbl}",
+        supply: float | None = 30,
+        status: str = "completed",
+        dosage: list[Json] | None = None,
+    ) -> Chart:
+        """An Epic-shaped MedicationDispense: ``whenHandedOver``, a coded medication."""
+        resource: Json = {
+            "resourceType": "MedicationDispense",
+            "id": self._id("md"),
+            "status": status,
+            "subject": {"reference": "Patient/p1"},
+            "medicationCodeableConcept": concept,
+            "whenHandedOver": f"{self.on(days_ago)}T15:12:00Z",
+        }
+        if quantity is not None:
+            resource["quantity"] = {"value": quantity, "unit": unit, "system": UCUM, "code": unit}
+        if supply is not None:
+            resource["daysSupply"] = {"value": supply, "unit": "day", "system": UCUM, "code": "d"}
+        if dosage is not None:
+            resource["dosageInstruction"] = dosage
+        return self.add(resource)
+
+    # --- labs --------------------------------------------------------------------------------
+
+    def lab(
+        self, loinc: str, days_ago: int, value: float, unit: str, *, comparator: str | None = None
+    ) -> Chart:
+        """A laboratory Observation (UCUM-coded value) taken ``days_ago`` days ago."""
+        return self.add(
+            ehr.observation(
+                self._id("lab"),
+                loinc,
+                self.on(days_ago),
+                value,
+                unit,
+                code=unit,
+                comparator=comparator,
+            )
+        )
+
     # --- the reading stage --------------------------------------------------------------------
 
     def resources(self) -> PatientResources:
