@@ -408,6 +408,14 @@ class TestAgents:
         chart = Chart().tablets(HCQ_200, 400, 1, timing="QD", end=ended)
         assert bool(chart.facts().exposure) is read
 
+    def test_hydroxychloroquine_on_hold(self) -> None:
+        """Hydroxychloroquine whose current order is on hold: ON_HOLD, not a falling PDC."""
+        chart = Chart().tablets(HCQ_200, 300, 1, timing="QD", end=100)
+        chart.request(HCQ_200, 100, {"text": "On hold: retinal screening"}, status="on-hold")
+        chart.dispense(HCQ_200, 250, quantity=90, supply=90)
+        (exposure,) = chart.facts().exposure
+        assert (exposure.refills.status, exposure.refills.pdc) == (RefillStatus.ON_HOLD, None)
+
     def test_the_latest_hydroxychloroquine_course(self) -> None:
         """Of two hydroxychloroquine courses the latest is read."""
         chart = Chart().tablets(HCQ_200, 400, 1, timing="QD", end=300)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from fhir_mappings.facts import Agent, LineChange
 from fhir_mappings.findings import Topic
-from tests.support.record import CYC, RITUXIMAB, Record
+from tests.scenarios.test_course_of_treatment import refractory_on_mmf
+from tests.support import ehr
+from tests.support.record import CYC, HCQ, RITUXIMAB, Record
 
 
 class TestPulsesAcrossLines:
@@ -27,3 +29,17 @@ class TestPulsesAcrossLines:
         assert cyclophosphamide.pulses is not None
         assert len(cyclophosphamide.pulses.given) == 6
         assert Topic.DOSE_REVIEW not in [f.topic for f in a.findings]
+
+
+class TestHydroxychloroquineOnHold:
+    def test_a_held_hydroxychloroquine_order_is_not_non_adherence(self) -> None:
+        """Refractory on MMF with good refills; hydroxychloroquine put on hold 4 months ago
+        (retinal screening), its refills stopped: no adherence card, the refractory call
+        stands."""
+        r = refractory_on_mmf()
+        r.order(HCQ, 8, ehr.timed_dose(mg=200, code="BID"), end_months_ago=4)
+        r.order(HCQ, 4, {"text": "On hold: retinal screening"}, status="on-hold")
+        r.fills("hydroxychloroquine 200 mg tablet", 8, 4, tablets=60)
+        topics = r.topics()
+        assert Topic.ADHERENCE not in topics
+        assert Topic.REFRACTORY in topics
