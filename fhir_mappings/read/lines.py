@@ -191,6 +191,8 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
     if joins and current.role is not LineRole.MAINTENANCE and not _is_maintenance(stretch):
         current.members.append(stretch)
         current.added.append(stretch.agent)
+        if stretch.agent in current.stopped:  # stopped at the line's start, restarted in it
+            current.stopped.remove(stretch.agent)
         return None
     if _is_maintenance(stretch) and induction_before and stretch.agent not in current.agents():
         line = _open(

@@ -395,6 +395,19 @@ class TestReInduction:
         assert second.backbone is None
         assert first.end == day(200)
 
+    def test_an_agent_restarted_within_the_window_is_not_stopped(self) -> None:
+        """MMF and tacrolimus paused, MMF resumed (a new course, a new line) and tacrolimus
+        five days later: tacrolimus joins that line and is not listed as stopped."""
+        chart = Chart().mmf(300, 3, end=150).tacrolimus(300, end=140)
+        chart.mmf(100, 3).tacrolimus(95)
+        first, second = chart.lines()
+        assert first.agent_set == {MMF, Agent.TACROLIMUS}
+        assert (second.change, second.agent_set) == (
+            LineChange.NEW_COURSE,
+            {MMF, Agent.TACROLIMUS},
+        )
+        assert (second.added, second.stopped) == ((MMF, Agent.TACROLIMUS), ())
+
 
 class TestPulseLines:
     def test_the_last_pulse_does_not_end_the_line(self) -> None:
