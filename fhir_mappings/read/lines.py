@@ -8,7 +8,9 @@ How the record is walked, oldest first (every window is a ``TreatmentWindows`` o
 * A mycophenolate course is split where its dose crosses the maintenance dose
   (``maintenance_mmf_max_mg_day``, ``maintenance_mps_max_mg_day``): after an induction,
   a step down to that dose or below is a maintenance line whose response clock keeps
-  running from the induction; a step back above it is a re-induction.
+  running from the induction; a step back above it is a re-induction. A dose change of
+  a course the current line no longer holds (a backbone tapered after a switch) starts
+  no line.
 * An agent that starts while a line goes on joins that line when it starts within
   ``regimen_window_days`` of the line's start (agents started together); later it
   starts a new line: an add-on (the others go on), a switch (a backbone replaced by
@@ -167,6 +169,8 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
     active = current.active_at(day, windows)
     induction_before = current.role is not LineRole.MAINTENANCE
     if stretch.phase_change:
+        if not any(m.course is stretch.course for m in current.members):
+            return None  # a dose change of an agent the line no longer holds (switched away)
         if stretch.maintenance_dose and induction_before:
             line = _open(
                 lines, stretch, LineRole.MAINTENANCE, LineChange.STEP_DOWN, current.clock_start

@@ -215,6 +215,17 @@ class TestSwitch:
         assert second.agent_set == {Agent.CYCLOPHOSPHAMIDE}
         assert first.end == day(200)
 
+    def test_a_backbone_tapered_while_switched_away_makes_no_line(self) -> None:
+        """MMF 3 g/day, the first pulse, then MMF tapered to 1 g/day for 20 days and
+        stopped: the cyclophosphamide line goes on; the taper is no maintenance line."""
+        chart = Chart().mmf(300, 3, end=200).mmf(200, 1, end=180).pulses(CYC, 205, 6)
+        lines = chart.lines()
+        assert [(ln.role, ln.change) for ln in lines] == [
+            (LineRole.INDUCTION, LineChange.FIRST),
+            (LineRole.INDUCTION, LineChange.SWITCHED),
+        ]
+        assert chart.current().agent_set == {Agent.CYCLOPHOSPHAMIDE}
+
     def test_overlap_beyond_the_window_is_a_combination(self) -> None:
         """MMF going on 31 days after the first pulse: cyclophosphamide was added to it."""
         stopped_after = WINDOWS.switch_overlap_days + 1
