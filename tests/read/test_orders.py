@@ -249,6 +249,12 @@ class TestMapOrders:
         (order,) = map_orders([_request(status="completed")], {})
         assert (order.start, order.end) == (None, None)
 
+    @pytest.mark.parametrize("authored", ["2024-02-30", "2024-13", "2024-1-5", "yesterday"])
+    def test_a_date_that_cannot_be_read_is_no_date(self, authored: str) -> None:
+        """authoredOn of a day that does not exist, or not a FHIR date, gives no start."""
+        (order,) = map_orders([_request(authoredOn=authored)], {})
+        assert (order.authored_on, order.start) == (None, None)
+
     def test_active_without_end(self) -> None:
         """An active order with no end is open."""
         (order,) = map_orders([_request(authoredOn="2024-01-01")], {})
