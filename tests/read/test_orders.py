@@ -207,6 +207,7 @@ class TestMapOrders:
             ({"expectedSupplyDuration": {"value": 10, "unit": "days"}}, date(2024, 1, 11)),
             ({"expectedSupplyDuration": {"value": 1, "unit": "week"}}, date(2024, 1, 8)),
             ({"expectedSupplyDuration": {"value": 1, "unit": "month"}}, date(2024, 2, 1)),
+            ({"expectedSupplyDuration": {"value": 3, "unit": "months"}}, date(2024, 4, 2)),
             ({"expectedSupplyDuration": {"value": 2, "unit": "day"}}, date(2024, 1, 3)),
             ({"validityPeriod": {"end": "2024-06-30"}}, date(2024, 6, 30)),
             (
@@ -228,6 +229,7 @@ class TestMapOrders:
             "days",
             "week",
             "month",
+            "months",
             "day",
             "validity",
             "negative-repeats",
