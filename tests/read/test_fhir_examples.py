@@ -71,7 +71,7 @@ BY_REF = medications_by_reference(PATIENT)
 
 
 @pytest.mark.parametrize(
-    "resource", ALL or [None], ids=[name for name, _ in EXAMPLE_RESOURCES] or ["none"]
+    "resource", ALL or [{}], ids=[name for name, _ in EXAMPLE_RESOURCES] or ["none"]
 )
 def test_each_example_reads(resource: dict[str, Any]) -> None:
     """Each example is identified, read as an order, a dose or an unreadable medication,

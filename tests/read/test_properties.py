@@ -162,6 +162,8 @@ TYPED = st.builds(
 )
 RESOURCES = st.lists(st.one_of(JSON, TYPED, st.dictionaries(KEYS, JSON, max_size=8)), max_size=6)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: No deadline anywhere: a slow or busy machine must not fail a property.
+UNTIMED = settings(deadline=None)
 BASE = "https://ehr.example/fhir"
 
 
@@ -196,6 +198,7 @@ class TestNoReaderRaises:
             for value in (exposure.refills.pdc, exposure.refills.mpr):
                 assert value is None or 0.0 <= value <= 1.0
 
+    @UNTIMED
     @given(st.text(max_size=40))
     def test_text_parser_never_raises(self, text: str) -> None:
         """The dosage text parser returns a non-negative dose or None for any text."""
@@ -224,6 +227,7 @@ FILLS = st.lists(
 
 
 class TestMeasures:
+    @UNTIMED
     @given(FILLS, st.integers(0, 400))
     def test_pdc_and_mpr_in_unit_interval(
         self, raw: list[tuple[int, float | None]], length: int
@@ -239,6 +243,7 @@ class TestMeasures:
             assert value is not None
             assert 0.0 <= value <= 1.0
 
+    @UNTIMED
     @given(FILLS, st.integers(0, 400))
     def test_pdc_matches_a_day_by_day_count(
         self, raw: list[tuple[int, float | None]], length: int
@@ -250,6 +255,7 @@ class TestMeasures:
         expected = _covered_days(fills, start, end)
         assert proportion_of_days_covered(fills, start, end) == expected
 
+    @UNTIMED
     @given(st.lists(st.tuples(st.integers(0, 200), st.floats(1, 90)), min_size=1, max_size=8))
     def test_pdc_monotone_in_fills(self, raw: list[tuple[int, float]]) -> None:
         """Adding a fill never lowers the PDC."""
