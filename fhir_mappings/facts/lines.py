@@ -72,12 +72,17 @@ class PulseScheme(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PulseDelivery:
-    """The pulses of one IV course in a line: scheme, plan and what was given."""
+    """The pulses of one IV course in a line: scheme, plan and what was given.
+
+    ``given`` holds every dose of the course up to the line's end, those given before
+    the line started included (a course carried into an add-on line), so the delivery
+    and the cumulative dose are the course's.
+    """
 
     scheme: PulseScheme
     interval_days: float | None  # between pulses, from the order (else the scheme)
     planned: int | None  # pulses planned by the order (repeat.count), if stated
-    given: tuple[DoseGiven, ...]  # administrations recorded, oldest first
+    given: tuple[DoseGiven, ...]  # the course's administrations to the line's end, oldest first
     cumulative_mg: float | None  # sum of the doses given, when every dose is known
 
 

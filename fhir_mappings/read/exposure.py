@@ -15,7 +15,8 @@
   MPR: total days' supply of fills in the window / days in the window, capped at 1.
 * No dispense of the drug -> ``NO_DISPENSES`` (unknown, not zero: many EHRs have no
   pharmacy feed); the server provides none -> ``NOT_PROVIDED``; IV route or recorded
-  administrations -> ``GIVEN_BY_CLINICIANS``; the current order on hold -> ``ON_HOLD``.
+  administrations -> ``GIVEN_BY_CLINICIANS``; the current order on hold -> ``ON_HOLD``
+  (hydroxychloroquine too: the latest order of its course).
 * Levels: the newest result of each level analyte of the agent, taken since the agent
   started and within ``TreatmentWindows.level_recency_days``.
 """
@@ -250,7 +251,8 @@ def read_exposure(
     ]
     if hcq:
         latest = max(hcq, key=lambda c: c.start)
-        targets.append((latest.agent, latest, latest.start, latest.daily_dose_mg, False))
+        held = bool(latest.orders) and latest.orders[-1].status == "on-hold"
+        targets.append((latest.agent, latest, latest.start, latest.daily_dose_mg, held))
     if not targets:
         return ()
     identified = _identified_dispenses(dispenses, identify)

@@ -8,7 +8,9 @@ How the record is walked, oldest first (every window is a ``TreatmentWindows`` o
 * A mycophenolate course is split where its dose crosses the maintenance dose
   (``maintenance_mmf_max_mg_day``, ``maintenance_mps_max_mg_day``): after an induction,
   a step down to that dose or below is a maintenance line whose response clock keeps
-  running from the induction; a step back above it is a re-induction.
+  running from the induction; a step back above it is a re-induction. A dose change of
+  a course the current line no longer holds (a backbone tapered after a switch) starts
+  no line.
 * An agent that starts while a line goes on joins that line when it starts within
   ``regimen_window_days`` of the line's start (agents started together); later it
   starts a new line: an add-on (the others go on), a switch (a backbone replaced by
@@ -167,6 +169,8 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
     active = current.active_at(day, windows)
     induction_before = current.role is not LineRole.MAINTENANCE
     if stretch.phase_change:
+        if not any(m.course is stretch.course for m in current.members):
+            return None  # a dose change of an agent the line no longer holds (switched away)
         if stretch.maintenance_dose and induction_before:
             line = _open(
                 lines, stretch, LineRole.MAINTENANCE, LineChange.STEP_DOWN, current.clock_start
@@ -179,6 +183,7 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
             return None
         _carry(line, current, day, windows)
         line.members = [m for m in line.members if m.course is not stretch.course or m is stretch]
+        line.added = []  # a dose change of a course going on: no agent started
         return line
     if stretch.agent in current.agents():
         line = _open(lines, stretch, LineRole.INDUCTION, LineChange.NEW_COURSE, day)
@@ -190,6 +195,8 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
     if joins and current.role is not LineRole.MAINTENANCE and not _is_maintenance(stretch):
         current.members.append(stretch)
         current.added.append(stretch.agent)
+        if stretch.agent in current.stopped:  # stopped at the line's start, restarted in it
+            current.stopped.remove(stretch.agent)
         return None
     if _is_maintenance(stretch) and induction_before and stretch.agent not in current.agents():
         line = _open(
@@ -214,7 +221,9 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
         line = _open(lines, stretch, LineRole.ADD_ON, LineChange.ADDED, day)
         _carry(line, current, day, windows)
         return line
-    return _open(lines, stretch, _role_alone(stretch), LineChange.RE_INDUCTION, day)
+    line = _open(lines, stretch, _role_alone(stretch), LineChange.RE_INDUCTION, day)
+    _carry(line, current, day, windows)  # nothing goes on: this records what stopped
+    return line
 
 
 def _role_alone(stretch: _Stretch) -> LineRole:
@@ -252,12 +261,20 @@ def _regimen(agents: set[Agent], backbone: _Stretch | None) -> RegimenKind:
     return RegimenKind.OTHER
 
 
-def _orders_in(member: _Stretch, start: date, end: date | None) -> list[MedicationOrder]:
-    """The course's orders that were in force during ``[start, end]``, oldest first."""
+def _orders_in(
+    member: _Stretch, start: date, end: date | None, next_start: date | None
+) -> list[MedicationOrder]:
+    """The course's orders that were in force during ``[start, end]``, oldest first.
+
+    An order starting the day the next line starts (``next_start``) belongs to that line:
+    the 2 g/day order of a step-down is the maintenance line's dose, not the induction's.
+    """
     out = []
     for order in member.course.orders:
         begin = _order_start(order)
         if begin is None or (end is not None and begin > end):
+            continue
+        if next_start is not None and begin >= next_start and begin > start:
             continue
         if order.end is not None and order.end < start:
             continue
@@ -266,18 +283,14 @@ def _orders_in(member: _Stretch, start: date, end: date | None) -> list[Medicati
 
 
 def _pulses(
-    member: _Stretch,
-    orders: Sequence[MedicationOrder],
-    start: date,
-    end: date | None,
-    doses: DoseTargets,
+    member: _Stretch, orders: Sequence[MedicationOrder], end: date | None, doses: DoseTargets
 ) -> PulseDelivery | None:
+    """The course's doses given up to the line's end: a course carried into a later line
+    (an add-on) keeps the pulses given before that line started."""
     course = member.course
     if not _finite(course) and not (course.administrations and course.route is not Route.ORAL):
         return None
-    given = tuple(
-        d for d in course.administrations if d.when >= start and (end is None or d.when <= end)
-    )
+    given = tuple(d for d in course.administrations if end is None or d.when <= end)
     order = orders[-1] if orders else None
     interval = order.interval_days if order is not None else None
     planned = order.planned_doses if order is not None else None
@@ -307,8 +320,10 @@ def _scheme(
     return PulseScheme.EURO_LUPUS if to_euro <= to_nih else PulseScheme.NIH
 
 
-def _line_agent(member: _Stretch, start: date, end: date | None, doses: DoseTargets) -> LineAgent:
-    orders = _orders_in(member, start, end) or list(member.course.orders[-1:])
+def _line_agent(
+    member: _Stretch, start: date, end: date | None, next_start: date | None, doses: DoseTargets
+) -> LineAgent:
+    orders = _orders_in(member, start, end, next_start) or list(member.course.orders[-1:])
     latest = orders[-1] if orders else None
     on_hold = latest is not None and latest.status == "on-hold"
     dosed = [o for o in orders if o.status != "on-hold" and o.daily_dose_mg is not None]
@@ -322,7 +337,7 @@ def _line_agent(member: _Stretch, start: date, end: date | None, doses: DoseTarg
         dose_order=dose_order,
         on_hold=on_hold,
         course=member.course,
-        pulses=_pulses(member, orders, start, end, doses),
+        pulses=_pulses(member, orders, end, doses),
     )
 
 
@@ -336,7 +351,8 @@ def _freeze(
         members = sorted(
             line.members, key=lambda m: (m.agent not in BACKBONE_AGENTS, m.start, m.agent)
         )
-        agents = tuple(_line_agent(m, line.start, end, doses) for m in members)
+        next_start = following.start if following is not None else None
+        agents = tuple(_line_agent(m, line.start, end, next_start, doses) for m in members)
         backbone = next((m for m in members if m.agent in BACKBONE_AGENTS), None)
         out.append(
             TherapyLine(

@@ -65,7 +65,14 @@ def _days(quantity: object) -> float | None:
     unit = quantity_unit(data)
     if value is None or unit is None:
         return None
-    unit = {"day": "d", "days": "d", "week": "wk", "weeks": "wk", "month": "mo"}.get(unit, unit)
+    unit = {
+        "day": "d",
+        "days": "d",
+        "week": "wk",
+        "weeks": "wk",
+        "month": "mo",
+        "months": "mo",
+    }.get(unit, unit)
     factor = PERIOD_UNIT_DAYS.get(unit)
     return value * factor if factor is not None and value >= 0 else None
 
