@@ -241,7 +241,7 @@ def read_exposure(
         targets.extend(
             (a.agent, a.course, line.start, a.daily_dose_mg, a.on_hold) for a in line.agents
         )
-    recency = ruleset.treatment.level_recency_days
+    recency = ruleset.treatment.line_recency_days  # as current as a line's agent
     hcq = [
         c
         for c in courses

@@ -186,11 +186,20 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
         line.added = []  # a dose change of a course going on: no agent started
         return line
     if stretch.agent in current.agents():
+        if _is_maintenance(stretch):  # maintenance resumed: the induction's clock goes on
+            line = _open(
+                lines, stretch, LineRole.MAINTENANCE, LineChange.NEW_COURSE, current.clock_start
+            )
+            _carry(line, current, day, windows)
+            return line
         line = _open(lines, stretch, LineRole.INDUCTION, LineChange.NEW_COURSE, day)
         _carry(line, current, day, windows)
         if any(m.agent in BACKBONE_AGENTS for m in active if m.agent is not stretch.agent):
             line.role = LineRole.ADD_ON
         return line
+    switched = _switch(lines, current, stretch, day, windows)
+    if switched is not None:
+        return switched
     joins = (day - current.start).days <= windows.regimen_window_days
     if joins and current.role is not LineRole.MAINTENANCE and not _is_maintenance(stretch):
         current.members.append(stretch)
@@ -198,31 +207,39 @@ def _next_line(lines: list[_Line], stretch: _Stretch, windows: TreatmentWindows)
         if stretch.agent in current.stopped:  # stopped at the line's start, restarted in it
             current.stopped.remove(stretch.agent)
         return None
-    if _is_maintenance(stretch) and induction_before and stretch.agent not in current.agents():
-        line = _open(
-            lines, stretch, LineRole.MAINTENANCE, LineChange.STEP_DOWN, current.clock_start
-        )
+    if _is_maintenance(stretch):  # after an induction, or one maintenance agent for another
+        change = LineChange.STEP_DOWN if induction_before else LineChange.SWITCHED
+        line = _open(lines, stretch, LineRole.MAINTENANCE, change, current.clock_start)
         _carry(line, current, day, windows)
         # Maintenance follows the induction: its induction agents do not go on with it.
         line.members = [m for m in line.members if m is stretch or not _ended_soon(m, day, windows)]
         line.stopped = sorted(a for a in current.agents() if a not in line.agents())
         return line
-    if stretch.agent in BACKBONE_AGENTS and any(
-        m.agent in BACKBONE_AGENTS and m.agent is not stretch.agent for m in current.members
-    ):
-        old = [m for m in current.members if m.agent in BACKBONE_AGENTS]
-        if all(_ended_soon(m, day, windows) for m in old):
-            line = _open(lines, stretch, LineRole.INDUCTION, LineChange.SWITCHED, day)
-            _carry(line, current, day, windows)
-            line.members = [m for m in line.members if m not in old]
-            line.stopped = sorted(a for a in current.agents() if a not in line.agents())
-            return line
     if active:
         line = _open(lines, stretch, LineRole.ADD_ON, LineChange.ADDED, day)
         _carry(line, current, day, windows)
         return line
     line = _open(lines, stretch, _role_alone(stretch), LineChange.RE_INDUCTION, day)
     _carry(line, current, day, windows)  # nothing goes on: this records what stopped
+    return line
+
+
+def _switch(
+    lines: list[_Line], current: _Line, stretch: _Stretch, day: date, windows: TreatmentWindows
+) -> _Line | None:
+    """A backbone that replaces another one stopped within the switch window: a new
+    induction line (even inside the regimen window: a switch is never a combination)."""
+    if stretch.agent not in BACKBONE_AGENTS or _is_maintenance(stretch):
+        return None
+    old = [
+        m for m in current.members if m.agent in BACKBONE_AGENTS and m.agent is not stretch.agent
+    ]
+    if not old or not all(_ended_soon(m, day, windows) for m in old):
+        return None
+    line = _open(lines, stretch, LineRole.INDUCTION, LineChange.SWITCHED, day)
+    _carry(line, current, day, windows)
+    line.members = [m for m in line.members if m not in old]
+    line.stopped = sorted(a for a in current.agents() if a not in line.agents())
     return line
 
 
@@ -306,7 +323,9 @@ def _scheme(
     order: MedicationOrder | None, given: Sequence[DoseGiven], doses: DoseTargets
 ) -> PulseScheme:
     """Euro-Lupus or NIH-type, from the ordered interval, else the doses' spacing, else
-    a dose written per m2 (NIH-type); the nearer scheme interval wins."""
+    a dose written per m2 (NIH-type); the nearer scheme interval wins, and an interval
+    exactly between the two (21 days) reads as Euro-Lupus (CHOICE: the shorter schedule,
+    so a pulse is counted as due sooner rather than later)."""
     interval = order.interval_days if order is not None else None
     if interval is None and len(given) >= 2:
         gaps = [(b.when - a.when).days for a, b in pairwise(given)]

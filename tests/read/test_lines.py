@@ -687,3 +687,35 @@ class TestRegimenKinds:
             Route.UNKNOWN,
             RegimenKind.CYCLOPHOSPHAMIDE_IV,
         )
+
+
+class TestModellingEdges:
+    def test_a_switch_within_the_regimen_window_is_still_a_switch(self) -> None:
+        """MMF started, then stopped two weeks later for IV cyclophosphamide: the MMF does not
+        stay in the line as its backbone; the cyclophosphamide line is a switch."""
+        chart = Chart().mmf(200, 3, end=186).pulses(CYC, 186, 6)
+        current = chart.current()
+        assert (current.role, current.change) == (LineRole.INDUCTION, LineChange.SWITCHED)
+        assert current.agent_set == {Agent.CYCLOPHOSPHAMIDE}
+        assert current.backbone is not None
+        assert current.backbone.agent is Agent.CYCLOPHOSPHAMIDE
+
+    def test_maintenance_mycophenolate_to_azathioprine_keeps_the_clock(self) -> None:
+        """Maintenance MMF 2 g/day changed to azathioprine (e.g. before a pregnancy) is still
+        maintenance on the induction's clock, not an add-on that restarts it."""
+        chart = Chart().mmf(500, 3, end=300).mmf(300, 2, end=100)
+        chart.tablets(AZA, 100, 2, timing="QD")
+        lines = chart.lines()
+        current = chart.current()
+        assert (current.role, current.change) == (LineRole.MAINTENANCE, LineChange.SWITCHED)
+        assert current.clock_start == lines[0].clock_start
+        assert current.agent_set == {Agent.AZATHIOPRINE}
+
+    def test_maintenance_resumed_after_a_pause_is_maintenance(self) -> None:
+        """Maintenance MMF 2 g/day stopped for two months and resumed at 2 g/day: maintenance
+        again on the same clock, not a new induction."""
+        chart = Chart().mmf(700, 3, end=500).mmf(500, 2, end=200).mmf(140, 2)
+        current = chart.current()
+        first = chart.lines()[0]
+        assert current.role is LineRole.MAINTENANCE
+        assert current.clock_start == first.clock_start
