@@ -330,6 +330,19 @@ class SafetyRule:
 
 
 @dataclass(frozen=True, slots=True)
+class PlausibleBody:
+    """Weight and height a record may hold; outside these a value is an entry error.
+
+    CHOICE (no guideline states entry-error bounds): 2-400 kg and 40-250 cm bracket every
+    child and adult the service may see. A value outside reads as unknown, so no mg/kg or
+    mg/m2 dose is computed from it.
+    """
+
+    weight_kg: tuple[float, float] = (2.0, 400.0)
+    height_cm: tuple[float, float] = (40.0, 250.0)
+
+
+@dataclass(frozen=True, slots=True)
 class RecordWindows:
     """How far back in the record the rules read, in days before the evaluation date.
 
@@ -441,6 +454,7 @@ class Ruleset:
     improving: ImprovingRule = field(default_factory=ImprovingRule)
     safety: SafetyRule = field(default_factory=SafetyRule)
     windows: RecordWindows = field(default_factory=RecordWindows)
+    body: PlausibleBody = field(default_factory=PlausibleBody)
     sources: RuleSources = field(default_factory=RuleSources)
     pdc_adherent_min: float = PDC_ADHERENT_MIN
 

@@ -4,7 +4,7 @@ BSA (m2) = sqrt(height (cm) x weight (kg) / 3600): Mosteller RD, "Simplified cal
 of body-surface area", N Engl J Med 1987;317:1098 (``sources.MOSTELLER_1987``).
 
 The latest result of each analyte is used; a value outside the plausible range
-(``WEIGHT_RANGE_KG``, ``HEIGHT_RANGE_CM``) or one reported with a comparator
+(``rulesets.PlausibleBody``) or one reported with a comparator
 (``>150 kg`` is not a weight) reads as unknown (``None``), and then so is the BSA.
 """
 
@@ -13,11 +13,8 @@ from __future__ import annotations
 import math
 
 from fhir_mappings.facts import Analyte, LabPoint, LabResults
+from fhir_mappings.rulesets import PlausibleBody
 
-#: Plausible adult/child ranges; outside them a value is taken as an entry error and the
-#: body size is unknown (so no mg/kg or mg/m2 dose is computed from it).
-WEIGHT_RANGE_KG: tuple[float, float] = (2.0, 400.0)
-HEIGHT_RANGE_CM: tuple[float, float] = (40.0, 250.0)
 MOSTELLER_DIVISOR = 3600.0  # Mosteller 1987: sqrt(cm * kg / 3600)
 
 
@@ -33,9 +30,12 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / MOSTELLER_DIVISOR)
 
 
-def body_measures(labs: LabResults) -> tuple[float | None, float | None, float | None]:
-    """(latest weight kg, latest height cm, BSA m2); ``None`` where unknown or implausible."""
-    weight = _plausible(labs.get(Analyte.WEIGHT).latest, WEIGHT_RANGE_KG)
-    height = _plausible(labs.get(Analyte.HEIGHT).latest, HEIGHT_RANGE_CM)
+def body_measures(
+    labs: LabResults, plausible: PlausibleBody = PlausibleBody()
+) -> tuple[float | None, float | None, float | None]:
+    """(latest weight kg, latest height cm, BSA m2); ``None`` where unknown or outside the
+    ruleset's plausible range (``PlausibleBody``)."""
+    weight = _plausible(labs.get(Analyte.WEIGHT).latest, plausible.weight_kg)
+    height = _plausible(labs.get(Analyte.HEIGHT).latest, plausible.height_cm)
     bsa = mosteller_bsa(height, weight) if weight is not None and height is not None else None
     return weight, height, bsa

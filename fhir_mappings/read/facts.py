@@ -43,7 +43,7 @@ def build_facts(resources: PatientResources, *, today: date, ruleset: Ruleset) -
         resources.conditions
     )
     biopsies, excluded_procedures = kidney_biopsies_with_exclusions(resources.procedures)
-    weight_kg, height_cm, bsa_m2 = body_measures(labs)
+    weight_kg, height_cm, bsa_m2 = body_measures(labs, ruleset.body)
     orders = map_orders(
         (*resources.medication_requests, *resources.medication_statements),
         medications,

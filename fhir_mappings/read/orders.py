@@ -53,6 +53,11 @@ STATEMENT_STATUSES: frozenset[str] = frozenset({"active", "completed", "stopped"
 ADMINISTRATION_STATUSES: frozenset[str] = frozenset({"completed", "in-progress"})
 
 
+#: More refills than this on one order is corrupt data, not a prescription: its end is
+#: then read from the validity period instead (a guard, not a clinical number).
+MAX_READ_REPEATS = 1000
+
+
 def _route(value: str | None, match: MedicationMatch) -> Route:
     if value is not None:
         return Route(value)
@@ -82,7 +87,7 @@ def _last_known_date(request: Mapping[str, Any], start: date | None) -> date | N
     dispense = as_dict(request.get("dispenseRequest"))
     supply = _days(dispense.get("expectedSupplyDuration"))
     repeats = as_float(dispense.get("numberOfRepeatsAllowed")) or 0.0
-    if start is not None and supply is not None and 0 <= repeats < 1000:
+    if start is not None and supply is not None and 0 <= repeats < MAX_READ_REPEATS:
         return start + timedelta(days=math.ceil(supply * (1 + repeats)))
     validity_end = parse_date(as_dict(dispense.get("validityPeriod")).get("end"))
     return validity_end or start

@@ -47,7 +47,7 @@ ALLOWED_HERE: dict[tuple[str, float], str] = {
     ("wording.py", 140): "SUMMARY_LIMIT: the CDS Hooks 2.0 summary length, a specification",
     ("rules/response.py", 1e-9): "EPS: the float tolerance of every threshold comparison",
     ("read/body.py", 3600): "MOSTELLER_DIVISOR: the formula's constant (Mosteller 1987)",
-    ("read/orders.py", 1000): "numberOfRepeatsAllowed above 1000 is corrupt data: a guard",
+    ("read/orders.py", 1000): "MAX_READ_REPEATS: more refills on one order is corrupt data",
 }
 
 #: Modules that are tables by nature, and why.
@@ -60,12 +60,8 @@ EXEMPT_TABLES: dict[tuple[str, str], str] = {
     ("read/medications.py", "MASS_TO_MG"): "mass unit factors (g = 1000 mg, ug = 0.001 mg)",
 }
 
-#: Clinical numbers still written in the readers (the read stage's owner is told):
-#: plausible weight 2-400 kg and height 40-250 cm, sourced to no guideline, belong in
-#: the ruleset with their source and should be passed in.
-KNOWN_IN_READERS: frozenset[tuple[str, float]] = frozenset(
-    {("read/body.py", 40.0), ("read/body.py", 250.0), ("read/body.py", 400.0)}
-)
+#: Clinical numbers still written in the readers: none (each is a ruleset field).
+KNOWN_IN_READERS: frozenset[tuple[str, float]] = frozenset()
 
 
 def _modules(*parts: str) -> list[Path]:
