@@ -196,7 +196,11 @@ class FhirClient:
     ) -> None:
         self._http = http
         self._settings = settings
-        self.profiles = profiles or ServerProfiles(settings.fhir_capabilities_ttl_seconds)
+        self.profiles = (
+            profiles
+            if profiles is not None
+            else ServerProfiles(settings.fhir_capabilities_ttl_seconds)
+        )
 
     @property
     def settings(self) -> Settings:
@@ -241,7 +245,11 @@ class FhirSession:
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
         self._semaphore = asyncio.Semaphore(settings.fhir_concurrency)
-        self._profiles = profiles or ServerProfiles(settings.fhir_capabilities_ttl_seconds)
+        self._profiles = (
+            profiles
+            if profiles is not None
+            else ServerProfiles(settings.fhir_capabilities_ttl_seconds)
+        )
 
     async def profile(self) -> ServerProfile:
         """What this server can search (its CapabilityStatement, remembered per base)."""
