@@ -388,7 +388,7 @@ class _Gatherer:
         resources = self._not_r5(key, _of_type(key, rtype, paged.resources))
         since = self.since(rtype)
         if paged.complete:
-            return _Answer(within_look_back(resources, rtype, since))
+            return _Answer(within_look_back(resources, rtype, since, paged.coverage))
         assert paged.stopped is not None
         self.report.truncated.append(key)
         complete_since = paged.coverage.complete_since if paged.coverage is not None else None
@@ -398,7 +398,7 @@ class _Gatherer:
                 "older ones were not read"
             )
             gap = self._gap(rtype, "partial", reason, complete_since)
-            return _Answer(within_look_back(resources, rtype, since), gap)
+            return _Answer(within_look_back(resources, rtype, since, paged.coverage), gap)
         if self.service.key(key).required:
             raise DataUnavailable([key], paged.stopped.value)
         reason = f"the {rtype} of this patient could not be read completely"

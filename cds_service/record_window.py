@@ -88,13 +88,22 @@ class Coverage:
 
 
 def within_look_back(
-    resources: list[dict[str, Any]], resource_type: str, since: date | None
+    resources: list[dict[str, Any]],
+    resource_type: str,
+    since: date | None,
+    coverage: Coverage | None = None,
 ) -> list[dict[str, Any]]:
-    """``resources`` without those of ``resource_type`` that end before ``since``."""
+    """``resources`` without those of ``resource_type`` that end before ``since``.
+
+    ``coverage``, when it read exactly these resources, spares the pass if none of them
+    starts before ``since`` (a server that applied the date bound).
+    """
     param = DATE_PARAMS.get(resource_type)
     if since is None or param is None:
         return resources
     first_day = since.isoformat()
+    if coverage is not None and (coverage.oldest is None or coverage.oldest >= first_day):
+        return resources
     kept = []
     for resource in resources:
         if resource.get("resourceType") == resource_type:

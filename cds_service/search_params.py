@@ -32,6 +32,7 @@ from typing import Any
 FIRST_DAY = "0000-01-01"
 LAST_DAY = "9999-12-31"
 _DATE_RE = re.compile(r"^(\d{4})(-(\d{2})(-(\d{2}))?)?")
+_FULL_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,10 @@ def day_bounds(value: object) -> tuple[str, str] | None:
     """
     if not isinstance(value, str):
         return None
+    full = _FULL_DATE_RE.match(value)
+    if full is not None:  # speed: the usual full date or dateTime
+        text = full.group(0)
+        return text, text
     match = _DATE_RE.match(value)
     if match is None:
         return None

@@ -119,6 +119,22 @@ class TestSearch:
         found = await fhir_client.search(BASE, "Condition", {"patient": "p1"})
         assert [r["id"] for r in found] == ["c1", "c2"]
 
+    async def test_query_written_once(self, fhir_client: FhirClient, fhir: respx.Router) -> None:
+        """Search parameters go out percent-encoded as httpx would write them (| escaped,
+        commas, colons and slashes as they are) and decode to the values given."""
+        route = fhir.get("/Observation").respond(json=searchset([]))
+        codes = "http://loinc.org|2889-4,http://loinc.org|2160-0"
+        await fhir_client.session(BASE).search(
+            "Observation", (("patient", "p 1"), ("code", codes), ("date", "ge2024-01-01"))
+        )
+        url = route.calls.last.request.url
+        assert url.query == (
+            b"patient=p%201&code=http://loinc.org%7C2889-4,http://loinc.org%7C2160-0"
+            b"&date=ge2024-01-01"
+        )
+        assert url.params["code"] == codes
+        assert url.params["patient"] == "p 1"
+
     async def test_resource_bound(self, settings: Settings, fhir: respx.Router) -> None:
         """A search never returns more than max_resources_per_search resources."""
         bounded = settings.model_copy(update={"max_resources_per_search": 3})
