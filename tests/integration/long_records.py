@@ -16,19 +16,21 @@ from datetime import date
 from typing import Any
 
 from fhir_mappings.codes.loinc import LOINC_SYSTEM, PREFETCH_LOINC_CODES
+from fhir_mappings.codes.rxnorm import RXNORM_SYSTEM
 
 Json = dict[str, Any]
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-#: (Medication id, RxNorm code, name): eight drugs a patient takes every month.
-DRUGS: tuple[tuple[str, str, str], ...] = (
+#: (Medication id, RxNorm code or None, name): eight drugs a patient takes every month.
+#: The lupus nephritis drugs carry their codes from ``fhir_mappings.codes.rxnorm``; the
+#: others are named by text only.
+DRUGS: tuple[tuple[str, str | None, str], ...] = (
     ("lr-mmf", "200060", "mycophenolate mofetil 500 MG Oral Tablet"),
-    ("lr-hcq", "979092", "hydroxychloroquine sulfate 200 MG Oral Tablet"),
-    ("lr-pred", "312615", "prednisone 20 MG Oral Tablet"),
-    ("lr-lis", "314076", "lisinopril 10 MG Oral Tablet"),
-    ("lr-ca", "308412", "calcium carbonate 1250 MG Oral Tablet"),
-    ("lr-vitd", "636676", "cholecalciferol 1000 UNT Oral Tablet"),
-    ("lr-ome", "402014", "omeprazole 20 MG Delayed Release Oral Capsule"),
-    ("lr-ator", "617310", "atorvastatin 20 MG Oral Tablet"),
+    ("lr-hcq", "979092", "Hydroxychloroquine Sulfate 200 MG Oral Tablet"),
+    ("lr-pred", "312615", "predniSONE 20 MG Oral Tablet"),
+    ("lr-tac", "1664464", "Tacrolimus 1 MG Extended Release Oral Tablet"),
+    ("lr-lis", None, "lisinopril 10 mg tablet"),
+    ("lr-ca", None, "calcium carbonate 1250 mg tablet"),
+    ("lr-vitd", None, "cholecalciferol 1000 unit tablet"),
+    ("lr-ator", None, "atorvastatin 20 mg tablet"),
 )
 #: Ten laboratory codes of the service's Observation template, drawn every month.
 ANALYTES: tuple[str, ...] = tuple(PREFETCH_LOINC_CODES[:10])
@@ -36,14 +38,13 @@ ANALYTES: tuple[str, ...] = tuple(PREFETCH_LOINC_CODES[:10])
 
 def medications() -> list[Json]:
     """The shared Medication resources the orders and fills reference."""
-    return [
-        {
-            "resourceType": "Medication",
-            "id": mid,
-            "code": {"coding": [{"system": RXNORM, "code": code}], "text": name},
-        }
-        for mid, code, name in DRUGS
-    ]
+    out = []
+    for mid, code, name in DRUGS:
+        concept: Json = {"text": name}
+        if code is not None:
+            concept["coding"] = [{"system": RXNORM_SYSTEM, "code": code}]
+        out.append({"resourceType": "Medication", "id": mid, "code": concept})
+    return out
 
 
 def _months(years: int, today: date) -> list[tuple[int, int]]:
