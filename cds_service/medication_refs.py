@@ -64,7 +64,12 @@ def medication_id(reference: str, base: str | None) -> str | None:
 
 
 class MedicationReads:
-    """Finds and reads the Medications a set of resources references (see module)."""
+    """Finds and reads the Medications that resources reference (see module).
+
+    ``wanted`` names what is still to read, ``read`` reads it (at most
+    ``MAX_MEDICATION_READS`` distinct ids per hook, whatever the number of passes),
+    ``tally`` counts what stayed unresolved once everything is gathered.
+    """
 
     def __init__(
         self,
@@ -75,21 +80,22 @@ class MedicationReads:
         self.session = session
         self.base = base
         self.io_window = io_window
-        self.requested = 0
+        self.attempted: set[str] = set()
         self.fetched = 0
         self.unresolved = 0
 
-    def wanted(self, resources: Iterable[Json]) -> set[str]:
-        """Ids of the Medications to read; counts the references left unresolved."""
-        known = {
-            item["id"]
-            for item in resources
-            if item.get("resourceType") == "Medication" and isinstance(item.get("id"), str)
-        }
-        wanted: set[str] = set()
+    def _references(self, resources: Iterable[Json]) -> tuple[set[str], set[str], int]:
+        """(ids of the Medications present, ids referenced in the base, references elsewhere)."""
+        present: set[str] = set()
+        referenced: set[str] = set()
         elsewhere = 0
         for item in resources:
-            if item.get("resourceType") not in MEDICATION_USERS:
+            rtype = item.get("resourceType")
+            if rtype == "Medication":
+                if isinstance(item.get("id"), str):
+                    present.add(item["id"])
+                continue
+            if rtype not in MEDICATION_USERS:
                 continue
             ref = item.get("medicationReference")
             reference = ref.get("reference") if isinstance(ref, dict) else None
@@ -98,45 +104,65 @@ class MedicationReads:
             mid = medication_id(reference, self.base)
             if mid is None:
                 elsewhere += 1
-            elif mid not in known:
-                wanted.add(mid)
-        if elsewhere:
-            self.unresolved += elsewhere
-            log.info(
-                "medicationReference outside the FHIR server (or not an id): left unresolved",
-                extra={"count": elsewhere},
-            )
-        return wanted
+            else:
+                referenced.add(mid)
+        return present, referenced, elsewhere
 
-    async def resolve(self, resources: list[Json]) -> list[Json]:
-        """The Medications read for ``resources`` (not already among them)."""
-        wanted = self.wanted(resources)
-        if not wanted:
-            return []
-        if self.session is None:
+    def wanted(self, resources: Iterable[Json]) -> set[str]:
+        """Ids referenced in the base, neither among ``resources`` nor read already.
+
+        412 (before any request) when there is no server to read them from, or when
+        they would take the hook past ``MAX_MEDICATION_READS``.
+        """
+        present, referenced, _ = self._references(resources)
+        wanted = referenced - present - self.attempted
+        if wanted and self.session is None:
             raise DataUnavailable(["medicationReference"])
-        if len(wanted) > MAX_MEDICATION_READS:
+        if len(self.attempted | wanted) > MAX_MEDICATION_READS:
             log.warning("too many Medications to read", extra={"count": len(wanted)})
             raise DataUnavailable(
                 ["medicationReference"], "more Medications to read than the read limit"
             )
-        self.requested = len(wanted)
-        async with self.io_window():
-            results = await asyncio.gather(
-                *(self._read(mid) for mid in sorted(wanted)), return_exceptions=True
-            )
+        return wanted
+
+    async def read(self, ids: set[str]) -> list[Json]:
+        """The Medications of ``ids`` that the server has (404/410: left out)."""
+        if not ids:
+            return []
+        assert self.session is not None  # wanted() refuses ids without a server
+        self.attempted |= ids
+        results = await asyncio.gather(
+            *(self._read(mid) for mid in sorted(ids)), return_exceptions=True
+        )
         found: list[Json] = []
         for result in results:
             if isinstance(result, BaseException):
                 raise result
             if result is not None:
                 found.append(result)
-        self.fetched = len(found)
-        gone = len(wanted) - len(found)
-        if gone:
-            self.unresolved += gone
-            log.info("Medication not on the FHIR server: left unresolved", extra={"count": gone})
+        self.fetched += len(found)
         return found
+
+    async def resolve(self, resources: list[Json]) -> list[Json]:
+        """Read what ``resources`` still reference (inside the I/O window)."""
+        wanted = self.wanted(resources)
+        if not wanted:
+            return []
+        async with self.io_window():
+            return await self.read(wanted)
+
+    def tally(self, resources: Iterable[Json]) -> None:
+        """Count (and log, without URLs or ids) the references left unresolved."""
+        present, referenced, elsewhere = self._references(resources)
+        gone = len(referenced - present)
+        self.unresolved = elsewhere + gone
+        if elsewhere:
+            log.info(
+                "medicationReference outside the FHIR server (or not an id): left unresolved",
+                extra={"count": elsewhere},
+            )
+        if gone:
+            log.info("Medication not on the FHIR server: left unresolved", extra={"count": gone})
 
     async def _read(self, mid: str) -> Json | None:
         assert self.session is not None

@@ -419,6 +419,7 @@ class _Gatherer:
         # factories, not coroutines: nothing is created that an early 412 would leave unawaited
         jobs: dict[str, Callable[[], Awaitable[_Answer]]] = {}
         missing: list[str] = []
+        first_pages: list[Json] = []  # prefetched pages whose further pages are to be read
         for key, template in self.service.prefetch.items():
             rtype, is_read = _template_type(template)
             if key in provided and provided[key] is None:
@@ -435,6 +436,7 @@ class _Gatherer:
                     answers.append(answer)
                 else:
                     jobs[key] = answer
+                    first_pages.extend(items)
                 continue
             if self.session is None or not self._resolvable(template):
                 if self.service.key(key).required:
@@ -448,12 +450,17 @@ class _Gatherer:
             jobs[key] = partial(self._fetch, key, template)
         if missing:
             raise DataUnavailable(missing)
-        self.report.fhir_server_used = bool(jobs)
         kept: list[Json] = []
         for answer in answers:
             kept.extend(answer.resources)
             if answer.gap is not None:
                 self.gaps.append(answer.gap)
+        reads = MedicationReads(self.session, self.server_base(), self.io_window)
+        # the Medications named by data in hand are read alongside the other requests
+        early = reads.wanted([*kept, *first_pages])
+        if early:
+            jobs["medicationReference"] = partial(self._medications, reads, early)
+        self.report.fhir_server_used = bool(jobs)
         if jobs:
             async with self.io_window():
                 fetched = await _all(job() for job in jobs.values())
@@ -461,12 +468,16 @@ class _Gatherer:
                 kept.extend(item for item in answer.resources if belongs_to(item, self.patient_id))
                 if answer.gap is not None:
                     self.gaps.append(answer.gap)
-        reads = MedicationReads(self.session, self.server_base(), self.io_window)
         kept.extend(await reads.resolve(kept))
+        reads.tally(kept)
         self.report.medications_fetched = reads.fetched
         self.report.medications_unresolved = reads.unresolved
-        self.report.fhir_server_used = self.report.fhir_server_used or reads.requested > 0
+        self.report.fhir_server_used = self.report.fhir_server_used or bool(reads.attempted)
         return kept
+
+    @staticmethod
+    async def _medications(reads: MedicationReads, ids: set[str]) -> _Answer:
+        return _Answer(await reads.read(ids))
 
     def _resolvable(self, template: str) -> bool:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -689,6 +690,44 @@ class TestMedicationReferences:
         assert (
             await post(client, prefetch=self._with_reference("Medication/m1"))
         ).status_code == 412
+
+    async def test_reads_go_out_with_the_next_pages(
+        self, make_app: Callable[..., FastAPI], evaluator: FakeEvaluator
+    ) -> None:
+        """A Medication named by a prefetched first page is read while the further pages are
+        fetched: both requests are in flight together (one round trip, not two)."""
+        medication_asked = asyncio.Event()
+        overlapped: list[bool] = []
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/Medication/m1"):
+                medication_asked.set()
+                return httpx.Response(200, json={"resourceType": "Medication", "id": "m1"})
+            # the next page: answered once the read is in flight, or after many event-loop
+            # turns (a count, not a time) if it never comes
+            for _ in range(1000):
+                if medication_asked.is_set():
+                    break
+                await asyncio.sleep(0)
+            overlapped.append(medication_asked.is_set())
+            return httpx.Response(200, json=searchset([resource("MedicationRequest", "mr2")]))
+
+        prefetch = full_prefetch()
+        prefetch["medicationRequests"] = searchset(
+            [
+                resource(
+                    "MedicationRequest", "mr1", medicationReference={"reference": "Medication/m1"}
+                )
+            ],
+            next_url=f"{BASE}/MedicationRequest?page=2",
+        )
+        app = make_app(fhir_transport=httpx.MockTransport(handler))
+        async with running(app) as client:
+            assert (await post(client, prefetch=prefetch)).status_code == 200
+        assert overlapped == [True]
+        resources = evaluator.calls[0]["resources"]
+        assert [r["id"] for r in resources.medication_requests] == ["mr1", "mr2"]
+        assert [m["id"] for m in resources.medications] == ["m1"]
 
     async def test_medication_without_server_is_412(self, client: httpx.AsyncClient) -> None:
         """An unresolvable medicationReference with no fhirServer answers 412."""
