@@ -143,10 +143,10 @@ def prefetch_templates(
     }
 
 
-#: Required and optional data (docs/deployment.md "What the service reads"). Required:
-#: the diagnosis, the labs the response is judged on and the orders that make the
-#: regimen. Optional: fills (adherence is then "unknown"), administrations and statements
-#: (other views of the treatment) and procedures (the biopsy history).
+#: Required and optional data (docs/deployment.md, "What the service reads from the
+#: EHR"). Required: the diagnosis, the labs the response is judged on and the orders that
+#: make the regimen. Optional: fills (adherence is then "unknown"), administrations and
+#: statements (other views of the treatment) and procedures (the biopsy history).
 DATA_KEYS: Mapping[str, DataKey] = {
     "patient": DataKey(),
     "conditions": DataKey(),
