@@ -563,12 +563,12 @@ class TestFhirFaults:
     async def test_hook_deadline_is_412(
         self, make_app: Callable[..., FastAPI], settings: Settings, fhir: respx.Router
     ) -> None:
-        """A FHIR server slower than hook_deadline_seconds gives 412 (timeout), not a hang."""
+        """A FHIR server that never answers gives 412 (timeout) at hook_deadline_seconds."""
         import anyio
 
         async def slow(request: httpx.Request) -> httpx.Response:
-            await anyio.sleep(1)
-            return httpx.Response(200, json=searchset([]))
+            await anyio.sleep_forever()
+            raise AssertionError("unreachable")
 
         fhir.get("/Observation").mock(side_effect=slow)
         prefetch = full_prefetch()
