@@ -29,7 +29,8 @@ order is unknown, a required key answers 412 and an optional one becomes a gap w
 nothing read. Resources that end before the look-back are dropped: the rules never
 read them.
 
-Entries of a type the key's search cannot return are dropped (logged); a FHIR server
+What a value or an answer may hold is checked by ``cds_service.prefetch_values``:
+entries of a type the key's search cannot return are dropped (logged); a FHIR server
 answering with R5-shaped resources -> ``FhirInvalidContent`` (412).
 
 A ``fhirServer`` not on the allow-list (compared as URLs, ``cds_service.fhir_urls``)
@@ -42,7 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,20 +53,25 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from cds_service.config import Settings
-from cds_service.errors import DataUnavailable, FhirBadResponse, FhirInvalidContent, FhirTimeout
+from cds_service.errors import DataUnavailable, FhirBadResponse, FhirTimeout
 from cds_service.fhir_client import (
     FhirClient,
     FhirSession,
     Paged,
     PagingStop,
-    bundle_resources,
     next_link,
-    r5_elements,
 )
 from cds_service.fhir_urls import allowed_base, parse_url
 from cds_service.hook_models import HookRequest
-from cds_service.medication_refs import MAX_MEDICATION_READS, MEDICATION_USERS, MedicationReads
+from cds_service.medication_refs import MAX_MEDICATION_READS, MedicationReads
 from cds_service.metrics import record_data_gap, record_fhir_retry
+from cds_service.prefetch_values import (
+    belongs_to,
+    not_r5,
+    of_type,
+    template_type,
+    usable_prefetch,
+)
 from cds_service.record_window import Coverage, within_look_back
 from cds_service.search_params import DATE_PARAMS
 from cds_service.service_definition import (
@@ -78,30 +84,20 @@ from fhir_mappings.lookback import LookBack, look_back
 from fhir_mappings.resources import DataGap, PatientResources
 from fhir_mappings.rulesets import get_ruleset
 
-__all__ = ["MAX_MEDICATION_READS", "Gathered", "KeySource", "PrefetchReport", "gather"]
+__all__ = [
+    "MAX_MEDICATION_READS",
+    "Gathered",
+    "KeySource",
+    "PrefetchReport",
+    "belongs_to",
+    "gather",
+]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 Json = dict[str, Any]
 
-#: Resource types that belong to one patient (their subject/patient must match).
-_PATIENT_BOUND = frozenset(
-    {
-        "Observation",
-        "Condition",
-        "MedicationRequest",
-        "MedicationDispense",
-        "MedicationAdministration",
-        "MedicationStatement",
-        "Procedure",
-    }
-)
-#: The one Bundle type a search answers with (FHIR R4 Bundle.type "searchset").
-_SEARCH_BUNDLE = "searchset"
-#: Resource types a search of the key type may also carry: the Medications of
-#: ``_include``d medication references.
-_ALSO_ALLOWED = {name: frozenset({"Medication"}) for name in MEDICATION_USERS}
 #: 4xx answers that say "try later", not "this search is not offered": never a gap.
 _TRANSIENT_STATUSES = frozenset({408, 429})
 #: 4xx answers about the credentials, not the query: an _include retry would not help.
@@ -153,55 +149,6 @@ class _Answer:
     gap: DataGap | None = None
 
 
-def _reference_matches(reference: object, patient_id: str) -> bool:
-    if not isinstance(reference, str):
-        return False
-    target = "Patient/" + patient_id
-    if reference == target:  # speed: the usual relative reference
-        return True
-    ref = reference.split("/_history/")[0]
-    return ref == target or ref.endswith("/" + target)
-
-
-def belongs_to(resource: Mapping[str, Any], patient_id: str) -> bool:
-    """Whether a resource is this patient's (other types: yes; no resourceType string: no)."""
-    rtype = resource.get("resourceType")
-    if not isinstance(rtype, str):
-        return False
-    if rtype == "Patient":
-        return resource.get("id") == patient_id
-    if rtype not in _PATIENT_BOUND:
-        return True
-    for name in ("subject", "patient"):
-        holder = resource.get(name)
-        if isinstance(holder, dict) and _reference_matches(holder.get("reference"), patient_id):
-            return True
-    return False
-
-
-def _template_type(template: str) -> tuple[str, bool]:
-    """(resource type, is an instance read) of a template."""
-    path = template.partition("?")[0]
-    rtype, _, rid = path.partition("/")
-    return rtype, bool(rid)
-
-
-def _of_type(key: str, rtype: str, resources: list[Json]) -> list[Json]:
-    """The resources a search of ``rtype`` can return; others dropped with a log line."""
-    allowed = {rtype} | _ALSO_ALLOWED.get(rtype, frozenset())
-    kept = [item for item in resources if item.get("resourceType") in allowed]
-    if len(kept) != len(resources):
-        log.warning(
-            "entries of another resource type dropped",
-            extra={"key": key, "dropped": len(resources) - len(kept)},
-        )
-    return kept
-
-
-def _any_r5(resources: Iterable[Json]) -> bool:
-    return any(r5_elements(item) for item in resources)
-
-
 def _refusal(exc: FhirBadResponse) -> bool:
     """A deliberate 4xx refusal (with an OperationOutcome) that is not worth retrying later."""
     return 400 <= exc.status < 500 and exc.has_outcome and exc.status not in _TRANSIENT_STATUSES
@@ -249,44 +196,6 @@ class _Gatherer:
 
     # --- prefetch values ---------------------------------------------------------------
 
-    def _from_prefetch(self, key: str, template: str, value: object) -> list[Json] | None:
-        """Resources from the prefetch value, or ``None`` if it must be fetched."""
-        rtype, is_read = _template_type(template)
-        if not isinstance(value, dict):
-            log.info("prefetch key unusable, fetching", extra={"key": key})
-            return None
-        vtype = value.get("resourceType")
-        if vtype == "OperationOutcome":
-            log.info("prefetch key is an OperationOutcome, fetching", extra={"key": key})
-            return None
-        if is_read and vtype == rtype:
-            if not belongs_to(value, self.patient_id):
-                log.warning("prefetched resource of another patient dropped", extra={"key": key})
-                return None
-            if _any_r5([value]):
-                log.warning("prefetched resource in FHIR R5 shape, fetching", extra={"key": key})
-                return None
-            return [value]
-        if vtype == "Bundle" and value.get("type") == _SEARCH_BUNDLE and not is_read:
-            return self._from_searchset(key, value)
-        log.info("prefetch key has unexpected content, fetching", extra={"key": key})
-        return None
-
-    def _from_searchset(self, key: str, bundle: Json) -> list[Json] | None:
-        entries = bundle_resources(bundle)
-        r5 = False
-        for item in entries:  # one pass for both checks (speed: ~160 entries per hook)
-            if not belongs_to(item, self.patient_id):
-                log.warning(
-                    "prefetch bundle with another patient's data dropped", extra={"key": key}
-                )
-                return None
-            r5 = r5 or bool(r5_elements(item))
-        if r5:
-            log.warning("prefetch bundle in FHIR R5 shape, fetching", extra={"key": key})
-            return None
-        return entries
-
     def _prefetched(
         self, key: str, rtype: str, bundle: Json, entries: list[Json]
     ) -> _Answer | Callable[[], Awaitable[_Answer]]:
@@ -319,7 +228,7 @@ class _Gatherer:
         resolved = resolve_template(template, self.context, self.request.context.userId)
         path, _, query = resolved.partition("?")
         if not query:
-            return _Answer(self._not_r5(key, [await self.session.read(path)]))
+            return _Answer(not_r5(key, [await self.session.read(path)]))
         profile = await self.session.profile()
         if not spec.required and not profile.capabilities.searches(path):
             self.report.sources[key] = KeySource.UNSUPPORTED
@@ -385,7 +294,7 @@ class _Gatherer:
 
     def _settle(self, key: str, rtype: str, paged: Paged) -> _Answer:
         """The key's answer from what was read: complete, partial with a gap, or 412."""
-        resources = self._not_r5(key, _of_type(key, rtype, paged.resources))
+        resources = not_r5(key, of_type(key, rtype, paged.resources))
         since = self.since(rtype)
         if paged.complete:
             return _Answer(within_look_back(resources, rtype, since, paged.coverage))
@@ -404,13 +313,6 @@ class _Gatherer:
         reason = f"the {rtype} of this patient could not be read completely"
         return _Answer([], self._gap(rtype, "partial", reason))
 
-    @staticmethod
-    def _not_r5(key: str, resources: list[Json]) -> list[Json]:
-        if _any_r5(resources):
-            log.warning("FHIR server answered with R5-shaped resources", extra={"key": key})
-            raise FhirInvalidContent()
-        return resources
-
     # --- all keys --------------------------------------------------------------------------
 
     async def run(self) -> list[Json]:
@@ -421,11 +323,15 @@ class _Gatherer:
         missing: list[str] = []
         first_pages: list[Json] = []  # prefetched pages whose further pages are to be read
         for key, template in self.service.prefetch.items():
-            rtype, is_read = _template_type(template)
+            rtype, is_read = template_type(template)
             if key in provided and provided[key] is None:
                 self.report.sources[key] = KeySource.NULL
                 continue
-            items = self._from_prefetch(key, template, provided[key]) if key in provided else None
+            items = (
+                usable_prefetch(key, template, provided[key], self.patient_id)
+                if key in provided
+                else None
+            )
             if items is not None:
                 self.report.sources[key] = KeySource.PREFETCH
                 if is_read:
