@@ -190,9 +190,11 @@ def fhir_scenario(service: Server, body: bytes, hooks: int, delay_ms: float) -> 
             own.append((time.perf_counter() - started) * 1000)
         client.get(f"{stub_url}/_delay/{delay_ms}")
     medication_reads = stats.get("read:Medication", 0)
-    # searches (and the Patient read) run concurrently: one round trip per page of the
-    # longest search; Medication reads need the searches' answers: one more round trip.
-    round_trips = stats["max_page"] + (1 if medication_reads else 0)
+    # searches (and the Patient read) run concurrently, each search's pages one after the
+    # other: one round trip per page of the longest search; Medication reads need the
+    # searches' answers: one more round trip (none when _include brought them).
+    pages = max((n for name, n in stats.items() if name.startswith("search:")), default=0)
+    round_trips = round(pages / hooks) + (1 if medication_reads else 0)
     critical_ms = round_trips * delay_ms
     median = statistics.median(latencies)
     return {

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     max_pages_per_search: int = Field(default=10, ge=1)
     max_resources_per_search: int = Field(default=2000, ge=1)
     max_resources_per_prefetch_bundle: int = Field(default=5000, ge=1)
+    #: ``_count`` of the service's own searches (servers may answer with smaller pages).
+    fhir_search_page_size: int = Field(default=500, ge=1)
+    #: Largest FHIR answer read (bytes, after decompression); a larger one answers 412.
+    max_fhir_response_bytes: int = Field(default=8 * MIB, ge=1024)
+    #: How long a FHIR server's CapabilityStatement (and the ``_include`` it refused) is
+    #: remembered before ``/metadata`` is read again.
+    fhir_capabilities_ttl_seconds: float = Field(default=3600.0, gt=0)
     max_body_bytes: int = Field(default=2 * MIB, ge=1024)
     hook_deadline_seconds: float = Field(default=8.0, gt=0)
     fhir_concurrency: int = Field(default=8, ge=1)

@@ -28,7 +28,7 @@ import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -38,6 +38,11 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import httpx
 
+# the local FHIR search (shared with the tests and the benchmark), re-exported for the
+# callers of this module
+from cds_service.bundle_search import UnsupportedQuery as UnsupportedQuery
+from cds_service.bundle_search import evaluate_query as evaluate_query
+from cds_service.bundle_search import resolve_tokens as resolve_tokens
 from cds_service.terminal import format_cards
 
 DEMO_DATA_DIR: Final = Path(__file__).resolve().parent / "demo_data"
@@ -49,10 +54,6 @@ _HOOK_NAMESPACE: Final = uuid.UUID("6f1d7c1e-3a52-4f3e-9a4e-3c0f2b6d1e10")
 
 Json = dict[str, Any]
 Resource = Mapping[str, Any]
-
-
-class UnsupportedQuery(ValueError):
-    """A prefetch query the local evaluator does not implement."""
 
 
 # --- demo data --------------------------------------------------------------------------
@@ -122,156 +123,6 @@ def shift_dates(value: Any, days: int) -> Any:
                 return value
             return moved.isoformat() + (match.group(2) or "")
     return value
-
-
-# --- local FHIR search (what an EHR does to fill prefetch) ------------------------------
-
-#: The resource element that holds each resource type's clinical date (for ``_sort=date``).
-_DATE_ELEMENTS: Final[Mapping[str, tuple[str, ...]]] = {
-    "Observation": ("effectiveDateTime", "effectivePeriod.start", "effectiveInstant", "issued"),
-    "Procedure": ("performedDateTime", "performedPeriod.start"),
-    "MedicationRequest": ("authoredOn",),
-    "MedicationDispense": ("whenHandedOver", "whenPrepared"),
-    "MedicationAdministration": ("effectiveDateTime", "effectivePeriod.start"),
-    "Condition": ("recordedDate", "onsetDateTime", "onsetPeriod.start"),
-}
-_CODE_ELEMENTS: Final = ("code", "medicationCodeableConcept")
-
-
-def resolve_tokens(template: str, context: Mapping[str, str], user_id: str) -> str:
-    """Fill ``{{context.x}}`` and ``{{userPractitionerId}}`` tokens (the EHR side)."""
-
-    def substitute(match: re.Match[str]) -> str:
-        token = match.group(1).strip()
-        if token.startswith("context."):
-            return context[token.removeprefix("context.")]
-        rtype, _, rid = user_id.partition("/")
-        if token == f"user{rtype}Id":
-            return rid
-        raise UnsupportedQuery(f"token {{{{{token}}}}} has no value")
-
-    return re.sub(r"\{\{([^{}]*)\}\}", substitute, template)
-
-
-def evaluate_query(query: str, resources: Sequence[Resource]) -> Json | None:
-    """Answer one resolved prefetch query against ``resources``.
-
-    ``Type/id`` -> the resource (``None`` if absent); ``Type?params`` -> a searchset
-    Bundle (no ``entry`` when nothing matches). Supported parameters: ``patient`` /
-    ``subject``, token lists ``code=system|code,...`` and ``status``, ``_sort`` on
-    ``date`` (``-`` for descending), ``_count``. Anything else -> ``UnsupportedQuery``.
-    """
-    path, _, params = query.partition("?")
-    rtype, _, rid = path.partition("/")
-    if rid:
-        found = next(
-            (r for r in resources if r.get("resourceType") == rtype and r.get("id") == rid), None
-        )
-        return dict(found) if found is not None else None
-    matches = [r for r in resources if r.get("resourceType") == rtype]
-    sort: str | None = None
-    count: int | None = None
-    for name, value in parse_qsl(params, keep_blank_values=True):
-        if name in ("patient", "subject"):
-            matches = [r for r in matches if _belongs_to(r, value)]
-        elif name in _TOKEN_FILTERS:
-            matches = [r for r in matches if _TOKEN_FILTERS[name](r, value)]
-        elif name == "_sort":
-            sort = value
-        elif name == "_count" and value.isdigit():
-            count = int(value)
-        else:
-            raise UnsupportedQuery(f"search parameter {name!r} is not supported by the demo")
-    if sort is not None:
-        matches = _sorted(matches, sort)
-    total = len(matches)
-    if count is not None:
-        matches = matches[:count]
-    bundle: Json = {"resourceType": "Bundle", "type": "searchset", "total": total}
-    if matches:
-        bundle["entry"] = [
-            {
-                "fullUrl": f"{r.get('resourceType')}/{r.get('id')}",
-                "resource": dict(r),
-                "search": {"mode": "match"},
-            }
-            for r in matches
-        ]
-    return bundle
-
-
-def _belongs_to(resource: Resource, patient: str) -> bool:
-    patient_id = patient.removeprefix("Patient/")
-    if resource.get("resourceType") == "Patient":
-        return resource.get("id") == patient_id
-    for element in ("subject", "patient"):
-        reference = resource.get(element)
-        if isinstance(reference, Mapping) and reference.get("reference") in (
-            f"Patient/{patient_id}",
-            patient_id,
-        ):
-            return True
-    return False
-
-
-def _token_match(codings: Iterable[Mapping[str, Any]], wanted: str) -> bool:
-    for alternative in wanted.split(","):
-        system, bar, code = alternative.partition("|")
-        if not bar:
-            system, code = "", alternative
-        for coding in codings:
-            system_ok = not bar or not system or coding.get("system") == system
-            if bar and not system and "system" in coding:
-                system_ok = False  # "|code": a code with no system
-            code_ok = not code or coding.get("code") == code
-            if system_ok and code_ok:
-                return True
-    return False
-
-
-def _code_filter(resource: Resource, wanted: str) -> bool:
-    for element in _CODE_ELEMENTS:
-        concept = resource.get(element)
-        if isinstance(concept, Mapping):
-            codings = [c for c in concept.get("coding", ()) if isinstance(c, Mapping)]
-            return _token_match(codings, wanted)
-    return False
-
-
-def _status_filter(resource: Resource, wanted: str) -> bool:
-    return resource.get("status") in wanted.split(",")
-
-
-_TOKEN_FILTERS: Final[Mapping[str, Callable[[Resource, str], bool]]] = {
-    "code": _code_filter,
-    "status": _status_filter,
-}
-
-
-def _resource_date(resource: Resource) -> str | None:
-    for element in _DATE_ELEMENTS.get(str(resource.get("resourceType")), ()):
-        value: Any = resource
-        for part in element.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
-        if isinstance(value, str):
-            return value
-    return None
-
-
-def _sorted(resources: list[Resource], sort: str) -> list[Resource]:
-    descending = sort.startswith("-")
-    if sort.lstrip("-") != "date":
-        raise UnsupportedQuery(f"_sort={sort} is not supported by the demo")
-    dated = [r for r in resources if _resource_date(r) is not None]
-    undated = [r for r in resources if _resource_date(r) is None]
-    dated.sort(key=lambda r: _sort_key(_resource_date(r) or ""), reverse=descending)
-    return dated + undated  # resources without a date last, either way
-
-
-def _sort_key(value: str) -> datetime:
-    text = value if "T" in value else f"{value}T00:00:00+00:00"
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def build_hook_request(

@@ -17,12 +17,16 @@ Hierarchy::
     └── FhirError                   412  the FHIR server failed us (see below)
         ├── FhirUnavailable         412  connection refused / network failure
         ├── FhirTimeout             412  timeout or per-hook deadline exceeded
-        ├── FhirBadResponse(status) 412  non-2xx answer
-        └── FhirInvalidContent      412  HTML, invalid JSON, wrong resourceType
+        ├── FhirBadResponse(status) 412  non-2xx answer (``has_outcome``: it carried an
+        │                                OperationOutcome)
+        ├── FhirInvalidContent      412  HTML, invalid JSON, wrong resourceType
+        └── FhirTooLarge            412  an answer over ``max_fhir_response_bytes``
 
 A FHIR failure means the data a hook needs is unavailable, so every ``FhirError``
 answers 412 like ``DataUnavailable`` (CDS Hooks 2.0 "Prefetch Template": data needed
-but not obtainable -> 412). Bodies are FHIR ``OperationOutcome`` s with a safe,
+but not obtainable -> 412). The gathering step catches some on optional searches
+instead (a server refusing a search it does not offer): the hook then answers, with
+the gap recorded for the rules. Bodies are FHIR ``OperationOutcome`` s with a safe,
 generic ``diagnostics`` sentence: never a stack trace, URL, token or internal message.
 Mapping to HTTP happens in one place: ``cds_service.app`` exception handlers.
 """
@@ -174,9 +178,11 @@ class FhirTimeout(FhirError):
 
 
 class FhirBadResponse(FhirError):
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, *, has_outcome: bool = False) -> None:
         super().__init__(status)
         self.status = status
+        #: The answer's body was a FHIR OperationOutcome (a deliberate refusal, not a crash).
+        self.has_outcome = has_outcome
 
     def diagnostics(self) -> str:
         return f"The FHIR server answered with HTTP {self.status}."
@@ -185,3 +191,8 @@ class FhirBadResponse(FhirError):
 class FhirInvalidContent(FhirError):
     issue_code = "invalid"
     message = "The FHIR server answered with content that is not the expected FHIR JSON."
+
+
+class FhirTooLarge(FhirError):
+    issue_code = "too-costly"
+    message = "The FHIR server's answer is larger than this service accepts."

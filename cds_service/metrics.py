@@ -12,7 +12,9 @@ resource types from ``FHIR_RESOURCE_TYPES`` (else ``other``), JWT reason categor
 Recording helpers live here too: ``RequestMetricsMiddleware`` (HTTP latency),
 ``fhir_event_hooks()`` (httpx request/response hooks on the app's one client: FHIR
 latency and HTTP errors), ``record_fhir_failure`` (transport failures, which have no
-response), ``record_prefetch``, ``record_cards``, ``record_jwt_failure``.
+response), ``record_fhir_retry`` (a GET sent once more), ``record_data_gap`` (part of
+the record missing from an answered hook), ``record_prefetch``, ``record_cards``,
+``record_jwt_failure``.
 """
 
 from __future__ import annotations
@@ -55,6 +57,21 @@ FHIR_REQUEST_SECONDS = Histogram(
 FHIR_ERRORS = Counter(
     "lncds_fhir_errors_total",
     "FHIR requests that failed, by resource type and kind of failure.",
+    ["resource_type", "kind"],
+    registry=REGISTRY,
+)
+FHIR_RETRIES = Counter(
+    "lncds_fhir_retries_total",
+    "FHIR requests sent once more, by reason: stale_connection (a pooled connection the "
+    "server had closed), include_refused (a search sent again without _include).",
+    ["reason"],
+    registry=REGISTRY,
+)
+DATA_GAPS = Counter(
+    "lncds_data_gaps_total",
+    "Hooks answered with part of the record missing, by resource type and kind: "
+    "unsupported (the server does not offer the search), refused (it answered 4xx), "
+    "partial (paging stopped inside the look-back), no_server (nothing to read it from).",
     ["resource_type", "kind"],
     registry=REGISTRY,
 )
@@ -215,6 +232,25 @@ def record_prefetch(sources: Mapping[str, object]) -> None:
     """``PREFETCH_KEYS`` from a ``PrefetchReport.sources`` (key -> how it was satisfied)."""
     for key, source in sources.items():
         PREFETCH_KEYS.labels(key, str(source)).inc()
+
+
+#: Reasons of ``FHIR_RETRIES``.
+RETRY_REASONS = frozenset({"stale_connection", "include_refused"})
+#: Kinds of ``DATA_GAPS``.
+GAP_KINDS = frozenset({"unsupported", "refused", "partial", "no_server"})
+
+
+def record_fhir_retry(reason: str) -> None:
+    """``FHIR_RETRIES`` by reason (one of ``RETRY_REASONS``)."""
+    FHIR_RETRIES.labels(reason if reason in RETRY_REASONS else "other").inc()
+
+
+def record_data_gap(resource_type: str, kind: str) -> None:
+    """``DATA_GAPS`` by resource type (``FHIR_RESOURCE_TYPES``) and kind (``GAP_KINDS``)."""
+    DATA_GAPS.labels(
+        resource_type if resource_type in FHIR_RESOURCE_TYPES else "other",
+        kind if kind in GAP_KINDS else "other",
+    ).inc()
 
 
 def record_cards(cards: Iterable[Mapping[str, Any]]) -> None:

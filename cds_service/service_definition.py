@@ -6,6 +6,16 @@ Template rules follow CDS Hooks 2.0 "Prefetch Template": tokens are
 queries are instance reads or type searches using token parameters (equality or
 ``:in``), date parameters (``eq/lt/gt/ge/le``), ``_count``, ``_sort`` and the
 ``patient`` reference parameter. ``check_templates`` enforces that at start-up.
+
+CDS Hooks 2.0 has no token for the current date and no date arithmetic in templates,
+so the prefetch templates cannot carry the look-back: they ask for each type newest
+first (``_sort=-<date parameter>``, ``cds_service.search_params``) with a page size,
+and the service reads further pages only until the look-back is covered. The service's
+own searches (``DataKey``) add the date bound, the page size and ``_include``.
+
+Which keys the assessment cannot do without is data too (``DataKey.required``): a
+required key that cannot be read answers 412; an optional one is recorded as a data gap
+and the hook still answers.
 """
 
 from __future__ import annotations
@@ -15,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote
+
+from cds_service.search_params import DATE_PARAMS
 
 SERVICE_ID = "lupus-nephritis-refractory"
 HOOK = "patient-view"
@@ -37,7 +49,9 @@ _TOKEN_PARAMS = frozenset(
     {"code", "status", "category", "clinical-status", "verification-status", "intent"}
 )
 #: Date search parameters our templates may use (FHIR R4 search parameter registry).
-_DATE_PARAMS = frozenset({"date", "authoredon", "onset-date", "whenhandedover", "effective-time"})
+_DATE_PARAMS = frozenset(
+    {"date", "authoredon", "onset-date", "whenhandedover", "effective-time", "effective"}
+)
 _DATE_VALUE_RE = re.compile(r"^(eq|lt|gt|ge|le)?\d{4}(-\d{2}(-\d{2}(T[0-9:.+\-Z]+)?)?)?$")
 _SORT_VALUE_RE = re.compile(r"^-?[a-z_][a-z\-_]*(,-?[a-z_][a-z\-_]*)*$")
 _TOKEN_VALUE_RE = re.compile(r"^[^,|]*(\|[^,|]*)?(,[^,|]*(\|[^,|]*)?)*$")
@@ -45,6 +59,18 @@ _TOKEN_VALUE_RE = re.compile(r"^[^,|]*(\|[^,|]*)?(,[^,|]*(\|[^,|]*)?)*$")
 
 class TemplateError(ValueError):
     """A prefetch template breaks the CDS Hooks 2.0 rules, or cannot be resolved."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataKey:
+    """How the service treats one prefetch key's data (internal: not in discovery)."""
+
+    #: The assessment cannot do without it: unobtainable -> 412. Optional data that
+    #: cannot be read (search not offered, refused) becomes a data gap instead.
+    required: bool = True
+    #: ``_include`` the service's own search adds to bring the referenced Medications in
+    #: the same answer (FHIR R4 search parameter ``medication`` of the type).
+    include: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +83,17 @@ class ServiceDefinition:
     description: str
     prefetch: Mapping[str, str]
     usage_requirements: str | None = None
-    #: internal: prefetch keys whose data the assessment needs (all of them here).
-    required_keys: frozenset[str] = field(default_factory=frozenset)
+    #: internal: how each prefetch key is read; a key not listed is required.
+    data: Mapping[str, DataKey] = field(default_factory=dict)
+
+    def key(self, name: str) -> DataKey:
+        """How the prefetch key ``name`` is treated."""
+        return self.data.get(name, _REQUIRED)
+
+    @property
+    def required_keys(self) -> frozenset[str]:
+        """The prefetch keys the assessment cannot do without."""
+        return frozenset(name for name in self.prefetch if self.key(name).required)
 
     def discovery(self) -> dict[str, Any]:
         """The discovery entry: only the spec's fields, none empty."""
@@ -73,9 +108,23 @@ class ServiceDefinition:
         return {key: value for key, value in entry.items() if value not in (None, "", {}, [])}
 
 
+_REQUIRED = DataKey()
+#: Page size asked of the EHR in the prefetch templates (it may page further).
+PREFETCH_PAGE_SIZE = 250
+
+
+def _newest_first(resource_type: str, extra: str = "") -> str:
+    """A patient search of ``resource_type`` sorted on its date parameter, newest first."""
+    sort = DATE_PARAMS[resource_type].name
+    return (
+        f"{resource_type}?patient={{{{context.patientId}}}}{extra}"
+        f"&_sort=-{sort}&_count={PREFETCH_PAGE_SIZE}"
+    )
+
+
 def observation_template(loinc_codes: Sequence[str], system: str = LOINC_SYSTEM_URL) -> str:
     codes = ",".join(f"{system}|{code}" for code in loinc_codes)
-    return f"Observation?patient={{{{context.patientId}}}}&code={codes}&_sort=-date&_count=250"
+    return _newest_first("Observation", f"&code={codes}")
 
 
 def prefetch_templates(
@@ -86,13 +135,30 @@ def prefetch_templates(
         "patient": "Patient/{{context.patientId}}",
         "conditions": "Condition?patient={{context.patientId}}",
         "observations": observation_template(loinc_codes, system),
-        "medicationRequests": "MedicationRequest?patient={{context.patientId}}&_count=100",
-        "medicationDispenses": "MedicationDispense?patient={{context.patientId}}&_count=100",
-        "medicationAdministrations": (
-            "MedicationAdministration?patient={{context.patientId}}&_count=100"
-        ),
-        "procedures": "Procedure?patient={{context.patientId}}&_count=100",
+        "medicationRequests": _newest_first("MedicationRequest"),
+        "medicationDispenses": _newest_first("MedicationDispense"),
+        "medicationAdministrations": _newest_first("MedicationAdministration"),
+        "medicationStatements": _newest_first("MedicationStatement"),
+        "procedures": _newest_first("Procedure"),
     }
+
+
+#: Required and optional data (docs/deployment.md, "What the service reads from the
+#: EHR"). Required: the diagnosis, the labs the response is judged on and the orders that
+#: make the regimen. Optional: fills (adherence is then "unknown"), administrations and
+#: statements (other views of the treatment) and procedures (the biopsy history).
+DATA_KEYS: Mapping[str, DataKey] = {
+    "patient": DataKey(),
+    "conditions": DataKey(),
+    "observations": DataKey(),
+    "medicationRequests": DataKey(include="MedicationRequest:medication"),
+    "medicationDispenses": DataKey(required=False, include="MedicationDispense:medication"),
+    "medicationAdministrations": DataKey(
+        required=False, include="MedicationAdministration:medication"
+    ),
+    "medicationStatements": DataKey(required=False, include="MedicationStatement:medication"),
+    "procedures": DataKey(required=False),
+}
 
 
 def _default_loinc() -> tuple[tuple[str, ...], str]:
@@ -122,10 +188,11 @@ def build_service(loinc_codes: Sequence[str] | None = None) -> ServiceDefinition
         prefetch=templates,
         usage_requirements=(
             "Needs read access to the patient's Patient, Condition, Observation, "
-            "MedicationRequest, MedicationDispense, MedicationAdministration, Medication "
-            "and Procedure resources."
+            "MedicationRequest and Medication resources; reads MedicationDispense, "
+            "MedicationAdministration, MedicationStatement and Procedure when the FHIR "
+            "server offers them (the cards say what could not be read)."
         ),
-        required_keys=frozenset(templates),
+        data=DATA_KEYS,
     )
 
 

@@ -101,7 +101,9 @@ async def _answer(
     with structlog.contextvars.bound_contextvars(hookInstance=hook.hookInstance, patient=patient):
         gather_started = time.perf_counter()
         try:
-            gathered = await gather(hook, service, runtime.fhir, settings, turn.released)
+            gathered = await gather(
+                hook, service, runtime.fhir, settings, turn.released, today=runtime.clock()
+            )
         except FhirError as exc:
             record_fhir_failure(exc)
             raise

@@ -185,6 +185,28 @@ def load_bundle(base_url: str, bundle: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
+def load_resources(base_url: str, resources: list[dict[str, Any]], chunk: int = 1000) -> None:
+    """PUT ``resources`` at ``Type/id`` with batch Bundles of ``chunk`` entries (Medplum caps
+    a transaction at 50 updates; a batch has no such cap). Every entry must succeed."""
+    for start in range(0, len(resources), chunk):
+        entries = [
+            {
+                "resource": resource,
+                "request": {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"},
+            }
+            for resource in resources[start : start + chunk]
+        ]
+        response = httpx.post(
+            base_url,
+            json={"resourceType": "Bundle", "type": "batch", "entry": entries},
+            headers={"Content-Type": "application/fhir+json"},
+            timeout=300.0,
+        )
+        assert response.status_code == 200, response.text[:2000]
+        statuses = [entry["response"]["status"] for entry in response.json()["entry"]]
+        assert all(status.startswith("20") for status in statuses), statuses[:5]
+
+
 @pytest.fixture(scope="session")
 def load_transaction() -> LoadBundle:
     """``load(base_url, bundle) -> transaction-response``: load a Bundle as a transaction."""

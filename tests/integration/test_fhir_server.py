@@ -195,3 +195,44 @@ class TestDelay:
             elapsed = time.monotonic() - started
         assert response.status_code == 200
         assert elapsed >= 0.3
+
+
+class TestSwitches:
+    def test_ignored_params_refused_types_and_hapi_links(
+        self, run_fhir_server_with: RunServer, load_transaction: LoadBundle
+    ) -> None:
+        """FHIR_IGNORE_PARAMS drops parameters (here _sort: stored order), FHIR_REFUSE_TYPES
+        answers 400 not-supported, FHIR_HAPI_PAGING puts next links on the base."""
+        env = {
+            "FHIR_IGNORE_PARAMS": "_sort",
+            "FHIR_REFUSE_TYPES": "Procedure",
+            "FHIR_HAPI_PAGING": "1",
+        }
+        with run_fhir_server_with(env) as base_url:
+            patient_id = f"p-{uuid.uuid4()}"
+            load_transaction(base_url, _patient_bundle(patient_id, range(1, 8), (UPCR,)))
+            first = f"{base_url}/Observation?patient={patient_id}&_sort=-date&_count=3"
+            entries, responses = _follow(first)
+            refused = httpx.get(f"{base_url}/Procedure", params={"patient": patient_id})
+        dates = [e["resource"]["effectiveDateTime"] for e in entries]
+        assert dates == sorted(dates)  # stored order, oldest first: _sort ignored
+        assert len(responses) == 3
+        next_url = next(li["url"] for li in responses[0].json()["link"] if li["relation"] == "next")
+        split = urlsplit(next_url)
+        assert f"{split.scheme}://{split.netloc}{split.path}" == base_url
+        assert parse_qs(split.query)["_getpagesoffset"] == ["3"]
+        assert refused.status_code == 400
+        assert refused.json()["issue"][0]["code"] == "not-supported"
+
+    def test_reused_connection_is_closed_unanswered(self, run_fhir_server_with: RunServer) -> None:
+        """FHIR_DROP_REUSED: a keep-alive connection answers once and is closed, unanswered,
+        when reused; a new connection is answered again."""
+        with run_fhir_server_with({"FHIR_DROP_REUSED": "1"}) as base_url:
+            with httpx.Client(timeout=10.0) as client:
+                first = client.get(f"{base_url}/metadata")
+                with pytest.raises(httpx.RemoteProtocolError):
+                    client.get(f"{base_url}/metadata")
+            again = httpx.get(f"{base_url}/metadata")
+        assert first.status_code == 200
+        assert first.headers.get("connection", "keep-alive").lower() == "keep-alive"
+        assert again.status_code == 200

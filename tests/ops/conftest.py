@@ -34,6 +34,7 @@ KEY_TYPES = {
     "medicationRequests": "MedicationRequest",
     "medicationDispenses": "MedicationDispense",
     "medicationAdministrations": "MedicationAdministration",
+    "medicationStatements": "MedicationStatement",
     "procedures": "Procedure",
 }
 #: (topic code, indicator) of the cards the fake renderer returns
@@ -121,7 +122,12 @@ def service() -> ServiceDefinition:
 
 @pytest.fixture
 def fhir() -> respx.Router:
-    return respx.Router(base_url=BASE, assert_all_called=False)
+    """The fake FHIR server; its /metadata answers 404 (every search assumed supported)."""
+    router = respx.Router(base_url=BASE, assert_all_called=False)
+    router.get("/metadata", name="metadata").respond(
+        404, json={"resourceType": "OperationOutcome", "issue": []}
+    )
+    return router
 
 
 @pytest.fixture

@@ -83,6 +83,10 @@ class LiveApp:
 
         return self.portal.call(call)
 
+    def data_requests(self) -> list[httpx.Request]:
+        """The FHIR requests other than ``/metadata`` (read once per server and app)."""
+        return [r for r in self.fhir_requests if not r.url.path.endswith("/metadata")]
+
     def reset(self, handler: Handler = not_found) -> None:
         self.fhir_handler = handler
         self.fhir_requests.clear()

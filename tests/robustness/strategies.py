@@ -442,16 +442,16 @@ answers = st.one_of(
 )
 
 
-def server(answers_list: list[tuple[str, Any, int]], slow_seconds: float) -> Handler:
-    """A fake FHIR server giving the drawn answers in turn (cycling)."""
+def server(answers_list: list[tuple[str, Any, int]]) -> Handler:
+    """A fake FHIR server giving the drawn answers in turn (cycling); a "slow" answer never
+    comes (the hook deadline must cut it)."""
     state = {"n": 0}
 
     async def handle(request: httpx.Request) -> httpx.Response:
         kind, payload, status = answers_list[state["n"] % len(answers_list)]
         state["n"] += 1
         if kind == "slow":
-            await anyio.sleep(slow_seconds)
-            return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset"})
+            await anyio.sleep_forever()
         if kind == "read-timeout":
             raise httpx.ReadTimeout("slow", request=request)
         if kind == "refused":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,11 +34,9 @@ from .strategies import (
     server,
 )
 
-#: Per-hook deadline here, and how long a "slow" FHIR answer takes (beyond it).
+#: Per-hook deadline here: a "slow" FHIR answer never comes, so the deadline must end the
+#: hook (a hook that hangs fails LiveApp.post's guard instead of answering).
 DEADLINE = 0.3
-SLOW = 0.6
-#: An answer must come within the deadline plus assessment time; generous for 2 shared cores.
-MAX_SECONDS = DEADLINE + 3.0
 
 FUZZ = settings(
     max_examples=60,
@@ -73,10 +70,8 @@ def check_answer(response: httpx.Response) -> None:
 
 
 def timed_post(live: LiveApp, **kwargs: Any) -> httpx.Response:
-    started = time.monotonic()
-    response = live.post(SERVICE_PATH, **kwargs)
-    assert time.monotonic() - started < MAX_SECONDS
-    return response
+    """The hook's answer; one that never comes fails LiveApp.post's guard."""
+    return live.post(SERVICE_PATH, **kwargs)
 
 
 def _mostly(valid: Any, junk: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -162,7 +157,7 @@ class TestRandomPrefetch:
         answers_list: list[tuple[str, Any, int]],
     ) -> None:
         """Random FHIR-ish prefetch with a randomly failing FHIR server answers 200 or 412."""
-        live.reset(server(answers_list, SLOW))
+        live.reset(server(answers_list))
         body = hook_body(
             prefetch=prefetch if prefetch is not None else ...,
             fhirAuthorization={"access_token": TOKEN, "token_type": "Bearer"},
@@ -189,7 +184,7 @@ class TestRandomServer:
         self, live: LiveApp, answers_list: list[tuple[str, Any, int]]
     ) -> None:
         """With nothing prefetched, any mix of FHIR server answers gives 412 or 200, in time."""
-        live.reset(server(answers_list, SLOW))
+        live.reset(server(answers_list))
         response = timed_post(live, json=hook_body())
         check_answer(response)
         assert response.status_code in (200, 412)

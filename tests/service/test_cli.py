@@ -365,7 +365,7 @@ class TestEvaluateServer:
             fhir_transport=httpx.MockTransport(fhir.async_handler),
         )
         assert code == 0
-        assert fhir.calls.call_count == 7
+        assert fhir.calls.call_count == 1 + len(KEY_TYPES) + 1  # /metadata, Patient, searches
         assert {c.request.headers["authorization"] for c in fhir.calls} == {f"Bearer {TOKEN}"}
         assert TOKEN not in capsys.readouterr().err
 

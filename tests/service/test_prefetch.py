@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ import respx
 from fastapi import FastAPI
 
 from cds_service.config import Settings
+from cds_service.medication_refs import medication_id
 
 from .conftest import (
     BASE,
@@ -42,6 +44,15 @@ async def post(client: httpx.AsyncClient, **overrides: Any) -> httpx.Response:
     return await client.post(SERVICE_PATH, json=hook_body(**overrides))
 
 
+def data_calls(fhir: respx.Router) -> list[Any]:
+    """The calls to the fake server other than its /metadata (read once per server)."""
+    return [c for c in fhir.calls if not c.request.url.path.endswith("/metadata")]
+
+
+def data_paths(fhir: respx.Router) -> list[str]:
+    return [c.request.url.path for c in data_calls(fhir)]
+
+
 def _outcome_text(response: httpx.Response) -> str:
     body = response.json()
     assert body["resourceType"] == "OperationOutcome"
@@ -59,26 +70,29 @@ class TestPerKeyRules:
     async def test_absent_key_is_fetched(
         self, client: httpx.AsyncClient, fhir: respx.Router, evaluator: FakeEvaluator
     ) -> None:
-        """A key missing from prefetch is searched on fhirServer with the resolved template."""
+        """A key missing from prefetch is searched on fhirServer with the resolved template,
+        bounded by the look-back and with the service's page size."""
         serve_everything(fhir)
         prefetch = full_prefetch()
         del prefetch["observations"]
         assert (await post(client, prefetch=prefetch)).status_code == 200
-        (call,) = fhir.calls
+        (call,) = data_calls(fhir)
         assert call.request.url.path == "/r4/Observation"
         params = call.request.url.params
         assert params["patient"] == PATIENT
         assert params["code"] == "http://loinc.org|2889-4,http://loinc.org|2160-0"
         assert params["_sort"] == "-date"
+        assert params["date"] == "ge2022-06-02"  # 3 x 365 days before the clock's 2025-06-01
+        assert params["_count"] == "500"
         assert evaluator.calls[0]["resources"].observations[0]["id"] == "observations-srv"
 
     async def test_no_prefetch_fetches_every_key(
         self, client: httpx.AsyncClient, fhir: respx.Router, evaluator: FakeEvaluator
     ) -> None:
-        """Without prefetch, every key is fetched (Patient read plus six searches)."""
+        """Without prefetch, every key is fetched (Patient read plus seven searches)."""
         serve_everything(fhir)
         assert (await post(client, prefetch=...)).status_code == 200
-        assert fhir.calls.call_count == 7
+        assert len(data_calls(fhir)) == 8
         assert evaluator.calls[0]["resources"].patient == patient_resource()
 
     async def test_null_key_is_not_fetched(
@@ -100,7 +114,7 @@ class TestPerKeyRules:
         prefetch["conditions"] = {"resourceType": "OperationOutcome", "issue": []}
         with caplog.at_level(logging.INFO):
             assert (await post(client, prefetch=prefetch)).status_code == 200
-        assert [c.request.url.path for c in fhir.calls] == ["/r4/Condition"]
+        assert data_paths(fhir) == ["/r4/Condition"]
         assert any("OperationOutcome" in r.getMessage() for r in caplog.records)
 
     @pytest.mark.parametrize(
@@ -123,7 +137,7 @@ class TestPerKeyRules:
         prefetch = full_prefetch()
         prefetch["conditions"] = value
         assert (await post(client, prefetch=prefetch)).status_code == 200
-        assert [c.request.url.path for c in fhir.calls] == ["/r4/Condition"]
+        assert data_paths(fhir) == ["/r4/Condition"]
 
     async def test_patient_key_of_another_patient_is_refetched(
         self, client: httpx.AsyncClient, fhir: respx.Router
@@ -189,7 +203,7 @@ class TestVersionAndShape:
         prefetch["medicationRequests"] = searchset([r5])
         with caplog.at_level(logging.INFO):
             assert (await post(client, prefetch=prefetch)).status_code == 200
-        assert [c.request.url.path for c in fhir.calls] == ["/r4/MedicationRequest"]
+        assert data_paths(fhir) == ["/r4/MedicationRequest"]
         ids = [m["id"] for m in evaluator.calls[0]["resources"].medication_requests]
         assert ids == ["medicationRequests-srv"]
         assert any("R5" in r.getMessage() for r in caplog.records)
@@ -249,7 +263,7 @@ class TestVersionAndShape:
         del prefetch["medicationRequests"]
         assert (await post(client, prefetch=prefetch)).status_code == 200
         assert [m["id"] for m in evaluator.calls[0]["resources"].medications] == ["m"]
-        assert fhir.calls.call_count == 1
+        assert len(data_calls(fhir)) == 1
 
     @pytest.mark.parametrize("medication_first", [True, False])
     async def test_prefetched_requests_and_included_medication_are_kept(
@@ -363,19 +377,19 @@ class TestPaging:
 
 class TestServerChoice:
     async def test_missing_key_without_server_is_412(self, client: httpx.AsyncClient) -> None:
-        """An absent key and no fhirServer answers 412 naming the key."""
+        """An absent required key and no fhirServer answers 412 naming the key."""
         prefetch = full_prefetch()
-        del prefetch["procedures"]
+        del prefetch["conditions"]
         response = await post(client, prefetch=prefetch, fhirServer=...)
         assert response.status_code == 412
-        assert "procedures" in _outcome_text(response)
+        assert "conditions" in _outcome_text(response)
 
     async def test_server_not_allow_listed_is_never_contacted(
         self, client: httpx.AsyncClient, fhir: respx.Router, caplog: pytest.LogCaptureFixture
     ) -> None:
         """A fhirServer off the allow-list is ignored (no request, no token sent) -> 412."""
         prefetch = full_prefetch()
-        del prefetch["procedures"]
+        del prefetch["conditions"]
         response = await post(
             client,
             prefetch=prefetch,
@@ -391,9 +405,31 @@ class TestServerChoice:
     ) -> None:
         """A server whose URL merely starts with an allowed base string is not allowed."""
         prefetch = full_prefetch()
-        del prefetch["procedures"]
+        del prefetch["conditions"]
         response = await post(client, prefetch=prefetch, fhirServer=BASE + "-evil")
         assert response.status_code == 412
+        assert fhir.calls.call_count == 0
+
+    @pytest.mark.parametrize(
+        "server",
+        [f"{BASE}/../admin", f"{BASE}/%2e%2e/admin", f"{BASE}/.%2E/.%2E/x", f"{BASE}/a/..%2F.."],
+        ids=["dots", "encoded-dots", "mixed-case", "encoded-slash"],
+    )
+    async def test_dot_segments_never_reach_the_server(
+        self, client: httpx.AsyncClient, fhir: respx.Router, server: str
+    ) -> None:
+        """A fhirServer climbing out of the allowed base with dot segments is refused: no
+        request goes out, so the token never reaches the path httpx would resolve it to."""
+        prefetch = full_prefetch()
+        del prefetch["conditions"]
+        response = await post(
+            client,
+            prefetch=prefetch,
+            fhirServer=server,
+            fhirAuthorization={"access_token": TOKEN, "token_type": "Bearer"},
+        )
+        assert response.status_code == 412
+        assert fhir.calls.call_count == 0
 
     async def test_wildcard_allow_list_contacts_any_server(
         self, make_app: Callable[..., FastAPI], settings: Settings, fhir: respx.Router
@@ -403,7 +439,7 @@ class TestServerChoice:
         anything = settings.model_copy(update={"fhir_server_allowlist": ["*"]})
         async with running(make_app(settings=anything)) as client:
             assert (await post(client, prefetch=...)).status_code == 200
-        assert fhir.calls.call_count == 7
+        assert len(data_calls(fhir)) == 8
 
     async def test_empty_allow_list_contacts_nothing(
         self, make_app: Callable[..., FastAPI], settings: Settings, fhir: respx.Router
@@ -527,12 +563,12 @@ class TestFhirFaults:
     async def test_hook_deadline_is_412(
         self, make_app: Callable[..., FastAPI], settings: Settings, fhir: respx.Router
     ) -> None:
-        """A FHIR server slower than hook_deadline_seconds gives 412 (timeout), not a hang."""
+        """A FHIR server that never answers gives 412 (timeout) at hook_deadline_seconds."""
         import anyio
 
         async def slow(request: httpx.Request) -> httpx.Response:
-            await anyio.sleep(1)
-            return httpx.Response(200, json=searchset([]))
+            await anyio.sleep_forever()
+            raise AssertionError("unreachable")
 
         fhir.get("/Observation").mock(side_effect=slow)
         prefetch = full_prefetch()
@@ -577,13 +613,29 @@ class TestMedicationReferences:
         assert (await post(client, prefetch=prefetch)).status_code == 200
         assert fhir.calls.call_count == 1
 
+    @pytest.mark.parametrize(
+        "reference",
+        [
+            "https://other.example/Medication/m3",
+            f"{BASE}x/Medication/m3",
+            f"{BASE}/../other/Medication/m3",
+        ],
+        ids=["other-host", "lookalike-prefix", "dot-segments"],
+    )
     async def test_reference_elsewhere_is_not_read(
-        self, client: httpx.AsyncClient, fhir: respx.Router
+        self,
+        client: httpx.AsyncClient,
+        fhir: respx.Router,
+        evaluator: FakeEvaluator,
+        reference: str,
     ) -> None:
-        """A medicationReference on another server is not fetched (the token stays home)."""
-        prefetch = self._with_reference("https://other.example/Medication/m3")
+        """A medicationReference on another server is not fetched (the token stays home) and
+        the order reaches the assessment with its reference as sent."""
+        prefetch = self._with_reference(reference)
         assert (await post(client, prefetch=prefetch)).status_code == 200
         assert fhir.calls.call_count == 0
+        request = evaluator.calls[0]["resources"].medication_requests[0]
+        assert request["medicationReference"] == {"reference": reference}
 
     async def test_known_medication_is_not_read(
         self, client: httpx.AsyncClient, fhir: respx.Router
@@ -596,14 +648,86 @@ class TestMedicationReferences:
         assert (await post(client, prefetch=prefetch)).status_code == 200
         assert fhir.calls.call_count == 0
 
-    async def test_medication_read_failure_is_412(
-        self, client: httpx.AsyncClient, fhir: respx.Router
+    @pytest.mark.parametrize("status", [404, 410])
+    async def test_medication_gone_is_left_unresolved(
+        self,
+        client: httpx.AsyncClient,
+        fhir: respx.Router,
+        evaluator: FakeEvaluator,
+        caplog: pytest.LogCaptureFixture,
+        status: int,
     ) -> None:
-        """A failed Medication read answers 412."""
-        fhir.get("/Medication/m1").respond(404)
+        """A Medication read answered 404/410 leaves the reference unresolved: the hook
+        answers and the order reaches the assessment intact (logged without the id)."""
+        fhir.get("/Medication/m1").respond(status)
+        with caplog.at_level(logging.INFO):
+            response = await post(client, prefetch=self._with_reference("Medication/m1"))
+        assert response.status_code == 200
+        resources = evaluator.calls[0]["resources"]
+        assert resources.medications == ()
+        assert resources.medication_requests[0]["medicationReference"] == {
+            "reference": "Medication/m1"
+        }
+        assert resources.server_base == BASE
+        assert any("left unresolved" in r.getMessage() for r in caplog.records)
+        assert "m1" not in str([r.__dict__ for r in caplog.records if "unresolved" in r.msg])
+
+    @pytest.mark.parametrize(
+        "respond",
+        [
+            {"return_value": httpx.Response(500)},
+            {"return_value": httpx.Response(403)},
+            {"side_effect": httpx.ConnectError("refused")},
+            {"side_effect": httpx.ReadTimeout("slow")},
+        ],
+        ids=["500", "403", "refused", "timeout"],
+    )
+    async def test_medication_read_failure_is_412(
+        self, client: httpx.AsyncClient, fhir: respx.Router, respond: dict[str, Any]
+    ) -> None:
+        """A Medication read that fails other than 404/410 (the data exists) answers 412."""
+        fhir.get("/Medication/m1").mock(**respond)
         assert (
             await post(client, prefetch=self._with_reference("Medication/m1"))
         ).status_code == 412
+
+    async def test_reads_go_out_with_the_next_pages(
+        self, make_app: Callable[..., FastAPI], evaluator: FakeEvaluator
+    ) -> None:
+        """A Medication named by a prefetched first page is read while the further pages are
+        fetched: both requests are in flight together (one round trip, not two)."""
+        medication_asked = asyncio.Event()
+        overlapped: list[bool] = []
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/Medication/m1"):
+                medication_asked.set()
+                return httpx.Response(200, json={"resourceType": "Medication", "id": "m1"})
+            # the next page: answered once the read is in flight, or after many event-loop
+            # turns (a count, not a time) if it never comes
+            for _ in range(1000):
+                if medication_asked.is_set():
+                    break
+                await asyncio.sleep(0)
+            overlapped.append(medication_asked.is_set())
+            return httpx.Response(200, json=searchset([resource("MedicationRequest", "mr2")]))
+
+        prefetch = full_prefetch()
+        prefetch["medicationRequests"] = searchset(
+            [
+                resource(
+                    "MedicationRequest", "mr1", medicationReference={"reference": "Medication/m1"}
+                )
+            ],
+            next_url=f"{BASE}/MedicationRequest?page=2",
+        )
+        app = make_app(fhir_transport=httpx.MockTransport(handler))
+        async with running(app) as client:
+            assert (await post(client, prefetch=prefetch)).status_code == 200
+        assert overlapped == [True]
+        resources = evaluator.calls[0]["resources"]
+        assert [r["id"] for r in resources.medication_requests] == ["mr1", "mr2"]
+        assert [m["id"] for m in resources.medications] == ["m1"]
 
     async def test_medication_without_server_is_412(self, client: httpx.AsyncClient) -> None:
         """An unresolvable medicationReference with no fhirServer answers 412."""
@@ -614,8 +738,33 @@ class TestMedicationReferences:
         assert "medicationReference" in _outcome_text(response)
 
 
+class TestMedicationId:
+    @pytest.mark.parametrize(
+        ("reference", "expected"),
+        [
+            ("Medication/m1", "m1"),
+            ("Medication/m1/_history/2", "m1"),
+            (f"{BASE}/Medication/m2", "m2"),
+            ("HTTPS://FHIR.example.org:443/r4/Medication/m3/_history/1", "m3"),
+            ("https://other.example/r4/Medication/m4", None),
+            (f"{BASE}/../r4/Medication/m5", None),
+            (f"{BASE}/Patient/p1", None),
+            ("Medication/a b", None),
+            ("Medication/" + "x" * 65, None),
+        ],
+    )
+    def test_medication_id(self, reference: str, expected: str | None) -> None:
+        """Relative and absolute references into the base name a Medication id; others none."""
+        assert medication_id(reference, BASE) == expected
+
+    def test_absolute_reference_without_a_base(self) -> None:
+        """With no FHIR base known, an absolute reference names nothing readable."""
+        assert medication_id(f"{BASE}/Medication/m2", None) is None
+        assert medication_id("Medication/m2", None) == "m2"
+
+
 class TestConcurrency:
-    @pytest.mark.parametrize(("limit", "expected"), [(8, 7), (2, 2)])
+    @pytest.mark.parametrize(("limit", "expected"), [(8, 8), (2, 2)])
     async def test_fetches_overlap_up_to_the_limit(
         self,
         make_app: Callable[..., FastAPI],
@@ -624,7 +773,8 @@ class TestConcurrency:
         limit: int,
         expected: int,
     ) -> None:
-        """Key fetches run concurrently, never more at once than fhir_concurrency."""
+        """Key fetches run concurrently, never more at once than fhir_concurrency (the
+        CapabilityStatement is read first, alone)."""
         import anyio
 
         state = {"now": 0, "peak": 0}

@@ -109,4 +109,5 @@ class TestDiscoveryEntry:
         bare = type(service)(id="x", hook="patient-view", title="", description="d", prefetch={})
         assert bare.discovery() == {"hook": "patient-view", "description": "d", "id": "x"}
         assert "required_keys" not in service.discovery()
-        assert service.required_keys == frozenset(service.prefetch)
+        assert "data" not in service.discovery()
+        assert bare.required_keys == frozenset()
