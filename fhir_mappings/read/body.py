@@ -16,6 +16,7 @@ from fhir_mappings.facts import Analyte, LabPoint, LabResults
 from fhir_mappings.rulesets import PlausibleBody
 
 MOSTELLER_DIVISOR = 3600.0  # Mosteller 1987: sqrt(cm * kg / 3600)
+DEFAULT_PLAUSIBLE_BODY = PlausibleBody()
 
 
 def _plausible(point: LabPoint | None, bounds: tuple[float, float]) -> float | None:
@@ -31,7 +32,7 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
 
 
 def body_measures(
-    labs: LabResults, plausible: PlausibleBody = PlausibleBody()
+    labs: LabResults, plausible: PlausibleBody = DEFAULT_PLAUSIBLE_BODY
 ) -> tuple[float | None, float | None, float | None]:
     """(latest weight kg, latest height cm, BSA m2); ``None`` where unknown or outside the
     ruleset's plausible range (``PlausibleBody``)."""

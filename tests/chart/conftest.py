@@ -153,7 +153,10 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync driver is started it holds an
+# asyncio loop marked running on this thread, and every later test that calls
+# asyncio.run() would fail. It is stopped when the browser tests are done.
+@pytest.fixture(scope="module")
 def chart_env(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChartEnv]:
     """Stub, FHIR server with every demo patient, the app and a headless Chromium."""
     from playwright.sync_api import sync_playwright
