@@ -87,10 +87,7 @@ def test_the_belimumab_draft_is_iv_only_and_the_sc_regimen_a_text() -> None:
     draft = actions.belimumab(DOSES)
     assert (draft.label, draft.parameters["route"]) == ("Add belimumab (IV)", "intravenous")
     assert "SC" not in draft.parameters["dosage_text"]
-    assert (
-        actions.belimumab_subcutaneous_text(DOSES)
-        == "400 mg SC weekly x 4, then 200 mg weekly"
-    )
+    assert actions.belimumab_subcutaneous_text(DOSES) == "400 mg SC weekly x 4, then 200 mg weekly"
 
 
 def test_a_biopsy_is_recommended_with_its_reason() -> None:

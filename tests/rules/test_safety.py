@@ -467,7 +467,8 @@ class TestApplySafety:
             (
                 actions.rituximab(DOSES),
                 (
-                    "Effective contraception during treatment and for 12 months after the last dose.",
+                    "Effective contraception during treatment and for 12 months after the "
+                    "last dose.",
                 ),
             ),
             (
