@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fhir_mappings.facts import Agent, Analyte, LabPoint, LineChange, LineRole, TherapyLine
@@ -21,6 +23,7 @@ from tests.rules._builders import (
     member,
     mmf,
     one,
+    order,
     point,
     pulses,
     run,
@@ -142,6 +145,15 @@ class TestFromMycophenolate:
             "Tried before, not offered again: tacrolimus (no response, line 1 from 2024-01-01)."
         ]
         assert "mycophenolate" not in tried[0]  # the current line's agent is not "tried"
+
+    def test_the_switch_card_shows_the_dose_and_refills_of_the_line(self) -> None:
+        """The card's own rows: each member's dose (when its order is dated) and the PDC of
+        the line's agents; an undated order gives no dose row, its refills still count."""
+        undated = replace(order(MMF, 3000.0), start=None, authored_on=None)
+        card = switch(lines=[line(member(MMF, 3000.0, dose_order=undated))])
+        labels = [r.label for r in card.evidence]
+        assert "Mycophenolate mofetil" not in labels
+        assert labels[-1] == "PDC: mycophenolate mofetil"
 
     def test_belimumab_already_in_the_line_is_not_offered(self) -> None:
         """MMF with belimumab: belimumab is not offered again."""
