@@ -86,7 +86,7 @@ def test_the_belimumab_draft_is_iv_only_and_the_sc_regimen_a_text() -> None:
     """One route per draft: belimumab IV is drafted; the SC regimen is written for a step."""
     draft = actions.belimumab(DOSES)
     assert (draft.label, draft.parameters["route"]) == ("Add belimumab (IV)", "intravenous")
-    assert "SC" not in draft.parameters["dosage_text"]
+    assert "SC" not in str(draft.parameters["dosage_text"])
     assert actions.belimumab_subcutaneous_text(DOSES) == "400 mg SC weekly x 4, then 200 mg weekly"
 
 

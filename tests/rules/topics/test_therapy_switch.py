@@ -70,7 +70,7 @@ class TestFromMycophenolate:
             "low-dose cyclophosphamide); IV as drafted, or 400 mg SC weekly x 4, then 200 mg "
             "weekly." in card.next_steps
         )
-        multitarget = card.actions[2].parameters["dosage_text"]
+        multitarget = str(card.actions[2].parameters["dosage_text"])
         assert "with mycophenolate mofetil reduced to 1 g/day" in multitarget
         assert [(r.label, r.value) for r in card.evidence] == [
             ("UPCR", 4.0),
