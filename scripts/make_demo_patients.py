@@ -412,8 +412,8 @@ def refractory() -> Patient:
         ("Alvarez", "Maria"),
         "female",
         "1992-03-14",
-        ("repeat-biopsy", "refractory", "therapy-switch"),
-        ("repeat-biopsy", "refractory", "therapy-switch"),
+        ("refractory", "therapy-switch"),
+        ("refractory", "therapy-switch"),
     )
     p.patient()
     p.condition(LN_CODINGS, -262, "Lupus nephritis, ISN/RPS class IV")
@@ -438,8 +438,8 @@ def under_dosed() -> Patient:
         ("Baptiste", "Chloe"),
         "female",
         "1996-11-02",
-        ("refractory", "dose-review", "repeat-biopsy"),
-        ("refractory", "dose-review", "repeat-biopsy"),
+        ("refractory", "dose-review"),
+        ("refractory", "dose-review"),
     )
     p.patient()
     p.condition(LN_CODINGS[:1], -225, "Lupus nephritis class III")
@@ -657,8 +657,8 @@ def added_therapy() -> Patient:
         ("Jensen", "Sofie"),
         "female",
         "1987-05-19",
-        ("refractory", "repeat-biopsy", "therapy-switch"),
-        ("refractory", "repeat-biopsy", "therapy-switch"),
+        ("refractory", "therapy-switch"),
+        ("refractory", "therapy-switch"),
     )
     p.patient()
     p.condition(LN_CODINGS, -440, "Lupus nephritis class IV")
@@ -739,8 +739,8 @@ def low_exposure() -> Patient:
         ("Lindqvist", "Eva"),
         "female",
         "1985-08-08",
-        ("refractory", "dose-review", "repeat-biopsy"),
-        ("refractory", "dose-review", "repeat-biopsy"),
+        ("dose-review", "repeat-biopsy"),
+        ("dose-review", "repeat-biopsy"),
     )
     p.patient()
     p.condition(LN_CODINGS, -260, "Lupus nephritis class III")
@@ -788,8 +788,8 @@ def pregnant() -> Patient:
         ("Nakamura", "Yui"),
         "female",
         "1995-02-17",
-        ("pregnancy", "refractory", "dose-review", "repeat-biopsy"),
-        ("pregnancy", "refractory", "dose-review", "repeat-biopsy"),
+        ("pregnancy", "refractory"),
+        ("pregnancy", "refractory"),
     )
     p.patient()
     p.condition(LN_CODINGS, -240, "Lupus nephritis class IV")

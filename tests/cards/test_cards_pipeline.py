@@ -52,7 +52,7 @@ class TestDemoPatientsThroughPipeline:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """`ln-cds demo` names the pregnancy and not-applicable topics, the fact each rests
-        on, and the dose step withheld in pregnancy."""
+        on, and that no mycophenolate dose step is drafted in pregnancy."""
         monkeypatch.chdir(tmp_path)
         parser = argparse.ArgumentParser()
         demo.add_arguments(parser)
@@ -63,7 +63,9 @@ class TestDemoPatientsThroughPipeline:
         text = out.getvalue()
         assert "    topic: pregnancy (Pregnancy and teratogenic therapy)" in text
         assert "    ! Evidence: pregnancy recorded" in text
-        assert "    ! Withheld: increase mycophenolate mofetil to 3 g/day" in text
+        assert "No dose step or new order is drafted for mycophenolate mofetil" in text
+        assert "topic: dose-review" not in text
+        assert "-> suggestion: Increase mycophenolate mofetil" not in text
         assert "    topic: not-applicable (Refractory check not applicable)" in text
         assert "    ! Evidence: on dialysis" in text
         assert "    1. Manage with the dialysis or transplant team." in text

@@ -218,19 +218,18 @@ class TestSafetyThroughThePipeline:
         return format_cards(cards, title="patient")
 
     def test_pregnancy_withholds_the_dose_step_readably(self) -> None:
-        """Pregnant on MMF 2 g/day: the pregnancy card leads, and the dose card says the MMF
-        step was withheld and why."""
+        """Pregnant on MMF 2 g/day: the pregnancy card leads and says no MMF step is drafted;
+        no dose card is shown for an agent to be replaced."""
         r = _under_dosed_on_mmf().condition(
             "http://snomed.info/sct", "77386006", "Pregnant (finding)", months_ago=1
         )
         text = self._text(r)
         assert text.index("topic: pregnancy (Pregnancy and teratogenic therapy)") < text.index(
-            "topic: dose-review"
+            "topic: refractory"
         )
         assert "    ! Evidence: pregnancy recorded" in text
-        assert "    ! Withheld: increase mycophenolate mofetil to 3 g/day: pregnancy recorded" in (
-            text
-        )
+        assert "    4. No dose step or new order is drafted for mycophenolate mofetil" in text
+        assert "topic: dose-review" not in text
         assert "-> suggestion: Increase mycophenolate mofetil" not in text
 
     def test_sepsis_holds_the_dose_step_readably(self) -> None:
@@ -243,7 +242,8 @@ class TestSafetyThroughThePipeline:
         )
         text = self._text(r)
         assert (
-            "    ! Held: increase mycophenolate mofetil to 3 g/day: active serious infection"
-            in (text)
+            "    ! Held: increase mycophenolate mofetil to 3 g/day. No dose increase or new "
+            "immunosuppressant" in text
         )
+        assert "during it (Rituxan label): active serious infection" in text
         assert "-> suggestion: Increase mycophenolate mofetil" not in text

@@ -86,19 +86,24 @@ class TestHeldoutThroughTheApp:
     @pytest.mark.parametrize(
         ("slug", "topics"),
         [
-            ("epic-mmf", (Topic.REFRACTORY, Topic.DOSE_REVIEW, Topic.REPEAT_BIOPSY)),
+            ("epic-mmf", (Topic.REFRACTORY, Topic.DOSE_REVIEW)),
             ("epic-excluded-conditions", ()),
-            ("cerner-cyc", (Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH)),
+            ("cerner-cyc", (Topic.REFRACTORY, Topic.THERAPY_SWITCH)),
             ("unreadable-latest", (Topic.DATA_GAP,)),
         ],
     )
     def test_cards(
         self, slug: str, topics: tuple[Topic, ...], answers: dict[str, tuple[int, Any]]
     ) -> None:
-        """The app answers 200 with the clinically right card topics, in order."""
+        """The app answers 200 with the clinically right card topics, in order; a
+        refractory card carries the repeat-biopsy suggestion itself."""
         status, body = answers[slug]
         assert status == 200
         assert topics_of(body["cards"]) == tuple(t.value for t in topics)
+        for card in body["cards"]:
+            if card["source"]["topic"]["code"] == Topic.REFRACTORY.value:
+                labels = [x["label"] for x in card.get("suggestions", [])]
+                assert labels == ["Order kidney biopsy"]
 
     def test_no_card_cites_excluded_results(self, answers: dict[str, tuple[int, Any]]) -> None:
         """No card of the Epic patient shows the preliminary or entered-in-error UPCR."""

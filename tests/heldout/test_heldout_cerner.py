@@ -8,7 +8,7 @@ import pytest
 
 from fhir_mappings import assess
 from fhir_mappings.facts import Agent, MatchMethod, RefillStatus, Route
-from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
+from fhir_mappings.findings import ActionKind, PatientAssessment, ResponseClass, Topic
 from fhir_mappings.pipeline import build_facts
 from fhir_mappings.rules.adherence import Verdict, judge
 from fhir_mappings.rulesets import get_ruleset
@@ -151,9 +151,10 @@ class TestCernerIvCyclophosphamide:
         return euro_lupus_patient()
 
     def test_topics(self) -> None:
-        """No response 8 months after Euro-Lupus: refractory, biopsy, switch to MMF."""
+        """No response 8 months after Euro-Lupus: refractory (with its biopsy), switch to MMF."""
         result = assess(resources(*self._patient()), today=TODAY)
-        assert _topics(result) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
+        assert _topics(result) == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert [a.kind for a in result.findings[0].actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
         switch = result.findings[-1]
         assert switch.actions[0].parameters["agent"] == Agent.MYCOPHENOLATE_MOFETIL.value
 

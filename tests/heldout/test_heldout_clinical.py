@@ -8,7 +8,7 @@ import pytest
 
 from fhir_mappings import assess
 from fhir_mappings.facts import Agent, LineChange, LineRole
-from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
+from fhir_mappings.findings import ActionKind, PatientAssessment, ResponseClass, Topic
 from tests.support.ehr import (
     AZA_IN,
     CYC_IN,
@@ -113,7 +113,8 @@ class TestAzathioprineAfterEuroLupus:
         assert induction.backbone is not None
         assert induction.backbone.agent is Agent.CYCLOPHOSPHAMIDE
         assert induction.start == TODAY + timedelta(days=start)
-        assert _topics(result) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
+        assert _topics(result) == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert [a.kind for a in result.findings[0].actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
 
 
 class TestNephroticBaseline:
@@ -248,7 +249,8 @@ class TestCalcineurinInhibitors:
                 )
             )
         result = _run(*items)
-        assert _topics(result) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
+        assert _topics(result) == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert [a.kind for a in result.findings[0].actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
         steps = " ".join(result.findings[-1].next_steps).lower()
         assert "voclosporin" not in steps
 
@@ -290,7 +292,8 @@ class TestConditionsAndGaps:
         ]
         result = _run(*items)
         assert len(result.facts.lupus_nephritis) == 2
-        assert _topics(result) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
+        assert _topics(result) == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert [a.kind for a in result.findings[0].actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
 
     def test_male_without_observations_is_a_data_gap(self) -> None:
         """A man on induction with no Observations at all gets the data-gap card only."""
@@ -308,4 +311,5 @@ class TestConditionsAndGaps:
             upcr("u1", day(-20), 2.0),
         ]
         result = _run(*items)
-        assert _topics(result) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
+        assert _topics(result) == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert [a.kind for a in result.findings[0].actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]

@@ -8,7 +8,7 @@ import pytest
 
 from fhir_mappings import assess
 from fhir_mappings.facts import Agent, Analyte, LineRole
-from fhir_mappings.findings import PatientAssessment, ResponseClass, Topic
+from fhir_mappings.findings import ActionKind, PatientAssessment, ResponseClass, Topic
 from fhir_mappings.pipeline import build_facts
 from tests.support.ehr import (
     CYC_IN,
@@ -134,9 +134,11 @@ def _topics(result: PatientAssessment) -> list[Topic]:
 
 class TestEpicMycophenolateNonResponder:
     def test_topics(self) -> None:
-        """MMF 2 g/day with 33 % UPCR fall at ~9 months: refractory, dose review and biopsy."""
+        """MMF 2 g/day with 33 % UPCR fall at ~9 months: refractory (with its biopsy) and a
+        dose review."""
         result = _assess(epic_patient())
-        assert _topics(result) == [Topic.REFRACTORY, Topic.DOSE_REVIEW, Topic.REPEAT_BIOPSY]
+        assert _topics(result) == [Topic.REFRACTORY, Topic.DOSE_REVIEW]
+        assert [a.kind for a in result.findings[0].actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
 
     def test_induction_start_is_the_first_order(self) -> None:
         """Renewals (consecutive, then a 2-day gap, with a dose change) are one course and one

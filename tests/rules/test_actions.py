@@ -19,6 +19,7 @@ DOSES = get_ruleset("kdigo-2024").doses
         (actions.MPA_TROUGH_LOINC, Analyte.MPA_TROUGH),
         (actions.MPA_AUC_LOINC, Analyte.MPA_AUC),
         (actions.UPCR_LOINC, Analyte.UPCR),
+        (actions.CREATININE_LOINC, Analyte.CREATININE),
     ],
 )
 def test_the_lab_orders_name_codes_of_the_loinc_table(code: str, analyte: Analyte) -> None:
@@ -55,13 +56,22 @@ def test_a_dose_step_is_two_doses_a_day() -> None:
             "(multitarget, Liu 2015)",
         ),
         (
+            actions.tacrolimus_multitarget(DOSES, 3000.0),
+            "2 mg orally twice daily (4 mg/day) with mycophenolate mofetil reduced to 1 g/day "
+            "(multitarget, Liu 2015)",
+        ),
+        (
+            actions.tacrolimus_multitarget(DOSES, 1000.0),
+            "2 mg orally twice daily (4 mg/day) with mycophenolate mofetil 1 g/day "
+            "(multitarget, Liu 2015)",
+        ),
+        (
             actions.voclosporin(DOSES),
             "23.7 mg orally twice daily with mycophenolate (Lupkynis label)",
         ),
         (
             actions.belimumab(DOSES),
-            "10 mg/kg IV every 2 weeks x 3, then every 4 weeks; or 400 mg SC weekly x 4, "
-            "then 200 mg weekly (Benlysta label)",
+            "10 mg/kg IV every 2 weeks x 3, then every 4 weeks (Benlysta label)",
         ),
     ],
 )
@@ -70,6 +80,14 @@ def test_dosage_text_is_written_from_the_ruleset(draft: RecommendedAction, text:
     assert draft.kind is ActionKind.START_THERAPY
     assert not draft.recommended
     assert draft.parameters["dosage_text"] == text
+
+
+def test_the_belimumab_draft_is_iv_only_and_the_sc_regimen_a_text() -> None:
+    """One route per draft: belimumab IV is drafted; the SC regimen is written for a step."""
+    draft = actions.belimumab(DOSES)
+    assert (draft.label, draft.parameters["route"]) == ("Add belimumab (IV)", "intravenous")
+    assert "SC" not in str(draft.parameters["dosage_text"])
+    assert actions.belimumab_subcutaneous_text(DOSES) == "400 mg SC weekly x 4, then 200 mg weekly"
 
 
 def test_a_biopsy_is_recommended_with_its_reason() -> None:

@@ -94,9 +94,12 @@ class TestWhenTheAlgorithmRuns:
 
 class TestOrderAndTraces:
     def test_a_non_responder_at_target_dose_gets_the_full_work_up_in_order(self) -> None:
-        """Refractory, repeat biopsy, then switch: the review's order, all warnings."""
+        """Refractory (carrying the repeat biopsy), then switch: the review's order in the
+        fewest cards, all warnings."""
         out = run(facts(points=NO_RESPONSE))
-        assert topics(out) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
+        assert topics(out) == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        refractory = one(out, Topic.REFRACTORY)
+        assert [a.kind for a in refractory.actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
         assert {f.severity for f in out.findings} == {Severity.WARNING}
         assert out.response is not None
         assert out.response.classification is ResponseClass.NONE
@@ -148,7 +151,7 @@ class TestOrderAndTraces:
         switch = one(out, Topic.THERAPY_SWITCH)
         assert switch.actions == ()
         assert any(n.startswith("Held: switch to iv cyclophosphamide") for n in switch.notes)
-        biopsy = one(out, Topic.REPEAT_BIOPSY)
+        biopsy = one(out, Topic.REFRACTORY)
         assert [a.kind for a in biopsy.actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
         assert out.traces
 

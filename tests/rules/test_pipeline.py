@@ -9,7 +9,7 @@ import pytest
 
 import fhir_mappings
 from fhir_mappings.facts import Agent, LineRole
-from fhir_mappings.findings import ResponseClass, Topic
+from fhir_mappings.findings import ActionKind, ResponseClass, Topic
 from fhir_mappings.pipeline import assess, build_facts, medications_by_reference
 from fhir_mappings.resources import PatientResources
 
@@ -179,15 +179,13 @@ class TestBuildFacts:
 
 class TestAssess:
     def test_refractory_patient(self) -> None:
-        """Adherent, MMF 3 g/day, no response at 8 months: refractory, biopsy, switch."""
+        """Adherent, MMF 3 g/day, no response at 8 months: refractory (with its biopsy
+        order), switch."""
         result = assess(patient(), today=TODAY)
         assert result.response is not None
         assert result.response.classification is ResponseClass.NONE
-        assert [f.topic for f in result.findings] == [
-            Topic.REFRACTORY,
-            Topic.REPEAT_BIOPSY,
-            Topic.THERAPY_SWITCH,
-        ]
+        assert [f.topic for f in result.findings] == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert [a.kind for a in result.findings[0].actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
 
     def test_under_dosed_patient(self) -> None:
         """MMF 2 g/day without response: a dose review, and no switch yet."""

@@ -58,7 +58,7 @@ class TestDeceased:
         fact = judged(safety(who=patient(deceased=True, deceased_on=ago(3)))).deceased
         assert fact is not None
         assert fact.description == f"died {ago(3).isoformat()}"
-        assert fact.fact_text() == f"died {ago(3).isoformat()} (Patient/p1)"
+        assert fact.fact_text() == f"died {ago(3).isoformat()}; record Patient/p1"
 
     def test_deceased_without_a_date(self) -> None:
         """deceasedBoolean true: recorded as deceased."""
@@ -80,7 +80,7 @@ class TestKidneyFailure:
             safety(event(SafetyKind.DIALYSIS, ago(400), display="ESRD on HD"))
         ).kidney_failure
         assert fact is not None
-        assert fact.description == f"on dialysis {ago(400).isoformat()}: ESRD on HD"
+        assert fact.description == f"on dialysis since {ago(400).isoformat()} (ESRD on HD)"
 
     @pytest.mark.parametrize(("days", "on_dialysis"), [(30, True), (31, False), (-1, False)])
     def test_a_dialysis_session_in_the_last_30_days(self, days: int, on_dialysis: bool) -> None:
@@ -279,7 +279,7 @@ class TestInfection:
         fact = judged(record, rs=ruleset).infection
         assert (fact is not None) is active
         if fact is not None:
-            assert fact.description == f"active serious infection {ago(days).isoformat()}: Sepsis"
+            assert fact.description == f"active serious infection {ago(days).isoformat()} (Sepsis)"
 
     def test_an_undated_active_infection_counts(self) -> None:
         """An active infection with no date is taken as current."""
@@ -408,9 +408,9 @@ class TestApplySafety:
         (out,), traces = apply_safety([found], SafetyAssessment(pregnancy=FACT), KDIGO_2024)
         assert [a.agent for a in out.actions] == [Agent.TACROLIMUS.value]
         assert out.notes == (
-            "Withheld: start iv cyclophosphamide (euro-lupus): pregnancy recorded 2026-09-01 "
-            "(Condition/p); cyclophosphamide is not for use in pregnancy (ACR 2020 "
-            "reproductive health).",
+            "Withheld: start iv cyclophosphamide (euro-lupus). Cyclophosphamide is not for use "
+            "in pregnancy (ACR 2020 reproductive health): pregnancy recorded 2026-09-01; record "
+            "Condition/p.",
         )
         assert out.traces == traces
         assert traces[0].effect == "draft order withheld: Start IV cyclophosphamide (Euro-Lupus)"
@@ -424,7 +424,10 @@ class TestApplySafety:
         )
         assert out.actions == (biopsy,)
         assert len(traces) == 1
-        assert out.notes[0].startswith("Held: increase mycophenolate mofetil to 3 g/day:")
+        assert out.notes == (
+            "Held: increase mycophenolate mofetil to 3 g/day. No dose increase or new "
+            "immunosuppressant during it (Rituxan label): active serious infection.",
+        )
 
     def test_nothing_to_change_returns_the_same_finding(self) -> None:
         """No safety fact and no reminder: the finding is returned untouched."""
@@ -434,27 +437,90 @@ class TestApplySafety:
         assert traces == ()
 
     @pytest.mark.parametrize(
-        ("draft", "words"),
+        ("draft", "notes"),
         [
-            (actions.euro_lupus(DOSES), "GnRH"),
-            (actions.mycophenolate(DOSES), "pregnancy test"),
+            (
+                actions.euro_lupus(DOSES),
+                (
+                    "Woman of child-bearing potential: offer fertility preservation with a "
+                    "GnRH analogue during cyclophosphamide (ACR 2020; EULAR 2017).",
+                    "Effective contraception during treatment and for 1 year after the last dose.",
+                ),
+            ),
+            (
+                actions.mycophenolate(DOSES),
+                (
+                    "Pregnancy test immediately before starting and another 8-10 days later, "
+                    "then at follow-up visits (CellCept label).",
+                    "Effective contraception during treatment and for 6 weeks after the last "
+                    "dose (an IUD, or two methods together: ACR 2020).",
+                ),
+            ),
+            (
+                actions.dose_step(Agent.MYCOPHENOLATE_MOFETIL, 3000.0, 1500.0, None),
+                (
+                    "Pregnancy tests at follow-up visits (CellCept label).",
+                    "Effective contraception during treatment and for 6 weeks after the last "
+                    "dose (an IUD, or two methods together: ACR 2020).",
+                ),
+            ),
+            (
+                actions.rituximab(DOSES),
+                (
+                    "Effective contraception during treatment and for 12 months after the "
+                    "last dose.",
+                ),
+            ),
+            (
+                actions.belimumab(DOSES),
+                ("Effective contraception during treatment and for 4 months after the last dose.",),
+            ),
+            (
+                actions.obinutuzumab(DOSES),
+                ("Effective contraception during treatment and after, as its label states.",),
+            ),
+            (
+                actions.voclosporin(DOSES),
+                ("Avoid in pregnancy (its formulation contains alcohol: Lupkynis label).",),
+            ),
         ],
     )
     def test_reminders_for_a_woman_of_child_bearing_potential(
-        self, draft: RecommendedAction, words: str
+        self, draft: RecommendedAction, notes: tuple[str, ...]
     ) -> None:
-        """Cyclophosphamide drafts carry fertility preservation; mycophenolate drafts the
-        pregnancy-prevention requirement."""
+        """Each draft carries its label's reminders: cyclophosphamide fertility preservation
+        and 1 year of contraception; a mycophenolate start the two pregnancy tests, a
+        mycophenolate dose step the follow-up tests, both 6 weeks of contraception; the
+        biologics their label's duration; voclosporin its pregnancy warning."""
         (out,), traces = apply_safety(
             [card(draft)], SafetyAssessment(childbearing_potential=True), KDIGO_2024
         )
-        assert any(words in n for n in out.actions[0].notes)
+        assert out.actions[0].notes == notes
         assert traces == ()
 
-    def test_no_reminder_on_other_drafts(self) -> None:
-        """Rituximab and a biopsy order carry no reproductive reminder."""
-        found = card(actions.rituximab(DOSES), actions.biopsy("x"))
+    @pytest.mark.parametrize(
+        "draft",
+        [
+            actions.tacrolimus_multitarget(DOSES),
+            actions.dose_step(Agent.TACROLIMUS, 4.0, 2.0, None),
+            actions.dose_step(Agent.CYCLOSPORINE, 300.0, 150.0, None),
+            actions.dose_step(Agent.AZATHIOPRINE, 150.0, 75.0, None),
+            actions.biopsy("x"),
+        ],
+    )
+    def test_no_reminder_on_other_drafts(self, draft: RecommendedAction) -> None:
+        """Tacrolimus, cyclosporine, azathioprine and a biopsy order carry no reproductive
+        reminder."""
+        found = card(draft)
         (out,), _ = apply_safety([found], SafetyAssessment(childbearing_potential=True), KDIGO_2024)
+        assert out is found
+
+    def test_no_reminder_without_child_bearing_potential(self) -> None:
+        """The same drafts for a patient without child-bearing potential carry nothing."""
+        found = card(
+            actions.euro_lupus(DOSES), actions.rituximab(DOSES), actions.mycophenolate(DOSES)
+        )
+        (out,), _ = apply_safety([found], SafetyAssessment(), KDIGO_2024)
         assert out is found
 
     def test_an_action_naming_no_known_agent_is_left_alone(self) -> None:

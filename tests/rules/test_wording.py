@@ -61,6 +61,25 @@ class TestNumbers:
         assert set(wording.ANALYTE_LABEL) == set(Analyte)
 
     @pytest.mark.parametrize(
+        ("analyte", "text"),
+        [
+            (Analyte.CREATININE, "creatinine"),
+            (Analyte.PROTEIN_24H, "24 h protein"),
+            (Analyte.EGFR, "eGFR"),
+            (Analyte.UPCR, "UPCR"),
+            (Analyte.MPA_TROUGH, "MPA trough"),
+            (Analyte.URINE_RBC, "urine RBC"),
+        ],
+    )
+    def test_labels_inside_a_sentence(self, analyte: Analyte, text: str) -> None:
+        """Inside a sentence a test name is lower case, unless it is an abbreviation."""
+        assert wording.label_in_text(analyte) == text
+
+    def test_the_arrow_between_values(self) -> None:
+        """Two values of a series are joined by an arrow."""
+        assert wording.ARROW == " → "
+
+    @pytest.mark.parametrize(
         ("mg", "text"),
         [(3000.0, "3 g/day"), (1000.0, "1 g/day"), (720.0, "720 mg/day"), (4.0, "4 mg/day")],
     )
@@ -85,6 +104,12 @@ class TestNumbers:
     def test_percent(self) -> None:
         """A fraction as a whole percentage."""
         assert (wording.percent(0.483), wording.percent(0.8)) == ("48 %", "80 %")
+
+    def test_percent_of_a_non_finite_value_does_not_raise(self) -> None:
+        """A change from a zero baseline (infinite) reads as infinity, never an error."""
+        assert wording.percent(float("inf")) == "∞ %"
+        assert wording.percent(float("-inf")) == "-∞ %"
+        assert wording.percent(1e308) == "∞ %"  # finite, but infinite once scaled
 
 
 class TestDates:

@@ -46,15 +46,20 @@ class TestConfirmed:
             assert w.kind is WorseningKind.CONFIRMED
 
     def test_one_of_the_two_below_the_threshold_does_not_confirm(self) -> None:
-        """1.25 then 1.40 mg/dL: the older of the two is not beyond 30 %."""
-        assert (
-            worsening(KDIGO_2024, *FLAT, creat(-5, 1.0), creat(120, 1.25), creat(150, 1.4)) is None
-        )
+        """1.25 then 1.40 mg/dL: the older of the two is not beyond 30 %, so the newest
+        alone is an unconfirmed worsening (a repeat value asked for), not a confirmed one."""
+        w = worsening(KDIGO_2024, *FLAT, creat(-5, 1.0), creat(120, 1.25), creat(150, 1.4))
+        assert w is not None
+        assert (w.kind, w.confirmed) == (WorseningKind.UNCONFIRMED, False)
+        assert (w.baseline, w.worse) == (creat(-5, 1.0), (creat(150, 1.4),))
 
     def test_two_values_on_the_same_day_are_one_value(self) -> None:
-        """Two results 40 % up drawn on one day do not confirm each other."""
+        """Two results 40 % up drawn on one day do not confirm each other: unconfirmed."""
         pts = (creat(-5, 1.0), creat(150, 1.4), creat(150.2, 1.4))
-        assert worsening(KDIGO_2024, *FLAT, *pts) is None
+        w = worsening(KDIGO_2024, *FLAT, *pts)
+        assert w is not None
+        assert (w.kind, w.confirmed) == (WorseningKind.UNCONFIRMED, False)
+        assert len(w.worse) == 1
 
     def test_a_dip_that_has_recovered_does_not_fire(self) -> None:
         """Up 50 % twice, back to baseline on the newest value: only the newest count."""
@@ -63,23 +68,51 @@ class TestConfirmed:
 
 
 class TestSingleValue:
-    @pytest.mark.parametrize(("newest", "found"), [(1.99, False), (2.0, True)])
+    @pytest.mark.parametrize(
+        ("newest", "kind"), [(1.99, WorseningKind.UNCONFIRMED), (2.0, WorseningKind.SINGLE)]
+    )
     def test_doubled_creatinine_counts_on_one_value(
+        self, ruleset: Ruleset, newest: float, kind: WorseningKind
+    ) -> None:
+        """One creatinine at 2.0 x baseline is a confirmed worsening; 1.99 x is only an
+        unconfirmed one (one value beyond 30 %: repeat it)."""
+        w = worsening(ruleset, *FLAT, creat(-5, 1.0), creat(150, newest))
+        assert w is not None
+        assert (w.kind, w.worse) == (kind, (creat(150, newest),))
+        assert w.confirmed is (kind is WorseningKind.SINGLE)
+
+    @pytest.mark.parametrize(
+        ("newest", "kind"), [(40.1, WorseningKind.UNCONFIRMED), (40.0, WorseningKind.SINGLE)]
+    )
+    def test_halved_egfr_counts_on_one_value(
+        self, ruleset: Ruleset, newest: float, kind: WorseningKind
+    ) -> None:
+        """One eGFR at half the baseline is a confirmed worsening; just above half is only
+        an unconfirmed one."""
+        w = worsening(ruleset, *FLAT, egfr(-5, 80.0), egfr(150, newest))
+        assert w is not None
+        assert (w.kind, w.worse) == (kind, (egfr(150, newest),))
+        assert w.confirmed is (kind is WorseningKind.SINGLE)
+
+    @pytest.mark.parametrize(("newest", "found"), [(1.299, False), (1.30, True)])
+    def test_one_creatinine_up_30_percent_is_unconfirmed(
         self, ruleset: Ruleset, newest: float, found: bool
     ) -> None:
-        """One creatinine at 2.0 x baseline is a worsening; 1.99 x is not (one value)."""
+        """One creatinine 30 % up is an unconfirmed worsening; 29.9 % up is nothing."""
         w = worsening(ruleset, *FLAT, creat(-5, 1.0), creat(150, newest))
         assert (w is not None) is found
         if w is not None:
-            assert (w.kind, w.worse) == (WorseningKind.SINGLE, (creat(150, newest),))
+            assert (w.kind, w.worse) == (WorseningKind.UNCONFIRMED, (creat(150, newest),))
 
-    @pytest.mark.parametrize(("newest", "found"), [(40.1, False), (40.0, True)])
-    def test_halved_egfr_counts_on_one_value(
+    @pytest.mark.parametrize(("newest", "found"), [(56.08, False), (56.0, True)])
+    def test_one_egfr_down_30_percent_is_unconfirmed(
         self, ruleset: Ruleset, newest: float, found: bool
     ) -> None:
-        """One eGFR at half the baseline is a worsening; just above half is not."""
+        """One eGFR 30 % down is an unconfirmed worsening; a 29.9 % fall is nothing."""
         w = worsening(ruleset, *FLAT, egfr(-5, 80.0), egfr(150, newest))
         assert (w is not None) is found
+        if w is not None:
+            assert w.kind is WorseningKind.UNCONFIRMED
 
     def test_a_comparator_towards_normal_never_counts(self) -> None:
         """'<2.5' mg/dL creatinine may be normal: not a worsening on its own."""

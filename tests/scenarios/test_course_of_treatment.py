@@ -286,6 +286,7 @@ class TestExposureIsNotAdherence:
         topics = [f.topic for f in a.findings]
         assert Topic.DOSE_REVIEW in topics
         assert Topic.ADHERENCE not in topics
+        assert Topic.REFRACTORY not in topics  # low exposure is not refractory disease
         assert Agent.CYCLOPHOSPHAMIDE.value not in drafted_agents(a)
         card = finding(a, Topic.DOSE_REVIEW)
         assert any("AUC" in s for s in card.next_steps)
@@ -342,13 +343,22 @@ class TestDelivery:
 
 class TestRepeatBiopsy:
     def test_a_diagnostic_biopsy_in_the_first_weeks_is_not_a_repeat(self) -> None:
-        """A biopsy two weeks after the start does not answer the repeat-biopsy question."""
+        """A biopsy two weeks after the start does not answer the repeat-biopsy question:
+        the refractory card still drafts the repeat biopsy (no separate biopsy card)."""
         r = refractory_on_mmf()
         r.biopsy(7.5)
-        assert Topic.REPEAT_BIOPSY in r.topics()
+        a = r.assess()
+        assert Topic.REPEAT_BIOPSY not in [f.topic for f in a.findings]
+        card = finding(a, Topic.REFRACTORY)
+        assert [act.kind for act in card.actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
 
     def test_a_biopsy_at_month_six_is_a_repeat(self) -> None:
-        """A biopsy six months into the line answers it."""
+        """A biopsy six months into the line answers it: no biopsy drafted, its findings
+        to review."""
         r = refractory_on_mmf()
         r.biopsy(2)
-        assert Topic.REPEAT_BIOPSY not in r.topics()
+        a = r.assess()
+        assert Topic.REPEAT_BIOPSY not in [f.topic for f in a.findings]
+        card = finding(a, Topic.REFRACTORY)
+        assert card.actions == ()
+        assert any(s.startswith("Kidney biopsy done ") for s in card.next_steps)

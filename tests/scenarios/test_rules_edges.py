@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 
 from fhir_mappings.facts import Agent
-from fhir_mappings.findings import ResponseClass, Severity, Topic
+from fhir_mappings.findings import ActionKind, ResponseClass, Severity, Topic
 from tests.scenarios.test_course_of_treatment import MMF_TEXT, refractory_on_mmf
 from tests.support import ehr
 from tests.support.record import Record, drafted_agents, finding
@@ -103,15 +103,18 @@ class TestOptionsByKidneyFunction:
 class TestCourseEdges:
     def test_stepped_down_without_response_still_reaches_the_switch(self) -> None:
         """MMF 3 g/day for 7 months, stepped down to 2 g/day, never a response: no dose
-        step is due on maintenance, so the switch card follows the biopsy card."""
+        step is due on maintenance, so the switch card follows the refractory card (which
+        drafts the biopsy)."""
         r = Record().patient().lupus_nephritis(14)
         r.mmf(12, 3, end_months_ago=5)
         r.mmf(5, 2)
         r.fills(MMF_TEXT, 12, 12, tablets=180)
         r.upcr((12.5, 3.2), (8, 3.0), (5, 2.9), (0.5, 2.9))
         r.creatinine((12.5, 1.0), (0.5, 1.0))
-        topics = r.topics()
-        assert topics == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
+        a = r.assess()
+        assert [f.topic for f in a.findings] == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        card = finding(a, Topic.REFRACTORY)
+        assert [act.kind for act in card.actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
 
     def test_falling_proteinuria_does_not_wait_out_a_rising_creatinine(self) -> None:
         """UPCR falling towards a response by month 12, but creatinine up 20 % since the

@@ -115,17 +115,22 @@ class TestKidneyFailure:
 class TestPregnancy:
     def test_pregnant_woman_gets_no_teratogenic_draft(self) -> None:
         """Pregnancy recorded 2 months ago, on MMF 2 g/day without response: no MMF dose
-        step and no cyclophosphamide; a critical pregnancy card; traces on the cards."""
+        step (the dose card, which held only that step, is not shown) and no
+        cyclophosphamide; a critical pregnancy card that says no step is drafted; traces."""
         r = under_dosed().condition(SNOMED, "77386006", "Pregnant (finding)", months_ago=2)
         a = r.assess()
         assert not drafted_agents(a) & TERATOGENS
         card = finding(a, Topic.PREGNANCY)
         assert card.severity is Severity.CRITICAL
         assert any("azathioprine" in s for s in card.next_steps)
+        assert (
+            "No dose step or new order is drafted for mycophenolate mofetil or any agent not "
+            "for use in pregnancy." in card.next_steps
+        )
         assert a.traces
-        dose = finding(a, Topic.DOSE_REVIEW)
-        assert ActionKind.DOSE_STEP not in [x.kind for x in dose.actions]
-        assert any(n.startswith("Withheld") for n in dose.notes)
+        topics = [f.topic for f in a.findings]
+        assert Topic.DOSE_REVIEW not in topics
+        assert ActionKind.DOSE_STEP not in [x.kind for f in a.findings for x in f.actions]
 
     def test_pregnancy_coded_in_icd10_without_a_dot(self) -> None:
         """Z331 (pregnant state, incidental) as EHRs send it without the dot counts."""
@@ -232,10 +237,14 @@ class TestChildBearingPotential:
 
     def test_mycophenolate_draft_carries_pregnancy_prevention(self) -> None:
         """The MMF dose step for a woman of child-bearing potential notes the tests and
-        contraception the label requires."""
+        contraception the label requires (follow-up tests on a dose step)."""
         dose = finding(under_dosed().assess(), Topic.DOSE_REVIEW)
         step = next(x for x in dose.actions if x.kind is ActionKind.DOSE_STEP)
-        assert any("pregnancy test" in n for n in step.notes)
+        assert step.notes == (
+            "Pregnancy tests at follow-up visits (CellCept label).",
+            "Effective contraception during treatment and for 6 weeks after the last dose "
+            "(an IUD, or two methods together: ACR 2020).",
+        )
 
     def test_no_reminders_for_a_man(self) -> None:
         """A man's cyclophosphamide draft carries no fertility reminder."""

@@ -43,7 +43,7 @@ class TestDoseStep:
         card = one(out, Topic.DOSE_REVIEW)
         assert card.severity is Severity.WARNING
         assert card.summary == (
-            "No response after 7 months: mycophenolate mofetil 2 g/day: consider 3 g/day"
+            "No response after 7 months: mycophenolate mofetil 2 g/day, consider 3 g/day"
         )
         (step,) = card.actions
         assert step.kind is ActionKind.DOSE_STEP
@@ -151,15 +151,18 @@ class TestExposure:
         self, ruleset: Ruleset, analyte: Analyte, value: float, shown: bool
     ) -> None:
         """Trough < 3 mg/L or AUC < 30 mg·h/L at 3 g/day with good refills: AUC-guided
-        dosing (an MPA AUC is ordered), no dose step, no switch."""
+        dosing (an MPA AUC is ordered), no dose step, no switch, and no refractory call (the
+        induction was not adequately given): dose review and the repeat biopsy only."""
         low = exposure(MMF, 0.95, point(analyte, day(150), value))
         out = run(facts(points=NO_RESPONSE, exposures=[low]), ruleset.name)
         assert (Topic.DOSE_REVIEW in topics(out)) is shown
         assert (Topic.THERAPY_SWITCH in topics(out)) is not shown
+        assert (Topic.REFRACTORY in topics(out)) is not shown
         if shown:
+            assert topics(out) == [Topic.DOSE_REVIEW, Topic.REPEAT_BIOPSY]
             card = one(out, Topic.DOSE_REVIEW)
             assert card.summary.endswith(
-                "low MPA exposure with good refills on mycophenolate mofetil: AUC-guided dosing"
+                "low MPA exposure with good refills on mycophenolate mofetil, AUC-guided dosing"
             )
             (lab,) = card.actions
             assert (lab.kind, lab.parameters["loinc"]) == (ActionKind.ORDER_LAB, "115789-0")
@@ -186,8 +189,9 @@ class TestExposure:
         out = run(facts(points=NO_RESPONSE, lines=[line(member(MMF, None))], exposures=[low]))
         assert one(out, Topic.DOSE_REVIEW).summary == (
             "No response after 7 months: low MPA exposure with good refills on "
-            "mycophenolate mofetil: AUC-guided dosing"
+            "mycophenolate mofetil, AUC-guided dosing"
         )
+        assert Topic.REFRACTORY not in topics(out)
 
 
 class TestPulses:
@@ -200,7 +204,7 @@ class TestPulses:
         card = one(out, Topic.DOSE_REVIEW)
         assert (
             card.summary
-            == "No response after 7 months: cyclophosphamide: 3 of 6 pulses given, 6 due"
+            == "No response after 7 months: cyclophosphamide 3 of 6 pulses given, 6 due"
         )
         assert [(r.label, r.value, r.unit, r.when) for r in card.evidence] == [
             ("Pulse: cyclophosphamide", 500.0, "mg", day(n)) for n in (0, 14, 28)

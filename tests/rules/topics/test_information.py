@@ -24,6 +24,7 @@ from tests.rules._builders import (
     member,
     mmf,
     one,
+    protein_24h,
     run,
     topics,
     unreadable,
@@ -59,7 +60,7 @@ class TestImproving:
         assert card.severity is Severity.INFO
         assert card.summary == (
             "Not yet responding after 7 months of mycophenolate mofetil 3 g/day, but improving "
-            "(proteinuria 3.65 -> 3.31 -> 2.96): re-assess by month 12"
+            "(proteinuria 3.65 → 3.31 → 2.96): re-assess by month 12"
         )
         assert card.next_steps[-1] == "Re-assess the response by month 12."
         assert card.citations[0] == KDIGO_2024.sources.improving
@@ -204,15 +205,27 @@ class TestDataGap:
     def test_what_is_missing_and_a_upcr_order(
         self, points: tuple[LabPoint, ...], today_n: int, what: str
     ) -> None:
-        """No baseline, or no recent value: an info card that orders a UPCR (2890-2)."""
+        """No baseline, or no recent value: an info card that orders a UPCR (2890-2), names
+        both baseline windows, offers a spot or a 24 h urine, and, without a baseline, says
+        why a UPCR now still helps."""
         (card,) = run(facts(points=points, today=day(today_n))).findings
         assert card.topic is Topic.DATA_GAP
         assert card.summary == f"Response not assessable: {what}. Order a UPCR"
         assert card.actions[0].parameters["loinc"] == "2890-2"
         assert card.rationale == (
-            "Response needs a baseline (within 60 days before the start of the line) and a "
-            "proteinuria from the last 120 days (KDIGO 2024 lupus nephritis guideline)."
+            "Response needs a baseline (within 60 days before the start of the line, or 14 "
+            "days after it) and a proteinuria from the last 120 days (KDIGO 2024 lupus "
+            "nephritis guideline)."
         )
+        assert card.next_steps == (
+            "Measure the urine protein/creatinine ratio (a spot sample as drafted, or a 24 h "
+            "urine, which KDIGO prefers).",
+        )
+        baseline_note = (
+            "The baseline cannot be measured afterwards: a UPCR now gives a reference for "
+            "judging the coming months."
+        )
+        assert (baseline_note in card.notes) is (what == "no baseline proteinuria")
 
     def test_an_unreadable_latest_result(self) -> None:
         """A newer result that could not be read: the card says so and gives the reason."""
@@ -230,7 +243,7 @@ class TestResponseStatus:
         card = one(run(facts(points=COMPLETE), show_status=True), Topic.RESPONSE_STATUS)
         assert card.summary == (
             f"Complete response on mycophenolate mofetil 3 g/day since {day(190).isoformat()} "
-            "(kdigo-2024)"
+            "(KDIGO 2024 lupus nephritis guideline)"
         )
         assert card.rationale == (
             "Proteinuria < 0.5 g/g with stable renal function (KDIGO 2024 lupus nephritis "
@@ -243,4 +256,14 @@ class TestResponseStatus:
             run(facts(points=PARTIAL), "eular-2019", show_status=True), Topic.RESPONSE_STATUS
         )
         assert card.rationale.startswith("Proteinuria fell >= 50 % (and < 3 g/g)")
-        assert card.summary.endswith("(eular-2019)")
+        assert card.summary.endswith("(EULAR/ERA-EDTA 2019 lupus nephritis recommendations)")
+        assert "24 h" not in card.rationale
+
+    def test_a_response_read_on_a_24_h_protein_says_how_it_is_read(self) -> None:
+        """The latest proteinuria a 24 h urine protein: the rule says g/day is read as g/g."""
+        pts = (upcr(-5, 4.0), protein_24h(190, 0.3), *RENAL)
+        card = one(run(facts(points=pts), show_status=True), Topic.RESPONSE_STATUS)
+        assert card.rationale == (
+            "Proteinuria < 0.5 g/g with stable renal function (KDIGO 2024 lupus nephritis "
+            "guideline); a 24 h urine protein in g/day is read as a ratio in g/g."
+        )

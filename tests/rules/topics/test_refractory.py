@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_mappings.facts import Analyte, LineChange, LineRole
+from fhir_mappings.facts import Analyte, LineChange, LineRole, SafetyKind
 from fhir_mappings.findings import ActionKind, Severity, Topic
 from fhir_mappings.rules.topics._common import BIOPSY_STEPS
 from fhir_mappings.rulesets import RULESETS, get_ruleset
@@ -17,11 +17,13 @@ from tests.rules._builders import (
     biopsy,
     cyc_iv,
     day,
+    event,
     facts,
     line,
     mmf,
     one,
     run,
+    safety,
     topics,
     upcr,
 )
@@ -59,8 +61,8 @@ class TestRefractory:
         assert [p.value for p in card.series] == [4.0, 3.5]
 
     def test_rationale_and_sources(self) -> None:
-        """The rule is stated with its thresholds; the response definitions, the review
-        and the prognosis are cited; the prognosis is a note."""
+        """The rule is stated with its thresholds; the response definitions, the review,
+        the repeat biopsy it drafts and the prognosis are cited; the prognosis is a note."""
         card = one(run(facts(points=NO_RESPONSE)), Topic.REFRACTORY)
         assert card.rationale == (
             "No complete (proteinuria < 0.5 g/g) or partial (fall >= 50 % and < 3 g/g) "
@@ -71,8 +73,10 @@ class TestRefractory:
         assert card.citations == (
             KDIGO_2024.response_citation,
             sources.algorithm,
+            sources.repeat_biopsy,
             sources.prognosis,
         )
+        assert sources.repeat_biopsy.short == "ACR 2024 LN"
         assert card.notes[-1].startswith(
             "10-year renal survival by remission: 94 % complete, 45 % partial, 19 % none"
         )
@@ -84,10 +88,61 @@ class TestRefractory:
 
     @pytest.mark.parametrize("name", sorted(RULESETS))
     def test_each_ruleset_is_named(self, name: str) -> None:
-        """The ruleset's title is in the rationale of the refractory and biopsy cards."""
-        out = run(facts(points=NO_RESPONSE), name)
-        for topic in (Topic.REFRACTORY, Topic.REPEAT_BIOPSY):
-            assert get_ruleset(name).title in one(out, topic).rationale
+        """The ruleset's title is in the rationale of the refractory and biopsy cards (the
+        biopsy card where there is no refractory card: pulses missed)."""
+        title = get_ruleset(name).title
+        assert title in one(run(facts(points=NO_RESPONSE), name), Topic.REFRACTORY).rationale
+        missed = run(facts(points=NO_RESPONSE, lines=[line(cyc_iv(0, 14, 28))]), name)
+        assert title in one(missed, Topic.REPEAT_BIOPSY).rationale
+
+    def test_the_card_carries_the_repeat_biopsy(self) -> None:
+        """The fewest cards: the refractory card drafts the repeat biopsy, its steps name
+        the lesions to exclude, and no separate biopsy card is shown."""
+        out = run(facts(points=NO_RESPONSE))
+        assert topics(out) == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        card = one(out, Topic.REFRACTORY)
+        (order,) = card.actions
+        assert (order.kind, order.recommended) == (ActionKind.ORDER_KIDNEY_BIOPSY, True)
+        assert order.parameters == {"reason": "No response to induction therapy"}
+        assert card.next_steps == (
+            "Confirm adherence (drug levels, refills).",
+            "Review the dose against guideline targets.",
+            "Repeat kidney biopsy:",
+            *BIOPSY_STEPS,
+            "Then switch or add therapy.",
+        )
+
+    def test_an_iv_line_does_not_ask_about_adherence(self) -> None:
+        """Every agent given IV by clinicians: adherence is not in question."""
+        current = line(cyc_iv(0, 14, 28, 42, 56, 70))
+        card = one(run(facts(points=NO_RESPONSE, lines=[current])), Topic.REFRACTORY)
+        assert card.next_steps[0] == (
+            "Adherence is not in question: every agent of the line is given by clinicians."
+        )
+
+    def test_a_repeat_biopsy_done_is_reviewed_not_ordered(self) -> None:
+        """A repeat biopsy on the clock: no order, its findings to review, its row shown, and
+        the repeat-biopsy source no longer cited."""
+        card = one(run(facts(points=NO_RESPONSE, biopsies=[biopsy(150)])), Topic.REFRACTORY)
+        assert card.actions == ()
+        assert card.next_steps == (
+            "Confirm adherence (drug levels, refills).",
+            "Review the dose against guideline targets.",
+            f"Kidney biopsy done {day(150).isoformat()}: review its findings.",
+            "Then switch or add therapy.",
+        )
+        assert (card.evidence[-1].label, card.evidence[-1].when) == ("Kidney biopsy", day(150))
+        assert KDIGO_2024.sources.repeat_biopsy not in card.citations
+
+    def test_pregnancy_changes_the_last_steps(self) -> None:
+        """Pregnant: the biopsy timed with obstetrics, then agents compatible with pregnancy."""
+        record = safety(event(SafetyKind.PREGNANCY, day(150)))
+        card = one(run(facts(points=NO_RESPONSE, record=record)), Topic.REFRACTORY)
+        assert [a.kind for a in card.actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
+        assert card.next_steps[-2:] == (
+            "Pregnancy: plan the timing of the biopsy with obstetrics.",
+            "Then change to agents compatible with pregnancy (see the pregnancy card).",
+        )
 
     def test_not_for_a_partial_response(self) -> None:
         """A partial response is not refractory and needs no repeat biopsy."""
@@ -106,13 +161,31 @@ class TestRepeatBiopsy:
     )
     def test_a_biopsy_in_the_first_six_weeks_is_diagnostic(self, n: int, asked: bool) -> None:
         """A biopsy up to day 41 of the line is its diagnostic biopsy (the repeat is still
-        asked); from day 42 it is a repeat biopsy and the card is not shown."""
+        asked, on the refractory card); from day 42 it is a repeat biopsy and none is
+        ordered."""
         out = run(facts(points=NO_RESPONSE, biopsies=[biopsy(n)]))
+        assert Topic.REPEAT_BIOPSY not in topics(out)
+        orders = [a.kind for a in one(out, Topic.REFRACTORY).actions]
+        assert (orders == [ActionKind.ORDER_KIDNEY_BIOPSY]) is asked
+        assert (orders == []) is not asked
+
+    @pytest.mark.parametrize(
+        ("n", "asked"), [(-1, True), (0, True), (41, True), (42, False), (150, False)]
+    )
+    def test_without_a_refractory_card_the_biopsy_card_is_shown(self, n: int, asked: bool) -> None:
+        """Pulses missed (no refractory card): the same diagnostic window decides whether
+        the repeat-biopsy card is shown."""
+        current = line(cyc_iv(0, 14, 28))
+        out = run(facts(points=NO_RESPONSE, lines=[current], biopsies=[biopsy(n)]))
+        assert Topic.REFRACTORY not in topics(out)
         assert (Topic.REPEAT_BIOPSY in topics(out)) is asked
 
     def test_the_card_orders_a_biopsy_and_lists_what_to_exclude(self) -> None:
-        """A recommended draft biopsy order; the steps name the lesions to exclude."""
-        card = one(run(facts(points=NO_RESPONSE, biopsies=[biopsy(10)])), Topic.REPEAT_BIOPSY)
+        """Without a refractory card (pulses missed): a recommended draft biopsy order; the
+        steps name the lesions to exclude."""
+        current = line(cyc_iv(0, 14, 28))
+        out = run(facts(points=NO_RESPONSE, lines=[current], biopsies=[biopsy(10)]))
+        card = one(out, Topic.REPEAT_BIOPSY)
         (order,) = card.actions
         assert (order.kind, order.recommended) == (ActionKind.ORDER_KIDNEY_BIOPSY, True)
         assert order.parameters == {"reason": "No response to induction therapy"}
@@ -138,5 +211,7 @@ class TestRepeatBiopsy:
                 biopsies=[biopsy(60)],
             )
         )
-        assert Topic.REFRACTORY in topics(out)
         assert Topic.REPEAT_BIOPSY not in topics(out)
+        card = one(out, Topic.REFRACTORY)
+        assert card.actions == ()
+        assert f"Kidney biopsy done {day(60).isoformat()}: review its findings." in card.next_steps

@@ -36,9 +36,12 @@ class TestPregnancyCard:
             "Replace mycophenolate mofetil with a compatible agent.",
             "Agents compatible with pregnancy: hydroxychloroquine, azathioprine, tacrolimus, "
             "cyclosporine, prednisone (low-dose glucocorticoids).",
+            "No dose step or new order is drafted for mycophenolate mofetil or any agent not "
+            "for use in pregnancy.",
         )
         assert card.notes == (
-            f"Evidence: pregnancy recorded {day(150).isoformat()}: Pregnant (Condition/pregnancy).",
+            f"Evidence: pregnancy recorded {day(150).isoformat()} (Pregnant); record "
+            "Condition/pregnancy.",
         )
         assert card.citations[0] == KDIGO_2024.sources.pregnancy
 
@@ -51,6 +54,7 @@ class TestPregnancyCard:
         assert card.severity is Severity.WARNING
         assert card.summary == "Pregnancy: no teratogenic draft orders; specialist review"
         assert not any(s.startswith("Replace") for s in card.next_steps)
+        assert not any(s.startswith("No dose step") for s in card.next_steps)
 
     def test_a_possible_pregnancy_asks_for_a_test_first(self) -> None:
         """A provisional pregnancy: confirm or exclude it with a test, first."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from fhir_mappings.facts import Agent, Analyte, LabPoint, LineChange, LineRole, TherapyLine
@@ -21,6 +23,7 @@ from tests.rules._builders import (
     member,
     mmf,
     one,
+    order,
     point,
     pulses,
     run,
@@ -61,6 +64,22 @@ class TestFromMycophenolate:
         assert card.actions[0].parameters["route"] == "intravenous"
         assert card.actions[0].label == "Switch to IV cyclophosphamide (Euro-Lupus)"
         assert card.next_steps[-1] == "Clinical trial."
+        assert card.actions[-1].label == "Add belimumab (IV)"
+        assert (
+            "Belimumab add-on (a first-line add-on in KDIGO 2024, with mycophenolate or "
+            "low-dose cyclophosphamide); IV as drafted, or 400 mg SC weekly x 4, then 200 mg "
+            "weekly." in card.next_steps
+        )
+        multitarget = str(card.actions[2].parameters["dosage_text"])
+        assert "with mycophenolate mofetil reduced to 1 g/day" in multitarget
+        assert [(r.label, r.value) for r in card.evidence] == [
+            ("UPCR", 4.0),
+            ("UPCR", 3.5),
+            ("eGFR", 80.0),
+            ("eGFR", 80.0),
+            ("Mycophenolate mofetil", 3000.0),
+            ("PDC: mycophenolate mofetil", 95.0),
+        ]
         assert card.summary == (
             "Refractory on mycophenolate mofetil 3 g/day: switch or add (cyclophosphamide, "
             "rituximab, tacrolimus, voclosporin, belimumab)"
@@ -121,12 +140,20 @@ class TestFromMycophenolate:
         )
         assert not {Agent.TACROLIMUS.value, Agent.VOCLOSPORIN.value} & set(offered(card))
         assert any("tacrolimus (tried before)" in n for n in card.notes)
-        assert any(
-            n.startswith(
-                "Tried before, not offered again: mycophenolate mofetil (no response, line 1"
-            )
-            for n in card.notes
-        )
+        tried = [n for n in card.notes if n.startswith("Tried before")]
+        assert tried == [
+            "Tried before, not offered again: tacrolimus (no response, line 1 from 2024-01-01)."
+        ]
+        assert "mycophenolate" not in tried[0]  # the current line's agent is not "tried"
+
+    def test_the_switch_card_shows_the_dose_and_refills_of_the_line(self) -> None:
+        """The card's own rows: each member's dose (when its order is dated) and the PDC of
+        the line's agents; an undated order gives no dose row, its refills still count."""
+        undated = replace(order(MMF, 3000.0), start=None, authored_on=None)
+        card = switch(lines=[line(member(MMF, 3000.0, dose_order=undated))])
+        labels = [r.label for r in card.evidence]
+        assert "Mycophenolate mofetil" not in labels
+        assert labels[-1] == "PDC: mycophenolate mofetil"
 
     def test_belimumab_already_in_the_line_is_not_offered(self) -> None:
         """MMF with belimumab: belimumab is not offered again."""
@@ -137,11 +164,13 @@ class TestFromMycophenolate:
 
 class TestAntiCd20:
     def test_rituximab_once_given_makes_way_for_obinutuzumab(self) -> None:
-        """Rituximab given with MMF: obinutuzumab is offered, rituximab is not."""
+        """Rituximab given with MMF: obinutuzumab is offered, rituximab is not; rituximab is
+        named in the line, not listed again as tried before (only earlier lines' agents are)."""
         card = switch(lines=[line(mmf(), member(Agent.RITUXIMAB, pulses=pulses(0, 14, mg=1000.0)))])
         assert Agent.RITUXIMAB.value not in offered(card)
         assert Agent.OBINUTUZUMAB.value in offered(card)
-        assert any("rituximab (given, line 1 from 2024-01-01)" in n for n in card.notes)
+        assert card.summary.startswith("Refractory on mycophenolate mofetil 3 g/day + rituximab:")
+        assert not any(n.startswith("Tried before") for n in card.notes)
 
     def test_both_anti_cd20_in_the_line(self) -> None:
         """Rituximab and obinutuzumab both in the line: neither is offered."""
@@ -243,7 +272,10 @@ class TestWhenShown:
         out = run(
             facts(points=NO_RESPONSE, lines=[line(mmf(end=day(150)), end=day(150)), maintenance])
         )
-        assert topics(out) == [Topic.REFRACTORY, Topic.REPEAT_BIOPSY, Topic.THERAPY_SWITCH]
+        assert topics(out) == [Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert [a.kind for a in one(out, Topic.REFRACTORY).actions] == [
+            ActionKind.ORDER_KIDNEY_BIOPSY
+        ]
 
     def test_hidden_below_the_mycophenolate_sodium_target(self) -> None:
         """Mycophenolate sodium 1.44 g/day: the dose step comes first."""

@@ -32,7 +32,7 @@ class TestRenalWorsening:
         assert card.topic is Topic.RENAL_WORSENING
         assert card.severity is Severity.CRITICAL
         assert card.summary == (
-            "Renal function worsening on therapy (Creatinine up 50 % since 2023-12-27): "
+            "Renal function worsening on therapy: creatinine up 50 % from baseline (2023-12-27): "
             "earlier repeat biopsy and therapy review"
         )
         assert [(r.marker, r.value, r.when) for r in card.evidence] == [
@@ -104,6 +104,41 @@ class TestRenalWorsening:
         out = run(facts(points=pts))
         assert topics(out) == [Topic.RENAL_WORSENING, Topic.THERAPY_SWITCH]
 
+    def test_one_value_beyond_30_percent_asks_for_a_repeat(self) -> None:
+        """Creatinine 1.0 -> 1.4 on one value in month 5: a warning (not the critical card)
+        that orders a serum creatinine (2160-0) to confirm, without a biopsy draft."""
+        pts = (*FLAT, creat(-5, 1.0), creat(150, 1.4))
+        out = run(facts(today=day(160), points=pts))
+        assert topics(out) == [Topic.RENAL_WORSENING]
+        card = out.findings[0]
+        assert card.severity is Severity.WARNING
+        assert card.summary == (
+            "Possible renal worsening: creatinine up 40 % from baseline on one value: "
+            "repeat to confirm"
+        )
+        assert card.rationale.startswith("One value beyond 30 % of baseline;")
+        (order,) = card.actions
+        assert (order.kind, order.parameters["loinc"]) == (ActionKind.ORDER_LAB, "2160-0")
+        assert [(r.marker, r.value) for r in card.evidence] == [("baseline", 1.0), ("latest", 1.4)]
+        assert card.next_steps[0] == "Repeat serum creatinine (and eGFR) soon."
+        assert card.citations == (KDIGO_2024.sources.worsening, KDIGO_2024.sources.algorithm)
+
+    def test_below_30_percent_on_one_value_there_is_no_card(self) -> None:
+        """Creatinine up 29 % on one value: no worsening card at all."""
+        pts = (*FLAT, creat(-5, 1.0), creat(150, 1.29))
+        assert Topic.RENAL_WORSENING not in topics(run(facts(today=day(160), points=pts)))
+
+    def test_an_unconfirmed_worsening_does_not_hold_back_the_other_cards(self) -> None:
+        """One creatinine 40 % up at month 7 without response: the repeat-value warning,
+        and the refractory card (with its biopsy) and the switch still follow."""
+        pts = (upcr(-5, 4.0), upcr(190, 3.5), creat(-5, 1.0), creat(190, 1.4))
+        out = run(facts(points=pts))
+        assert topics(out) == [Topic.RENAL_WORSENING, Topic.REFRACTORY, Topic.THERAPY_SWITCH]
+        assert one(out, Topic.RENAL_WORSENING).severity is Severity.WARNING
+        assert [a.kind for a in one(out, Topic.REFRACTORY).actions] == [
+            ActionKind.ORDER_KIDNEY_BIOPSY
+        ]
+
 
 class TestFlare:
     def test_a_moderate_proteinuric_flare_is_a_warning_not_refractory(self) -> None:
@@ -123,7 +158,7 @@ class TestFlare:
         assert card.severity is Severity.WARNING
         assert card.summary == (
             f"Renal flare (moderate, proteinuric) after a response on {day(100).isoformat()}: "
-            "UPCR 0.3 g/g -> 1.4 g/g"
+            "UPCR 0.3 g/g → 1.4 g/g"
         )
         assert [(r.marker, r.value) for r in card.evidence] == [
             ("reference", 0.3),
