@@ -133,17 +133,23 @@ def selection_behavior(actions: Sequence[RecommendedAction]) -> str:
 def _suggestions(
     actions: Sequence[RecommendedAction], *, uuid_factory: UuidFactory, patient_id: str | None
 ) -> list[dict[str, Any]]:
+    """One suggestion per decision: its order and the orders that go with it (``also``).
+    A decision with an order that cannot be drafted is left out whole, never half."""
     out: list[dict[str, Any]] = []
     for action in actions:
-        resource = build_suggestion_resource(action, patient_id=patient_id)
-        if resource is None:
+        parts = (action, *action.also)
+        resources = [build_suggestion_resource(part, patient_id=patient_id) for part in parts]
+        if any(resource is None for resource in resources):
             continue
         out.append(
             {
-                "label": action.label,
+                "label": action.decision_label,
                 "uuid": uuid_factory(),
                 "isRecommended": action.recommended,
-                "actions": [{"type": "create", "description": action.label, "resource": resource}],
+                "actions": [
+                    {"type": "create", "description": part.label, "resource": resource}
+                    for part, resource in zip(parts, resources, strict=True)
+                ],
             }
         )
     return out

@@ -117,7 +117,9 @@ class RecommendedAction:
       * START_THERAPY: {"agent": Agent value, "dosage_text": str, "route": Route value}
 
     ``notes`` go on the draft order itself (e.g. the pregnancy-prevention requirement
-    of mycophenolate); ``citation`` is the source of the dose.
+    of mycophenolate). ``also`` holds the orders accepted together with this one, as one
+    decision (multitarget therapy: tacrolimus added *and* mycophenolate reduced); a
+    suggestion carries them all or none.
     """
 
     kind: ActionKind
@@ -125,12 +127,25 @@ class RecommendedAction:
     parameters: Mapping[str, str | float | int | None]
     recommended: bool = False
     notes: tuple[str, ...] = ()
+    also: tuple[RecommendedAction, ...] = ()
 
     @property
     def agent(self) -> str | None:
         """The agent a medication action is about (an ``Agent`` value), else ``None``."""
         value = self.parameters.get("agent")
         return value if isinstance(value, str) else None
+
+    @property
+    def decision_label(self) -> str:
+        """The label of the whole decision: "Add tacrolimus (multitarget); reduce
+        mycophenolate mofetil to 1 g/day" (the label alone without companions)."""
+        rest = [c.label[:1].lower() + c.label[1:] for c in self.also]
+        return "; ".join((self.label, *rest))
+
+    @property
+    def agents(self) -> tuple[str, ...]:
+        """Every agent this decision orders, its companions' included."""
+        return tuple(a for a in (self.agent, *(c.agent for c in self.also)) if a is not None)
 
 
 @dataclass(frozen=True, slots=True)

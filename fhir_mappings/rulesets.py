@@ -423,6 +423,7 @@ class Ruleset:
 
     name: str
     title: str
+    short_title: str  # for summaries, which are short: "KDIGO 2024"
     # Complete response: proteinuria strictly below this (g/g).
     cr_proteinuria_below_g_g: float
     # Partial response: fractional fall from baseline at least this (>=).
@@ -484,6 +485,7 @@ RULESETS: Mapping[str, Ruleset] = MappingProxyType(
         "kdigo-2024": Ruleset(
             name="kdigo-2024",
             title="KDIGO 2024 lupus nephritis guideline",
+            short_title="KDIGO 2024",
             # KDIGO 2024 response criteria (ch. 10): CR = UPCR < 0.5 g/g (50 mg/mmol)
             # with kidney function within 10-15 % of baseline; PR = fall >= 50 % and to
             # < 3 g/g. The review prints CR as "<500 mg/mmol": an erratum; the guideline
@@ -511,6 +513,7 @@ RULESETS: Mapping[str, Ruleset] = MappingProxyType(
         "kdigo-2012": Ruleset(
             name="kdigo-2012",
             title="KDIGO 2012 glomerulonephritis guideline",
+            short_title="KDIGO 2012",
             # KDIGO 2012 ch. 12: CR = UPCR < 500 mg/g (50 mg/mmol) and creatinine back to
             # baseline; PR = creatinine stable (+/-25 %) and UPCR fall >= 50 %, and
             # < 3000 mg/g if nephrotic at baseline.
@@ -536,6 +539,7 @@ RULESETS: Mapping[str, Ruleset] = MappingProxyType(
         "eular-2019": Ruleset(
             name="eular-2019",
             title="EULAR/ERA-EDTA 2019 lupus nephritis recommendations",
+            short_title="EULAR 2019",
             # EULAR 2019: CR = proteinuria < 0.5-0.7 g/24 h with (near-)normal GFR by 12
             # months. CHOICE: 0.7, the permissive edge (the MAINTAIN 12-month predictor).
             cr_proteinuria_below_g_g=0.7,

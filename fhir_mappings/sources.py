@@ -107,6 +107,14 @@ LABEL_MYCOPHENOLATE = Citation(
     "https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid=37241e87-4af4-4dc3-a1aa-ea6f20d8dc40",
     "CellCept label",
 )
+LABEL_MYCOPHENOLIC_ACID = Citation(
+    "Myfortic (mycophenolic acid delayed-release) US prescribing information: boxed "
+    "warning (embryofetal toxicity), 8.3 pregnancy planning: pregnancy tests immediately "
+    "before starting and 8-10 days later, contraception during therapy and for 6 weeks "
+    "after (the mycophenolate REMS shared with CellCept)",
+    "https://dailymed.nlm.nih.gov/dailymed/search.cfm?query=myfortic",
+    "Myfortic label",
+)
 LABEL_MYCOPHENOLATE_NEUTROPENIA = Citation(
     "CellCept (mycophenolate mofetil) US prescribing information, 5.4 neutropenia: if "
     "neutropenia develops (ANC < 1.3 x 10^3/uL), interrupt or reduce the dose",

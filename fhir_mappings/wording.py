@@ -186,8 +186,11 @@ def months(value: float) -> str:
 
 
 def percent(fraction: float) -> str:
-    """0.483 -> "48 %" (a value too large to count reads "∞ %", never raises)."""
+    """0.483 -> "48 %" (a value too large to count reads "∞ %", not a number reads
+    "unknown %"; never raises)."""
     scaled = fraction * 100
+    if math.isnan(scaled):
+        return "unknown %"
     if not math.isfinite(scaled):
         return "∞ %" if scaled > 0 else "-∞ %"
     return f"{round(scaled)} %"
@@ -255,8 +258,11 @@ def _agent_with_dose(line_agent: LineAgent) -> str:
 
 
 def summary(text: str) -> str:
-    """A summary on one line, cut below the limit with an ellipsis (a guard only)."""
+    """A summary on one line, cut below the limit at a word with an ellipsis (a guard
+    only: summaries are written to fit)."""
     flat = " ".join(text.split())
     if len(flat) < SUMMARY_LIMIT:
         return flat
-    return flat[: SUMMARY_LIMIT - 2].rstrip() + ELLIPSIS
+    cut = flat[: SUMMARY_LIMIT - 2]
+    head, space, _ = cut.rpartition(" ")
+    return (head if space and head else cut).rstrip(" ,;:(") + ELLIPSIS

@@ -7,6 +7,8 @@ number), and the dosage text names its source.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fhir_mappings import wording
 from fhir_mappings.codes.loinc import LOINC_BY_CODE
 from fhir_mappings.facts import Agent, Route
@@ -37,12 +39,13 @@ def lab(loinc: str, label: str, reason: str) -> RecommendedAction:
 
 
 def dose_step(
-    agent: Agent, daily_mg: float, each_mg: float, replaces: str | None
+    agent: Agent, daily_mg: float, each_mg: float, replaces: str | None, *, verb: str = "Increase"
 ) -> RecommendedAction:
-    """A draft order raising an oral agent to ``daily_mg`` a day, in two doses of ``each_mg``."""
+    """A draft order changing an oral agent to ``daily_mg`` a day, in doses of ``each_mg``
+    (``verb`` names the change on the button: "Increase", "Reduce")."""
     return RecommendedAction(
         ActionKind.DOSE_STEP,
-        f"Increase {wording.agent(agent)} to {wording.dose_text(daily_mg)}",
+        f"{verb} {wording.agent(agent)} to {wording.dose_text(daily_mg)}",
         {
             "agent": agent.value,
             "daily_dose_mg": daily_mg,
@@ -117,25 +120,36 @@ def obinutuzumab(doses: DoseTargets) -> RecommendedAction:
 
 
 def tacrolimus_multitarget(
-    doses: DoseTargets, mmf_mg_day: float | None = None
+    doses: DoseTargets,
+    mycophenolate: Agent = Agent.MYCOPHENOLATE_MOFETIL,
+    current_mg_day: float | None = None,
+    current_order: str | None = None,
 ) -> RecommendedAction:
-    """Tacrolimus for multitarget therapy; the text says to bring mycophenolate mofetil down
-    to the multitarget dose when the patient takes more (``mmf_mg_day``)."""
+    """Tacrolimus for multitarget therapy with the patient's mycophenolate at the
+    multitarget dose (mycophenolate mofetil 1 g/day, or the sodium salt's equivalent).
+
+    When the patient takes more (``current_mg_day``, from order ``current_order``), the
+    same decision carries the order reducing it (``also``): accepted together or not at
+    all."""
     each = doses.multitarget_tacrolimus_mg_day / 2
-    target = wording.dose_text(doses.multitarget_mmf_mg_day)
-    with_mmf = (
-        f"with mycophenolate mofetil reduced to {target}"
-        if mmf_mg_day is not None and mmf_mg_day > doses.multitarget_mmf_mg_day
-        else f"with mycophenolate mofetil {target}"
-    )
-    return _start(
+    target_mg = doses.multitarget_mmf_mg_day
+    if mycophenolate is Agent.MYCOPHENOLATE_SODIUM:
+        target_mg = target_mg * doses.mps_mg_per_mmf_mg
+    name, target = wording.agent(mycophenolate), wording.dose_text(target_mg)
+    reduce = current_mg_day is not None and current_mg_day > target_mg
+    with_it = f"with {name} reduced to {target}" if reduce else f"with {name} {target}"
+    tacrolimus = _start(
         Agent.TACROLIMUS,
         "Add tacrolimus (multitarget)",
         f"{wording.mass(each)} orally twice daily "
-        f"({wording.dose_text(doses.multitarget_tacrolimus_mg_day)}) {with_mmf} "
+        f"({wording.dose_text(doses.multitarget_tacrolimus_mg_day)}) {with_it} "
         "(multitarget, Liu 2015)",
         Route.ORAL,
     )
+    if not reduce:
+        return tacrolimus
+    reduction = dose_step(mycophenolate, target_mg, target_mg / 2, current_order, verb="Reduce")
+    return replace(tacrolimus, also=(reduction,))
 
 
 def voclosporin(doses: DoseTargets) -> RecommendedAction:

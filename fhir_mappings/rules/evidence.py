@@ -14,6 +14,7 @@ from fhir_mappings.facts import (
     LabPoint,
     MedicationOrder,
     Refills,
+    Route,
 )
 from fhir_mappings.findings import EvidenceRow
 
@@ -38,15 +39,21 @@ def lab(point: LabPoint, marker: str | None = None) -> EvidenceRow:
 
 
 def dose(order: MedicationOrder, marker: str | None = "latest") -> EvidenceRow | None:
-    """The order's daily dose, dated by the order (its start, else when it was written)."""
+    """The order's daily dose, dated by the order (its start, else when it was written).
+
+    An IV order is given as pulses or infusions weeks apart, where a dose per day means
+    nothing: its row is the dose of one administration."""
     when = order.start or order.authored_on
-    if when is None or order.daily_dose_mg is None:
+    intravenous = order.route is Route.INTRAVENOUS
+    value = order.dose_mg if intravenous else order.daily_dose_mg
+    if when is None or value is None:
         return None
     return EvidenceRow(
         when=when,
-        label=wording.agent(order.medication.agent).capitalize(),
-        value=order.daily_dose_mg,
-        unit=DOSE_UNIT,
+        label=wording.agent(order.medication.agent).capitalize()
+        + (", per dose" if intravenous else ""),
+        value=value,
+        unit=SINGLE_DOSE_UNIT if intravenous else DOSE_UNIT,
         marker=marker,
         source_id=order.source_id,
     )

@@ -97,8 +97,20 @@ def _recent(event: SafetyEvent, today: date, days: int) -> bool:
 def _event_text(event: SafetyEvent, what: str) -> str:
     """ "on dialysis since 2025-12-12 (Dependence on renal dialysis)"."""
     when = f" {wording.day(event.start)}" if event.start is not None else ""
-    display = f" ({event.display})" if event.display else ""
+    display = f" ({_without_semantic_tag(event.display)})" if event.display else ""
     return f"{what}{when}{display}"
+
+
+def _without_semantic_tag(display: str) -> str:
+    """ "Pregnant (finding)" -> "Pregnant": SNOMED's fully specified names end in a
+    semantic tag that reads as nested brackets inside a sentence."""
+    name, bracket, tag = display.rpartition(" (")
+    if bracket and name and tag.endswith(")") and tag[:-1] in _SEMANTIC_TAGS:
+        return name
+    return display
+
+
+_SEMANTIC_TAGS = frozenset({"finding", "disorder", "procedure", "situation", "regime/therapy"})
 
 
 def _deceased(facts: PatientFacts, ruleset: Ruleset) -> SafetyFact | None:
@@ -313,27 +325,32 @@ def _reminders(
     action: RecommendedAction, safety: SafetyAssessment, ruleset: Ruleset
 ) -> RecommendedAction:
     """Fertility, pregnancy-prevention and contraception notes on a draft for a woman of
-    child-bearing potential (the durations are the ruleset's, from each label)."""
+    child-bearing potential (the durations are the ruleset's, from each label), on the
+    draft and on each order that goes with it."""
+    if action.also:
+        action = replace(action, also=tuple(_reminders(c, safety, ruleset) for c in action.also))
     agent = _agent_of(action)
     if not safety.childbearing_potential or action.kind not in MEDICATION_ACTIONS:
         return action
     if agent is None:
         return action
     rule = ruleset.safety
+    lead = "Woman of child-bearing potential: "
     notes: list[str] = []
     if agent is Agent.CYCLOPHOSPHAMIDE:
         notes.append(
-            "Woman of child-bearing potential: offer fertility preservation with a GnRH "
-            "analogue during cyclophosphamide (ACR 2020; EULAR 2017)."
+            f"{lead}offer fertility preservation with a GnRH analogue during "
+            "cyclophosphamide (ACR 2020; EULAR 2017)."
         )
-    if agent in MYCOPHENOLATES and action.kind is ActionKind.START_THERAPY:
+    label = _MYCOPHENOLATE_LABELS.get(agent)
+    if label is not None and action.kind is ActionKind.START_THERAPY:
         first, last = rule.mycophenolate_second_test_days
         notes.append(
-            "Pregnancy test immediately before starting and another "
-            f"{first}-{last} days later, then at follow-up visits (CellCept label)."
+            f"{lead}pregnancy test immediately before starting and another "
+            f"{first}-{last} days later, then at follow-up visits ({label})."
         )
-    elif agent in MYCOPHENOLATES:
-        notes.append("Pregnancy tests at follow-up visits (CellCept label).")
+    elif label is not None:
+        notes.append(f"{lead}pregnancy tests at follow-up visits ({label}).")
     after = rule.contraception_after.get(agent)
     if after is not None:
         method = " (an IUD, or two methods together: ACR 2020)" if agent in MYCOPHENOLATES else ""
@@ -350,6 +367,30 @@ def _reminders(
     return replace(action, notes=(*action.notes, *notes))
 
 
+#: The label each mycophenolate's pregnancy-test schedule comes from.
+_MYCOPHENOLATE_LABELS = {
+    Agent.MYCOPHENOLATE_MOFETIL: "CellCept label",
+    Agent.MYCOPHENOLATE_SODIUM: "Myfortic label",
+}
+
+
+def _button(label: str) -> str:
+    """A button label inside a sentence: "Add belimumab (IV)" -> "add belimumab (IV)"."""
+    return label[:1].lower() + label[1:]
+
+
+def _excluded_agent(action: RecommendedAction, excluded: frozenset[Agent]) -> Agent | None:
+    """The first agent of the decision (its companions included) not for pregnancy."""
+    for value in action.agents:
+        try:
+            agent = Agent(value)
+        except ValueError:
+            continue
+        if agent in excluded:
+            return agent
+    return None
+
+
 def _filter(
     finding: Finding, safety: SafetyAssessment, ruleset: Ruleset
 ) -> tuple[Finding, list[SafetyTrace]]:
@@ -358,17 +399,17 @@ def _filter(
     kept: list[RecommendedAction] = []
     excluded = ruleset.safety.pregnancy_excluded
     for action in finding.actions:
-        agent = _agent_of(action)
-        if action.kind in MEDICATION_ACTIONS and safety.pregnancy is not None and agent in excluded:
-            name = wording.agent(agent) if agent is not None else "this drug"
+        unsafe = _excluded_agent(action, excluded) if action.kind in MEDICATION_ACTIONS else None
+        if unsafe is not None and safety.pregnancy is not None:
             trace = trace_of(
                 safety.pregnancy,
                 "pregnancy: no teratogenic or unsafe draft orders",
-                f"draft order withheld: {action.label}",
+                f"draft order withheld: {action.decision_label}",
             )
             traces.append(trace)
             notes.append(
-                f"Withheld: {action.label.lower()}. {name.capitalize()} is not for use in "
+                f"Withheld: {_button(action.decision_label)}. "
+                f"{wording.agent(unsafe).capitalize()} is not for use in "
                 f"pregnancy ({safety.pregnancy.citation.short}): "
                 f"{safety.pregnancy.fact_text()}."
             )
@@ -379,12 +420,29 @@ def _filter(
                 trace_of(
                     hold,
                     f"{hold.rule}: no dose increase or new immunosuppressant",
-                    f"draft order held: {action.label}",
+                    f"draft order held: {action.decision_label}",
                 )
             )
             notes.append(
-                f"Held: {action.label.lower()}. No dose increase or new immunosuppressant "
-                f"during it ({hold.citation.short}): {hold.fact_text()}."
+                f"Held: {_button(action.decision_label)}. No dose increase or new "
+                f"immunosuppressant during it ({hold.citation.short}): {hold.fact_text()}."
+            )
+            continue
+        if action.kind is ActionKind.ORDER_KIDNEY_BIOPSY and safety.infection is not None:
+            # CHOICE: a repeat biopsy is elective and decides a change of therapy, which
+            # waits for the infection; it is held with the immunosuppressants.
+            infection = safety.infection
+            traces.append(
+                trace_of(
+                    infection,
+                    "serious infection: the work-up waits",
+                    f"draft order held: {action.decision_label}",
+                )
+            )
+            notes.append(
+                f"Held: {_button(action.label)}. A repeat biopsy decides a change of "
+                "therapy, which waits until the infection is treated: "
+                f"{infection.fact_text()}."
             )
             continue
         kept.append(_reminders(action, safety, ruleset))

@@ -10,7 +10,7 @@ from card_builders import ALL_ACTIONS, counter_uuids
 from fhir.resources.R4B import get_fhir_model_class
 
 import cds_service.suggestions as suggestions_module
-from cds_service.cards import render_cards
+from cds_service.cards import render_card, render_cards
 from cds_service.suggestions import (
     RXNORM_INGREDIENT,
     RXNORM_SYSTEM,
@@ -21,7 +21,9 @@ from cds_service.suggestions import (
     medication_concept,
 )
 from fhir_mappings.facts import Agent
-from fhir_mappings.findings import ActionKind, RecommendedAction
+from fhir_mappings.findings import ActionKind, Finding, RecommendedAction, Severity, Topic
+from fhir_mappings.rules import actions
+from fhir_mappings.rulesets import get_ruleset
 from tests.support.record import Record
 
 
@@ -330,3 +332,42 @@ class TestTemplateCache:
         except ValidationError:
             got = ValidationError
         assert got == expected
+
+
+class TestDecisionsWithSeveralOrders:
+    """A draft with companion orders (``also``) is one suggestion with one action each."""
+
+    @staticmethod
+    def _card(action: RecommendedAction, patient_id: str | None = "p1") -> dict[str, Any]:
+        finding = Finding(Topic.THERAPY_SWITCH, Severity.WARNING, "s", "r", (), actions=(action,))
+        return render_card(
+            finding, uuid_factory=counter_uuids(), ruleset="kdigo-2024", patient_id=patient_id
+        )
+
+    def test_multitarget_adds_tacrolimus_and_reduces_mycophenolate_together(self) -> None:
+        """Accepting multitarget therapy creates both draft orders: tacrolimus, and the
+        mycophenolate reduction that replaces the current order."""
+        doses = get_ruleset("kdigo-2024").doses
+        draft = actions.tacrolimus_multitarget(
+            doses, Agent.MYCOPHENOLATE_MOFETIL, 3000.0, "MedicationRequest/mmf-1"
+        )
+        (suggestion,) = self._card(draft)["suggestions"]
+        assert suggestion["label"] == draft.decision_label
+        assert suggestion["label"].startswith("Add tacrolimus (multitarget); reduce")
+        add, reduce = suggestion["actions"]
+        assert add["description"] == "Add tacrolimus (multitarget)"
+        assert add["resource"]["medicationCodeableConcept"]["text"] == "tacrolimus"
+        assert reduce["description"] == "Reduce mycophenolate mofetil to 1 g/day"
+        mmf = reduce["resource"]
+        get_fhir_model_class("MedicationRequest").model_validate(mmf)
+        assert mmf["priorPrescription"] == {"reference": "MedicationRequest/mmf-1"}
+        assert mmf["dosageInstruction"][0]["text"].startswith("500 mg twice daily (1000 mg/day)")
+
+    def test_a_decision_whose_companion_cannot_be_drafted_is_left_out_whole(self) -> None:
+        """Never half a decision: a companion without its dose leaves the card without it."""
+        doses = get_ruleset("kdigo-2024").doses
+        draft = actions.tacrolimus_multitarget(doses, Agent.MYCOPHENOLATE_MOFETIL, 3000.0, "m")
+        (companion,) = draft.also
+        broken = replace(companion, parameters={**companion.parameters, "dose_mg": None})
+        card = self._card(replace(draft, also=(broken,)))
+        assert "suggestions" not in card

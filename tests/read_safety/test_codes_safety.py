@@ -7,6 +7,7 @@ import pytest
 from fhir_mappings.codes.conditions import is_kidney_biopsy_coding, mentions_kidney_biopsy
 from fhir_mappings.codes.safety import (
     Reading,
+    answer_reading,
     condition_kind,
     condition_meaning,
     normalise_icd10cm,
@@ -293,6 +294,11 @@ class TestTextKinds:
         """A negation in one clause does not reach a term in the next."""
         assert text_kinds("No fever; pneumonia") == ((K.SERIOUS_INFECTION, None),)
 
+    def test_a_plain_mention_wins_over_a_doubted_one_in_either_order(self) -> None:
+        """The same kind named twice, once doubted: the plain mention decides."""
+        assert text_kinds("sepsis; possible pneumonia") == ((K.SERIOUS_INFECTION, None),)
+        assert text_kinds("possible pneumonia; sepsis") == ((K.SERIOUS_INFECTION, None),)
+
     @pytest.mark.parametrize("text", [None, "", "   ", 42, ["Pregnancy"]])
     def test_not_text(self, text: object) -> None:
         """No text gives no kind."""
@@ -321,3 +327,12 @@ class TestResultWords:
     def test_reading(self, text: str, reading: Reading | None) -> None:
         """Result words read as positive, negative, indeterminate, or nothing."""
         assert result_words(text) is reading
+
+
+class TestAnswerReading:
+    @pytest.mark.parametrize(
+        ("system", "code"), [(None, "10828004"), (SNOMED, None), (SNOMED, " ")]
+    )
+    def test_no_system_or_code_is_no_answer(self, system: object, code: object) -> None:
+        """A coded answer without its system or code reads as no answer (never a guess)."""
+        assert answer_reading(system, code) is None

@@ -56,12 +56,12 @@ def test_a_dose_step_is_two_doses_a_day() -> None:
             "(multitarget, Liu 2015)",
         ),
         (
-            actions.tacrolimus_multitarget(DOSES, 3000.0),
+            actions.tacrolimus_multitarget(DOSES, Agent.MYCOPHENOLATE_MOFETIL, 3000.0),
             "2 mg orally twice daily (4 mg/day) with mycophenolate mofetil reduced to 1 g/day "
             "(multitarget, Liu 2015)",
         ),
         (
-            actions.tacrolimus_multitarget(DOSES, 1000.0),
+            actions.tacrolimus_multitarget(DOSES, Agent.MYCOPHENOLATE_MOFETIL, 1000.0),
             "2 mg orally twice daily (4 mg/day) with mycophenolate mofetil 1 g/day "
             "(multitarget, Liu 2015)",
         ),
@@ -80,6 +80,39 @@ def test_dosage_text_is_written_from_the_ruleset(draft: RecommendedAction, text:
     assert draft.kind is ActionKind.START_THERAPY
     assert not draft.recommended
     assert draft.parameters["dosage_text"] == text
+
+
+def test_multitarget_above_its_mycophenolate_dose_carries_the_reduction() -> None:
+    """Tacrolimus added to 3 g/day of MMF: one decision, two orders (add and reduce)."""
+    draft = actions.tacrolimus_multitarget(
+        DOSES, Agent.MYCOPHENOLATE_MOFETIL, 3000.0, "MedicationRequest/mmf"
+    )
+    assert draft.label == "Add tacrolimus (multitarget)"
+    assert draft.decision_label == (
+        "Add tacrolimus (multitarget); reduce mycophenolate mofetil to 1 g/day"
+    )
+    assert draft.agents == ("tacrolimus", "mycophenolate-mofetil")
+    (reduction,) = draft.also
+    assert reduction.kind is ActionKind.DOSE_STEP
+    assert reduction.label == "Reduce mycophenolate mofetil to 1 g/day"
+    assert reduction.parameters["daily_dose_mg"] == 1000.0
+    assert reduction.parameters["dose_mg"] == 500.0
+    assert reduction.parameters["replaces"] == "MedicationRequest/mmf"
+
+
+def test_multitarget_at_its_dose_has_no_companion_order() -> None:
+    draft = actions.tacrolimus_multitarget(DOSES, Agent.MYCOPHENOLATE_MOFETIL, 1000.0)
+    assert draft.also == ()
+    assert draft.label == "Add tacrolimus (multitarget)"
+
+
+def test_multitarget_on_mycophenolate_sodium_uses_its_equivalent_dose() -> None:
+    """720 mg of mycophenolate sodium stands for 1 g of MMF (the ruleset's ratio)."""
+    draft = actions.tacrolimus_multitarget(DOSES, Agent.MYCOPHENOLATE_SODIUM, 1440.0, "MR/mps")
+    (reduction,) = draft.also
+    assert reduction.parameters["agent"] == "mycophenolate-sodium"
+    assert reduction.parameters["daily_dose_mg"] == 720.0
+    assert "with mycophenolate sodium reduced to 720 mg/day" in str(draft.parameters["dosage_text"])
 
 
 def test_the_belimumab_draft_is_iv_only_and_the_sc_regimen_a_text() -> None:

@@ -116,18 +116,26 @@ class TestOrderAndTraces:
         """Each topic module's rule runs once per patient."""
         assert len(set(TOPICS)) == len(TOPICS) == 11
 
-    def test_pregnancy_adds_its_card_and_traces_each_withheld_draft(self) -> None:
-        """Pregnant on MMF without response: a critical card, no teratogenic draft, and a
-        trace for the card and for each draft withheld."""
+    def test_pregnancy_adds_its_card_and_no_switch_card(self) -> None:
+        """Pregnant on MMF without response: a critical card and no teratogenic draft. The
+        change of therapy goes through the pregnancy card (compatible agents), so no switch
+        card offers the usual options; the refractory card points to the pregnancy card."""
         record = safety(event(SafetyKind.PREGNANCY, day(150)))
         out = run(facts(points=NO_RESPONSE, record=record))
         card = one(out, Topic.PREGNANCY)
         assert card.severity is Severity.CRITICAL
-        drafted = {a.agent for f in out.findings for a in f.actions}
+        assert Topic.THERAPY_SWITCH not in topics(out)
+        drafted = {agent for f in out.findings for a in f.actions for agent in a.agents}
         assert not drafted & {Agent.CYCLOPHOSPHAMIDE.value, Agent.MYCOPHENOLATE_MOFETIL.value}
+        refractory = one(out, Topic.REFRACTORY)
+        assert refractory.next_steps[1] == (
+            "Dose not reviewed: mycophenolate mofetil is to be replaced (see the pregnancy card)."
+        )
+        assert refractory.next_steps[-1] == (
+            "Then change to agents compatible with pregnancy (see the pregnancy card)."
+        )
         effects = [t.effect for t in out.traces]
         assert effects[0] == "pregnancy card added; unsafe drafts withheld on the other cards"
-        assert "draft order withheld: Switch to IV cyclophosphamide (Euro-Lupus)" in effects
 
     def test_pregnancy_off_therapy_still_gets_its_card(self) -> None:
         """A pregnancy with no current line: the pregnancy card alone (a warning)."""
@@ -145,15 +153,18 @@ class TestOrderAndTraces:
         assert topics(out) == [Topic.PREGNANCY, Topic.DATA_GAP]
 
     def test_an_infection_holds_every_medication_draft(self) -> None:
-        """Active infection: the switch card keeps no draft order, and says why."""
+        """Active infection: the switch card keeps no draft order, and says why; the
+        elective repeat biopsy waits too (it decides the change of therapy)."""
         record = safety(event(SafetyKind.SERIOUS_INFECTION, day(180)))
         out = run(facts(points=NO_RESPONSE, record=record))
         switch = one(out, Topic.THERAPY_SWITCH)
         assert switch.actions == ()
-        assert any(n.startswith("Held: switch to iv cyclophosphamide") for n in switch.notes)
-        biopsy = one(out, Topic.REFRACTORY)
-        assert [a.kind for a in biopsy.actions] == [ActionKind.ORDER_KIDNEY_BIOPSY]
-        assert out.traces
+        assert any(n.startswith("Held: switch to IV cyclophosphamide") for n in switch.notes)
+        refractory = one(out, Topic.REFRACTORY)
+        assert refractory.actions == ()
+        assert any(n.startswith("Held: order kidney biopsy.") for n in refractory.notes)
+        effects = [t.effect for t in out.traces]
+        assert "draft order held: Order kidney biopsy" in effects
 
     def test_reminders_only_for_women_of_child_bearing_potential(self) -> None:
         """The cyclophosphamide draft of a woman carries fertility notes; a man's none."""

@@ -408,25 +408,66 @@ class TestApplySafety:
         (out,), traces = apply_safety([found], SafetyAssessment(pregnancy=FACT), KDIGO_2024)
         assert [a.agent for a in out.actions] == [Agent.TACROLIMUS.value]
         assert out.notes == (
-            "Withheld: start iv cyclophosphamide (euro-lupus). Cyclophosphamide is not for use "
+            "Withheld: start IV cyclophosphamide (Euro-Lupus). Cyclophosphamide is not for use "
             "in pregnancy (ACR 2020 reproductive health): pregnancy recorded 2026-09-01; record "
             "Condition/p.",
         )
         assert out.traces == traces
         assert traces[0].effect == "draft order withheld: Start IV cyclophosphamide (Euro-Lupus)"
 
-    def test_a_hold_holds_every_medication_draft_but_not_a_biopsy(self) -> None:
-        """Infection: dose steps and new agents held; the biopsy order stays."""
+    def test_an_infection_holds_every_medication_draft_and_the_biopsy(self) -> None:
+        """Infection: dose steps and new agents held, and the elective repeat biopsy that
+        would decide a change of therapy with them."""
         biopsy = actions.biopsy("No response")
         step = actions.dose_step(Agent.MYCOPHENOLATE_MOFETIL, 3000.0, 1500.0, None)
         (out,), traces = apply_safety(
             [card(step, biopsy)], SafetyAssessment(infection=INFECTION), KDIGO_2024
         )
-        assert out.actions == (biopsy,)
-        assert len(traces) == 1
+        assert out.actions == ()
+        assert [t.effect for t in traces] == [
+            "draft order held: Increase mycophenolate mofetil to 3 g/day",
+            "draft order held: Order kidney biopsy",
+        ]
         assert out.notes == (
             "Held: increase mycophenolate mofetil to 3 g/day. No dose increase or new "
             "immunosuppressant during it (Rituxan label): active serious infection.",
+            "Held: order kidney biopsy. A repeat biopsy decides a change of therapy, which "
+            "waits until the infection is treated: active serious infection.",
+        )
+
+    def test_neutropenia_holds_medication_drafts_but_not_a_biopsy(self) -> None:
+        """A low neutrophil count holds immunosuppressant drafts; a biopsy stays."""
+        biopsy = actions.biopsy("No response")
+        step = actions.dose_step(Agent.MYCOPHENOLATE_MOFETIL, 3000.0, 1500.0, None)
+        low = replace(INFECTION, rule="neutropenia", description="neutrophils 0.9")
+        (out,), traces = apply_safety(
+            [card(step, biopsy)], SafetyAssessment(neutropenia=low), KDIGO_2024
+        )
+        assert out.actions == (biopsy,)
+        assert len(traces) == 1
+
+    def test_a_decision_with_a_companion_not_for_pregnancy_is_withheld_whole(self) -> None:
+        """Multitarget therapy reducing MMF: tacrolimus is compatible, its MMF companion is
+        not, so the decision is withheld (never a half decision)."""
+        draft = actions.tacrolimus_multitarget(DOSES, Agent.MYCOPHENOLATE_MOFETIL, 3000.0, "m")
+        (out,), traces = apply_safety([card(draft)], SafetyAssessment(pregnancy=FACT), KDIGO_2024)
+        assert out.actions == ()
+        assert out.notes[0].startswith(
+            "Withheld: add tacrolimus (multitarget); reduce mycophenolate mofetil to 1 g/day. "
+            "Mycophenolate mofetil is not for use in pregnancy"
+        )
+        assert len(traces) == 1
+
+    def test_companion_orders_carry_their_own_reminders(self) -> None:
+        """The MMF reduction that goes with tacrolimus carries the MMF reminders."""
+        draft = actions.tacrolimus_multitarget(DOSES, Agent.MYCOPHENOLATE_MOFETIL, 3000.0, "m")
+        (out,), _ = apply_safety(
+            [card(draft)], SafetyAssessment(childbearing_potential=True), KDIGO_2024
+        )
+        (reduction,) = out.actions[0].also
+        assert reduction.notes[0] == (
+            "Woman of child-bearing potential: pregnancy tests at follow-up visits "
+            "(CellCept label)."
         )
 
     def test_nothing_to_change_returns_the_same_finding(self) -> None:
@@ -450,8 +491,9 @@ class TestApplySafety:
             (
                 actions.mycophenolate(DOSES),
                 (
-                    "Pregnancy test immediately before starting and another 8-10 days later, "
-                    "then at follow-up visits (CellCept label).",
+                    "Woman of child-bearing potential: pregnancy test immediately before "
+                    "starting and another 8-10 days later, then at follow-up visits "
+                    "(CellCept label).",
                     "Effective contraception during treatment and for 6 weeks after the last "
                     "dose (an IUD, or two methods together: ACR 2020).",
                 ),
@@ -459,7 +501,17 @@ class TestApplySafety:
             (
                 actions.dose_step(Agent.MYCOPHENOLATE_MOFETIL, 3000.0, 1500.0, None),
                 (
-                    "Pregnancy tests at follow-up visits (CellCept label).",
+                    "Woman of child-bearing potential: pregnancy tests at follow-up visits "
+                    "(CellCept label).",
+                    "Effective contraception during treatment and for 6 weeks after the last "
+                    "dose (an IUD, or two methods together: ACR 2020).",
+                ),
+            ),
+            (
+                actions.dose_step(Agent.MYCOPHENOLATE_SODIUM, 2160.0, 1080.0, None),
+                (
+                    "Woman of child-bearing potential: pregnancy tests at follow-up visits "
+                    "(Myfortic label).",
                     "Effective contraception during treatment and for 6 weeks after the last "
                     "dose (an IUD, or two methods together: ACR 2020).",
                 ),

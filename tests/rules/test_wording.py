@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from fhir_mappings import wording
-from fhir_mappings.facts import Agent, Analyte, RegimenKind, Route
+from fhir_mappings.facts import Agent, Analyte, LineRole, RegimenKind, Route
 from tests.rules._builders import cyc_iv, line, member, mmf, point
 
 
@@ -110,6 +110,7 @@ class TestNumbers:
         assert wording.percent(float("inf")) == "∞ %"
         assert wording.percent(float("-inf")) == "-∞ %"
         assert wording.percent(1e308) == "∞ %"  # finite, but infinite once scaled
+        assert wording.percent(float("nan")) == "unknown %"
 
 
 class TestDates:
@@ -150,6 +151,11 @@ class TestRegimens:
         """A line without agents (never built by the reader) still reads."""
         assert wording.line_label(replace(line(mmf()), agents=())) == "no agent"
 
+    def test_role(self) -> None:
+        """A line's role in words."""
+        assert wording.role(LineRole.ADD_ON) == "add-on"
+        assert wording.role(LineRole.MAINTENANCE) == "maintenance"
+
     def test_agents(self) -> None:
         """Agents joined with '+'."""
         both = (Agent.MYCOPHENOLATE_MOFETIL, Agent.TACROLIMUS)
@@ -169,3 +175,15 @@ class TestSummary:
         out = wording.summary(text)
         assert len(out) < 140
         assert out == (text if length < 140 else "x" * 138 + "…")
+
+    def test_a_long_summary_of_words_is_cut_at_a_word(self) -> None:
+        """Never mid-word, and no dangling bracket or comma before the ellipsis."""
+        text = "Partial response on mycophenolate mofetil 3 g/day + tacrolimus 4 mg/day " * 2
+        text += "(EULAR/ERA-EDTA 2019 lupus nephritis recommendations)"
+        out = wording.summary(text)
+        assert len(out) < 140
+        assert out.endswith("…")
+        head = out.removesuffix("…")
+        assert text.startswith(head)
+        assert text[len(head)] == " "  # the cut falls before a space
+        assert not head.endswith(("(", ",", ";", ":", " "))

@@ -241,7 +241,8 @@ class TestChildBearingPotential:
         dose = finding(under_dosed().assess(), Topic.DOSE_REVIEW)
         step = next(x for x in dose.actions if x.kind is ActionKind.DOSE_STEP)
         assert step.notes == (
-            "Pregnancy tests at follow-up visits (CellCept label).",
+            "Woman of child-bearing potential: pregnancy tests at follow-up visits "
+            "(CellCept label).",
             "Effective contraception during treatment and for 6 weeks after the last dose "
             "(an IUD, or two methods together: ACR 2020).",
         )

@@ -12,6 +12,13 @@ BIOPSY_STEPS = (
     "Assess chronicity versus persisting inflammation (activity).",
 )
 
+#: The same, as one step of a longer plan.
+REPEAT_BIOPSY_STEP = (
+    "Repeat kidney biopsy: exclude other lesions (thrombotic microangiopathy, "
+    "podocytopathy, APS vasculopathy, interstitial nephritis) and weigh chronicity against "
+    "persisting inflammation (activity)."
+)
+
 
 def no_response_rule(j: Judged) -> str:
     rs = j.ruleset

@@ -40,8 +40,8 @@ def data_gap(j: Judged) -> Finding | None:
         evidence=j.response_rows(),
         series=j.proteinuria_trend(),
         next_steps=(
-            "Measure the urine protein/creatinine ratio (a spot sample as drafted, or a 24 h "
-            "urine, which KDIGO prefers).",
+            "Measure the urine protein/creatinine ratio (a spot sample as drafted, or on a "
+            "24 h urine collection).",
         ),
         actions=(actions.lab(actions.UPCR_LOINC, "Order UPCR", "Response assessment"),),
         citations=(rs.response_citation,),

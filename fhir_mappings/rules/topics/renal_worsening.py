@@ -100,7 +100,7 @@ def _unconfirmed(j: Judged) -> Finding:
         topic=Topic.RENAL_WORSENING,
         severity=Severity.WARNING,
         summary=wording.summary(
-            f"Possible renal worsening: {what} from baseline on one value: repeat to confirm"
+            f"Possible renal worsening: {what} from baseline on one value; repeat to confirm"
         ),
         rationale=(
             f"One value beyond {wording.percent(limit)} of baseline; worsening on therapy is "

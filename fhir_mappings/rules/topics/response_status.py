@@ -31,7 +31,7 @@ def response_status(j: Judged) -> Finding | None:
         severity=Severity.INFO,
         summary=wording.summary(
             f"{cls.value.capitalize()} response on {wording.line_label(j.line)} since "
-            f"{wording.day(since) if since else 'unknown'} ({rs.title})"
+            f"{wording.day(since) if since else 'unknown'} ({rs.short_title})"
         ),
         rationale=rule,
         evidence=j.response_rows(),

@@ -33,8 +33,7 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
         if agent in current:
             return
         if j.is_tried(agent):
-            left_out.append(f"{wording.agent(agent)} (tried before)")
-            return
+            return  # named in the card's "tried before" note
         drafts.append(build)
         steps.append(step)
         citations.append(cite)
@@ -73,21 +72,22 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
     if not current & CALCINEURIN_INHIBITORS:
         tried_cni = [t for t in j.tried if t.agent in CALCINEURIN_INHIBITORS]
         if tried_cni:
-            left_out.append(f"{wording.agent(tried_cni[0].agent)} (tried before)")
+            pass  # named in the card's "tried before" note
         elif not j.egfr_above(cni_limit):
             left_out.append(
                 f"calcineurin inhibitors (multitarget, voclosporin): eGFR not above "
                 f"{wording.number(cni_limit)}"
             )
         elif backbone in MYCOPHENOLATES:
-            mmf = j.line.agent(Agent.MYCOPHENOLATE_MOFETIL)
-            mmf_dose = mmf.daily_dose_mg if mmf is not None else None
+            member = j.line.backbone
+            assert member is not None  # the backbone is a mycophenolate here
+            order = member.dose_order.source_id if member.dose_order is not None else None
             offer(
                 Agent.TACROLIMUS,
-                actions.tacrolimus_multitarget(doses, mmf_dose),
+                actions.tacrolimus_multitarget(doses, member.agent, member.daily_dose_mg, order),
                 "Multitarget therapy: tacrolimus + mycophenolate + glucocorticoids, "
                 f"mycophenolate mofetil at {wording.dose_text(doses.multitarget_mmf_mg_day)} "
-                f"(eGFR > {wording.number(cni_limit)}).",
+                f"or its equivalent (eGFR > {wording.number(cni_limit)}).",
                 sources.multitarget,
             )
             offer(
@@ -142,8 +142,11 @@ def _settled(j: Judged) -> tuple[EvidenceRow, ...]:
 
 
 def therapy_switch(j: Judged) -> Finding | None:
-    """WARNING: refractory, adherence not in doubt, dose and delivery at target."""
-    if not j.refractory:
+    """WARNING: refractory, adherence not in doubt, dose and delivery at target.
+
+    Not in pregnancy: the change of therapy is then to agents compatible with pregnancy,
+    which the pregnancy card names (the refractory card points to it)."""
+    if not j.refractory or j.safety.pregnancy is not None:
         return None
     if j.dose_step is not None or j.low_exposure:
         return None  # the dose-review card comes first

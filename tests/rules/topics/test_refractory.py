@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from fhir_mappings.facts import Analyte, LineChange, LineRole, SafetyKind
+from fhir_mappings.facts import Agent, Analyte, LineChange, LineRole, RefillStatus, SafetyKind
 from fhir_mappings.findings import ActionKind, Severity, Topic
-from fhir_mappings.rules.topics._common import BIOPSY_STEPS
+from fhir_mappings.rules.topics._common import BIOPSY_STEPS, REPEAT_BIOPSY_STEP
 from fhir_mappings.rulesets import RULESETS, get_ruleset
 from tests.rules._builders import (
     NO_RESPONSE,
@@ -18,6 +18,7 @@ from tests.rules._builders import (
     cyc_iv,
     day,
     event,
+    exposure,
     facts,
     line,
     mmf,
@@ -105,19 +106,43 @@ class TestRefractory:
         assert (order.kind, order.recommended) == (ActionKind.ORDER_KIDNEY_BIOPSY, True)
         assert order.parameters == {"reason": "No response to induction therapy"}
         assert card.next_steps == (
-            "Confirm adherence (drug levels, refills).",
-            "Review the dose against guideline targets.",
-            "Repeat kidney biopsy:",
-            *BIOPSY_STEPS,
-            "Then switch or add therapy.",
+            "Adherence not in doubt: refills cover the period (PDC mycophenolate mofetil 95 %).",
+            "Dose at the induction target: mycophenolate mofetil 3 g/day.",
+            REPEAT_BIOPSY_STEP,
+            "Then switch or add therapy (see the switch card).",
         )
 
     def test_an_iv_line_does_not_ask_about_adherence(self) -> None:
-        """Every agent given IV by clinicians: adherence is not in question."""
+        """Every agent given IV by clinicians: adherence is not in question, and the
+        pulses were all given."""
         current = line(cyc_iv(0, 14, 28, 42, 56, 70))
         card = one(run(facts(points=NO_RESPONSE, lines=[current])), Topic.REFRACTORY)
+        assert card.next_steps[:2] == (
+            "Adherence is not in question: every agent of the line is given by clinicians.",
+            "Pulses given as scheduled (cyclophosphamide 6 of 6 pulses).",
+        )
+
+    def test_a_dose_below_target_is_named_and_the_switch_waits(self) -> None:
+        """MMF 2 g/day, no response: the card names the dose and says the switch waits for
+        the dose step (the dose card drafts it)."""
+        out = run(facts(points=NO_RESPONSE, lines=[line(mmf(2.0))]))
+        card = one(out, Topic.REFRACTORY)
+        assert card.next_steps[1] == (
+            "Dose below target: mycophenolate mofetil 2 g/day; the dose card's step comes "
+            "before a switch."
+        )
+        assert card.next_steps[-1] == "Then, if there is still no response, switch or add therapy."
+        assert Topic.DOSE_REVIEW in topics(out)
+        assert Topic.THERAPY_SWITCH not in topics(out)
+
+    def test_adherence_unknown_without_dispense_records_says_so(self) -> None:
+        """No dispense records: the card asks to confirm adherence to the agent by name."""
+        none = exposure(Agent.MYCOPHENOLATE_MOFETIL, None, status=RefillStatus.NO_DISPENSES)
+        out = run(facts(points=NO_RESPONSE, exposures=[none]))
+        card = one(out, Topic.REFRACTORY)
         assert card.next_steps[0] == (
-            "Adherence is not in question: every agent of the line is given by clinicians."
+            "Confirm adherence to mycophenolate mofetil (drug levels, refills): the record "
+            "cannot tell."
         )
 
     def test_a_repeat_biopsy_done_is_reviewed_not_ordered(self) -> None:
@@ -125,11 +150,9 @@ class TestRefractory:
         the repeat-biopsy source no longer cited."""
         card = one(run(facts(points=NO_RESPONSE, biopsies=[biopsy(150)])), Topic.REFRACTORY)
         assert card.actions == ()
-        assert card.next_steps == (
-            "Confirm adherence (drug levels, refills).",
-            "Review the dose against guideline targets.",
+        assert card.next_steps[2:] == (
             f"Kidney biopsy done {day(150).isoformat()}: review its findings.",
-            "Then switch or add therapy.",
+            "Then switch or add therapy (see the switch card).",
         )
         assert (card.evidence[-1].label, card.evidence[-1].when) == ("Kidney biopsy", day(150))
         assert KDIGO_2024.sources.repeat_biopsy not in card.citations

@@ -139,7 +139,7 @@ class TestFromMycophenolate:
             run(facts(points=pts, lines=[first, second], today=day(400))), Topic.THERAPY_SWITCH
         )
         assert not {Agent.TACROLIMUS.value, Agent.VOCLOSPORIN.value} & set(offered(card))
-        assert any("tacrolimus (tried before)" in n for n in card.notes)
+        assert not any("(tried before)" in n for n in card.notes)  # said once, below
         tried = [n for n in card.notes if n.startswith("Tried before")]
         assert tried == [
             "Tried before, not offered again: tacrolimus (no response, line 1 from 2024-01-01)."
@@ -198,7 +198,10 @@ class TestAntiCd20:
             run(facts(points=pts, lines=[first, second], today=day(400))), Topic.THERAPY_SWITCH
         )
         assert not {Agent.RITUXIMAB.value, Agent.OBINUTUZUMAB.value} & set(offered(card))
-        assert any("obinutuzumab (tried before)" in n for n in card.notes)
+        (tried,) = [n for n in card.notes if n.startswith("Tried before")]
+        assert "rituximab (no response, line 1" in tried
+        assert "obinutuzumab (no response, line 1" in tried
+        assert not any("(tried before)" in n for n in card.notes)
 
 
 class TestFromCyclophosphamide:

@@ -113,7 +113,7 @@ class TestRenalWorsening:
         card = out.findings[0]
         assert card.severity is Severity.WARNING
         assert card.summary == (
-            "Possible renal worsening: creatinine up 40 % from baseline on one value: "
+            "Possible renal worsening: creatinine up 40 % from baseline on one value; "
             "repeat to confirm"
         )
         assert card.rationale.startswith("One value beyond 30 % of baseline;")
