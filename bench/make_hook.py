@@ -348,6 +348,7 @@ def build_patient(today: date, seed: int = SEED) -> BenchPatient:
             "medicationRequests": requests,
             "medicationDispenses": dispenses,
             "medicationAdministrations": [],
+            "medicationStatements": [],
             "procedures": [builder.biopsy()],
         },
         medications=medications,

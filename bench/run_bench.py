@@ -48,7 +48,7 @@ HOST = "127.0.0.1"
 PORTS = {"ceiling": 8781, "ln-cds": 8782, "stub": 8790}
 READY_TIMEOUT_S = 20.0
 
-#: Targets of issue 7.
+#: Performance targets (docs/performance.md).
 TARGET_THROUGHPUT_RATIO = 0.5
 TARGET_P99_MS = 100.0
 TARGET_FHIR_RATIO = 1.3
@@ -290,7 +290,7 @@ def _row(label: str, value: str, target: str, met: bool | None) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="ln-cds benchmark (issue 7)")
+    parser = argparse.ArgumentParser(description="ln-cds benchmark")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)

@@ -129,14 +129,14 @@ def _uuid4() -> str:
 
 
 def _default_evaluator() -> Evaluator:
-    from fhir_mappings import assess  # engineer C's pipeline; imported lazily
+    from fhir_mappings import assess  # imported lazily
 
     evaluator: Evaluator = assess
     return evaluator
 
 
 def _default_renderer() -> Renderer:
-    from cds_service.cards import render_cards  # engineer E's module; imported lazily
+    from cds_service.cards import render_cards  # imported lazily
 
     renderer: Renderer = render_cards
     return renderer

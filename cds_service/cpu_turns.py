@@ -1,4 +1,4 @@
-"""Fair turns for the CPU-bound work of concurrent hooks (tail latency, issue 7).
+"""Fair turns for the CPU-bound work of concurrent hooks (tail latency).
 
 A hook costs a few milliseconds of pure CPU (parsing a ~100 kB body, the assessment).
 Under load, asyncio runs every callback that became ready in one event-loop iteration

@@ -81,7 +81,7 @@ class Runtime:
 
 
 # ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in a worker thread,
-# a thread hop (and GIL hand-over) per request for an attribute read (issue 7 profile).
+# a thread hop (and GIL hand-over) per request for an attribute read (seen in the profile).
 async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime

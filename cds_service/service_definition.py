@@ -164,7 +164,7 @@ DATA_KEYS: Mapping[str, DataKey] = {
 def _default_loinc() -> tuple[tuple[str, ...], str]:
     from fhir_mappings.codes.loinc import (  # type: ignore[import-not-found,unused-ignore]
         LOINC_SYSTEM,
-        PREFETCH_LOINC_CODES,  # engineer A's module; lazy so tests can inject codes
+        PREFETCH_LOINC_CODES,  # imported lazily so tests can inject codes
     )
 
     return tuple(PREFETCH_LOINC_CODES), str(LOINC_SYSTEM)

@@ -69,7 +69,7 @@ KIDNEY_BIOPSY_CODINGS: Final[tuple[tuple[str, str, str], ...]] = (
 KIDNEY_BIOPSY_TEXT: Final = "Kidney biopsy (percutaneous)"
 
 #: RxNorm ingredient codes (TTY=IN) per agent: the project's table
-#: (``fhir_mappings.codes.rxnorm.INGREDIENT_CODES``, from clinical.md, confidence H).
+#: (``fhir_mappings.codes.rxnorm.INGREDIENT_CODES``, sources in docs/clinical-sources.md).
 #: Agents without a verified code get a text-only CodeableConcept.
 RXNORM_INGREDIENT: Final[Mapping[Agent, str]] = INGREDIENT_CODES
 

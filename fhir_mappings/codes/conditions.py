@@ -7,10 +7,10 @@ Sources (each listed in ``docs/clinical-sources.md``):
 * ``[SCT]`` SNOMED CT International (197608009 "Lupus nephritis", 308751000119106,
   295101000119105), as in the public SLE code lists below.
 * ``[ICD-M32.15]`` ICD-10-CM M32.15 "Tubulo-interstitial nephropathy in systemic lupus
-  erythematosus": billable code, confirmed on mirahealth.care/reference/icd10/M32.15
-  and carepatron.com/icd/lupus-nephritis (citing the CDC tabular list).
+  erythematosus", a billable leaf under M32.1 in the CDC/NCHS tabular list
+  (``[CDC-ICD10CM]``, FY2026).
 * ``[SCT-SLE]`` SNOMED CT fully specified names in public SLE code lists (a CCU037 NHS
-  Digital TRE notebook and the GM-SDE SLE code set, both found by exact-string search):
+  Digital TRE notebook and the GM-SDE SLE code set):
   68815009 "Systemic lupus erythematosus glomerulonephritis syndrome (disorder)";
   73286009 / 4676006 / 76521009 / 36402006 / 52042003 / 11013005 "... World Health
   Organization class I / II / III / IV / V / VI (disorder)"; 307755009 "Renal

@@ -142,7 +142,8 @@ class TestMedicationConcept:
         ],
     )
     def test_rxnorm_ingredient(self, agent: Agent, code: str) -> None:
-        """Agents with a verified RxNorm ingredient code are coded with it (clinical.md table)."""
+        """Agents with a verified RxNorm ingredient code are coded with it (the RxNorm table
+        of fhir_mappings.codes)."""
         assert medication_concept(agent)["coding"][0]["code"] == code
 
     def test_unverified_agent_text_only(self) -> None:

@@ -43,7 +43,7 @@ from tests.integration.conftest import as_transaction, run_fhir_server
 #: The demo bundles' own dates (demo_data/index.json "anchor"): the app's clock.
 TODAY = date(2026, 6, 30)
 CLIENT_ID = "ln-cds-chart-test"
-#: Flags for Chromium in a container with no network (as /work/.library/env/machines says).
+#: Flags for Chromium in a container without a user namespace sandbox, GPU or network.
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",

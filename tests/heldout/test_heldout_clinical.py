@@ -1,4 +1,5 @@
-"""Held-out clinical edge cases; the right cards were decided from clinical.md first."""
+"""Held-out clinical edge cases; the right cards were decided from the
+guidelines (docs/clinical-sources.md) before the code ran."""
 
 from __future__ import annotations
 

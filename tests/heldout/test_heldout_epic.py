@@ -1,4 +1,5 @@
-"""Held-out Epic-shaped patients: the expected cards were decided from clinical.md first."""
+"""Held-out Epic-shaped patients: the expected cards were decided from the
+guidelines (docs/clinical-sources.md) before the code ran."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from tests.support.ehr import (
 )
 
 START = -270  # induction start, days before TODAY (~8.9 months)
-MG_MMOL_PER_G_G = 113.1  # clinical.md "Units": 1 g/g = 113.1 mg/mmol
+MG_MMOL_PER_G_G = 113.1  # 1 g/g = 1000 mg / 8.842 mmol creatinine (113.12 g/mol)
 
 
 def _contained_mmf() -> Json:

@@ -101,7 +101,7 @@ class TestToCanonical:
         assert math.isclose(result, expected, rel_tol=1e-9)
 
     def test_one_mg_per_mmol_is_8_84_mg_per_g(self) -> None:
-        """1 mg/mmol equals 8.84 mg/g (clinical.md)."""
+        """1 mg/mmol equals 8.84 mg/g (creatinine 113.12 g/mol)."""
         result = to_canonical(A.UPCR, 1, "mg/mmol")
         assert result is not None
         assert round(result * 1000, 2) == 8.84

@@ -65,7 +65,8 @@ class TestTable:
 
     @pytest.mark.parametrize(("agent", "code"), list(INGREDIENT_CODES.items()))
     def test_ingredient_codes(self, agent: Agent, code: str) -> None:
-        """Ingredient codes (clinical.md, H) map back to their agent, without a strength."""
+        """Ingredient codes (the RxNorm table, sources in docs/clinical-sources.md) map back
+        to their agent, without a strength."""
         product = product_for_code(code)
         assert product is not None
         assert (product.agent, product.tty, product.strength_mg) == (agent, "IN", None)

@@ -4,7 +4,8 @@ These builders were written from the FHIR R4 specification and the vendors' publ
 examples, not from the mappers: they exist to show what the mappers do with payloads
 they were not designed on. Every builder returns plain JSON dicts.
 
-Codes used (all from the project's cited tables or clinical.md "Codes"):
+Codes used (all from the code tables of fhir_mappings.codes, sources in
+docs/clinical-sources.md):
 LOINC 2890-2 UPCR, 2889-4 protein 24 h urine, 14682-9 creatinine (umol/L), 98979-8 eGFR
 CKD-EPI 2021, 95921-3 hydroxychloroquine whole blood, 29463-7 weight, 8302-2 height;
 RxNorm 200060 MMF 500 MG Oral Tablet (SCD), 616435 same [Cellcept] (SBD), 3002

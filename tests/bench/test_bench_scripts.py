@@ -1,0 +1,30 @@
+"""The benchmark scripts run against the code as it is (they import its internals, so a
+refactoring that breaks them is caught here, not at the next measurement)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_stages_runs_every_stage_once() -> None:
+    """``bench/stages.py --repeat 1`` prints one line per stage and no data gap: the
+    bench patient is a complete prefetch."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "stages.py"), "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("bench patient: ")
+    stages = [line.split("  ")[0].strip() for line in lines[1:]]
+    assert "assess" in stages
+    assert "render_cards" in stages
+    assert all(line.rstrip().endswith(" ms") for line in lines[1:])
+    assert "data gap" not in done.stdout + done.stderr
