@@ -1,8 +1,9 @@
 """Findings: what the assessment concluded, as data.
 
 A ``Finding`` is rendering-neutral: ``cds_service.cards`` turns it into a CDS
-card (Markdown detail, FHIR suggestion resources, links) and the terminal demo
-turns the same finding into text. Nothing here knows CDS Hooks JSON.
+card (Markdown detail, FHIR suggestion resources, links); the terminal
+(``cds_service.terminal``) reads those cards, so it shows what an EHR received.
+Nothing here knows CDS Hooks JSON.
 """
 
 from __future__ import annotations
