@@ -7,11 +7,19 @@ are omitted (never ``null``, ``""``, ``[]`` or ``{}``).
 Card order follows ``Topic`` (the review's order of work). A card's ``detail`` is
 GitHub-flavoured Markdown: evidence table, trend line, the rule applied with its
 source, numbered next steps, notes, and the ruleset used.
+
+Evidence is shown once per patient: in a set of cards, a row (same date, test and value)
+or a trend line already shown on an earlier card is left out of the later ones, which
+say where it is. So the first card that carries the proteinuria and renal-function rows
+and the trend keeps them, and the others show only their own rows (a dose order, a PDC
+period, fills, pulses, a biopsy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 from cds_service.suggestions import build_suggestion_resource
@@ -70,7 +78,8 @@ UuidFactory = Callable[[], str]
 def render_cards(
     assessment: PatientAssessment, *, uuid_factory: UuidFactory, ruleset: str
 ) -> list[dict[str, Any]]:
-    """One card per finding, in ``Topic`` order (stable for equal topics).
+    """One card per finding, in ``Topic`` order (stable for equal topics), each piece of
+    evidence on the first card that carries it (``shown_once``).
 
     Empty members are not removed here: callers apply ``prune_empty`` once to the whole
     answer (the hook route, the CLI).
@@ -78,15 +87,102 @@ def render_cards(
     findings = sorted(assessment.findings, key=lambda f: _TOPIC_ORDER[f.topic])
     patient_id = assessment.facts.patient_id
     return [
-        render_card(f, uuid_factory=uuid_factory, ruleset=ruleset, patient_id=patient_id)
-        for f in findings
+        render_card(
+            f, uuid_factory=uuid_factory, ruleset=ruleset, patient_id=patient_id, evidence=shown
+        )
+        for f, shown in zip(findings, shown_once(findings), strict=True)
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class CardEvidence:
+    """What a card of a set shows of its finding's evidence: its rows, its trend line, and
+    where the rows and trend left out (shown on an earlier card) are."""
+
+    rows: tuple[EvidenceRow, ...]
+    trend: str | None
+    elsewhere: str | None = None
+
+
+#: A row's identity across the cards of one patient: same date, test and value.
+RowKey = tuple[date, date | None, str, float | None, str | None, str | None, str]
+
+
+def row_key(row: EvidenceRow) -> RowKey:
+    return (row.when, row.until, row.label, row.value, row.comparator, row.text, row.unit)
+
+
+def card_evidence(finding: Finding) -> CardEvidence:
+    """A card's evidence on its own: every row and its trend."""
+    return CardEvidence(finding.evidence, trend_line(finding.series, _reference_row(finding)))
+
+
+def shown_once(findings: Sequence[Finding]) -> list[CardEvidence]:
+    """Per finding, in order, the evidence its card shows when no row and no trend line
+    appears on two cards: each stays on the first card that has it, and a later card
+    names that card in place of what it leaves out."""
+    first_row: dict[RowKey, int] = {}
+    first_trend: dict[str, int] = {}
+    out: list[CardEvidence] = []
+    for index, finding in enumerate(findings):
+        own = card_evidence(finding)
+        kept: list[EvidenceRow] = []
+        left: dict[int, list[str]] = {}
+        for row in own.rows:
+            key = row_key(row)
+            shown_on = first_row.setdefault(key, index)
+            if shown_on != index:
+                _add_once(left.setdefault(shown_on, []), _row_name(row))
+            elif all(row_key(k) != key for k in kept):
+                kept.append(row)
+        trend = own.trend
+        if trend is not None:
+            shown_on = first_trend.setdefault(trend, index)
+            if shown_on != index:
+                _add_once(left.setdefault(shown_on, []), "the trend")
+                trend = None
+        where = [(findings[i], items) for i, items in sorted(left.items())]
+        out.append(CardEvidence(tuple(kept), trend, _elsewhere(where)))
+    return out
+
+
+def _add_once(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
+
+
+def _row_name(row: EvidenceRow) -> str:
+    """A row's test inside a sentence ("creatinine", "eGFR"), else its label."""
+    return wording.label_in_text(row.analyte) if row.analyte is not None else row.label
+
+
+def _elsewhere(left: Sequence[tuple[Finding, list[str]]]) -> str | None:
+    """ "Shown on the card “Refractory lupus nephritis”: UPCR, eGFR and the trend." A card
+    is named by its summary up to the first colon: what the clinician reads in the list."""
+    if not left:
+        return None
+    parts = [
+        f"on the card “{card_name(finding)}”: {wording.and_list(items)}" for finding, items in left
+    ]
+    return "Shown " + "; ".join(parts) + "."
+
+
+def card_name(finding: Finding) -> str:
+    """The card's summary up to its first colon ("Refractory lupus nephritis")."""
+    summary = wording.summary(finding.summary) or TOPIC_DISPLAY[finding.topic]
+    return summary.split(": ", 1)[0]
+
+
 def render_card(
-    finding: Finding, *, uuid_factory: UuidFactory, ruleset: str, patient_id: str | None
+    finding: Finding,
+    *,
+    uuid_factory: UuidFactory,
+    ruleset: str,
+    patient_id: str | None,
+    evidence: CardEvidence | None = None,
 ) -> dict[str, Any]:
-    """The CDS Hooks card for one finding (uuids drawn in order: card, then suggestions)."""
+    """The CDS Hooks card for one finding (uuids drawn in order: card, then suggestions);
+    ``evidence``: what it shows of its evidence in a set of cards (default: all of it)."""
     card: dict[str, Any] = {
         "uuid": uuid_factory(),
         "summary": wording.summary(finding.summary) or TOPIC_DISPLAY[finding.topic],
@@ -100,7 +196,7 @@ def render_card(
                 "display": TOPIC_DISPLAY[finding.topic],
             },
         },
-        "detail": render_detail(finding, ruleset=ruleset),
+        "detail": render_detail(finding, ruleset=ruleset, evidence=evidence),
     }
     suggestions = _suggestions(finding.actions, uuid_factory=uuid_factory, patient_id=patient_id)
     if suggestions:
@@ -158,14 +254,16 @@ def _suggestions(
 # --- Markdown detail -------------------------------------------------------------------
 
 
-def render_detail(finding: Finding, *, ruleset: str) -> str:
-    """The card's GitHub-flavoured Markdown detail."""
+def render_detail(finding: Finding, *, ruleset: str, evidence: CardEvidence | None = None) -> str:
+    """The card's GitHub-flavoured Markdown detail (``evidence``: see ``render_card``)."""
+    shown = evidence if evidence is not None else card_evidence(finding)
     blocks: list[str] = []
-    if finding.evidence:
-        blocks.append(evidence_table(finding))
-    trend = trend_line(finding.series, reference=_reference_row(finding))
-    if trend:
-        blocks.append(f"**Trend:** {trend}")
+    if shown.rows:
+        blocks.append(evidence_table(shown.rows))
+    if shown.trend:
+        blocks.append(f"**Trend:** {shown.trend}")
+    if shown.elsewhere:
+        blocks.append(f"_{shown.elsewhere}_")
     rule = _rule_block(finding)
     if rule:
         blocks.append(rule)
@@ -179,11 +277,11 @@ def render_detail(finding: Finding, *, ruleset: str) -> str:
     return "\n\n".join(blocks)
 
 
-def evidence_table(finding: Finding) -> str:
+def evidence_table(rows: Sequence[EvidenceRow]) -> str:
     """Evidence rows as a Markdown table (Date | Test | Value | Unit | Note), cells escaped;
     the value column is right-aligned."""
     lines = ["| Date | Test | Value | Unit | Note |", "|---|---|--:|---|---|"]
-    for row in finding.evidence:
+    for row in rows:
         value, unit = row_value(row)
         when = row.when.isoformat() if row.until is None else wording.period(row.when, row.until)
         cells = (when, row.label, value, unit, row.marker or "")

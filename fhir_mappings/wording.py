@@ -219,6 +219,13 @@ def agents(values: tuple[Agent, ...] | list[Agent]) -> str:
     return " + ".join(AGENT_NAME[a] for a in values)
 
 
+def and_list(items: list[str] | tuple[str, ...]) -> str:
+    """ "UPCR, eGFR and the trend" (one item alone, two joined by "and")."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 #: Regimens named by their route; every other line is named by its agents and doses.
 _REGIMEN: Final[Mapping[RegimenKind, str]] = {
     RegimenKind.CYCLOPHOSPHAMIDE_IV: "IV cyclophosphamide",

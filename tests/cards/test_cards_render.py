@@ -235,7 +235,7 @@ class TestMarkdown:
         finding = make_finding(
             evidence=(EvidenceRow(date(2026, 1, 2), "MMF | CellCept", None, "mg", text="1|2"),)
         )
-        table = evidence_table(finding)
+        table = evidence_table(finding.evidence)
         row = table.splitlines()[2]
         assert row == "| 2026-01-02 | MMF \\| CellCept | 1\\|2 | mg |  |"
 
@@ -313,14 +313,14 @@ class TestEvidenceRows:
         row = EvidenceRow(
             date(2026, 1, 1), "PDC: mycophenolate mofetil", 52.0, "%", until=date(2026, 6, 30)
         )
-        table = evidence_table(make_finding(evidence=(row,)))
+        table = evidence_table((row,))
         assert table.splitlines()[2] == (
             "| 2026-01-01 to 2026-06-30 | PDC: mycophenolate mofetil | 52 | % |  |"
         )
 
     def test_value_column_is_right_aligned(self) -> None:
         """The separator row right-aligns the value column so figures line up."""
-        assert evidence_table(make_finding()).splitlines()[1] == "|---|---|--:|---|---|"
+        assert evidence_table(make_finding().evidence).splitlines()[1] == "|---|---|--:|---|---|"
 
 
 class TestTrend:
