@@ -33,6 +33,7 @@ from fhir_mappings.findings import (
     RecommendedAction,
     Topic,
 )
+from fhir_mappings.rules.evidence import DOSE_UNIT, SINGLE_DOSE_UNIT
 
 PROJECT_URL: Final = "https://github.com/ln-cds/ln-cds"
 SOURCE_LABEL: Final = "ln-cds: refractory lupus nephritis"
@@ -152,8 +153,13 @@ def _add_once(items: list[str], item: str) -> None:
 
 
 def _row_name(row: EvidenceRow) -> str:
-    """A row's test inside a sentence ("creatinine", "eGFR"), else its label."""
-    return wording.label_in_text(row.analyte) if row.analyte is not None else row.label
+    """A row inside a sentence: its test ("creatinine", "eGFR"), a drug's dose
+    ("cyclophosphamide dose"), else its label ("PDC: mycophenolate mofetil")."""
+    if row.analyte is not None:
+        return wording.label_in_text(row.analyte)
+    if row.unit in (DOSE_UNIT, SINGLE_DOSE_UNIT) and ": " not in row.label:
+        return f"{wording.in_sentence(row.label.split(',')[0])} dose"
+    return wording.in_sentence(row.label)
 
 
 def _elsewhere(left: Sequence[tuple[Finding, list[str]]]) -> str | None:
@@ -298,7 +304,7 @@ def row_value(row: EvidenceRow) -> tuple[str, str]:
     if row.unit == "mg/day":
         return wording.dose(row.value)
     if row.unit == "%":
-        return str(round(row.value)), "%"
+        return wording.percent_number(row.value), "%"
     if row.unit == "d":
         return wording.number(row.value), "days"
     return f"{row.comparator or ''}{wording.number(row.value)}", wording.unit(row.unit)
@@ -370,9 +376,7 @@ def trend_line(series: Sequence[LabPoint], reference: EvidenceRow | None = None)
         value = wording.lab_number(reference.value, reference.analyte, reference.comparator)
         base_text = f" from {value} ({reference.marker})"
     if base != 0 and base_comparator is None and last.comparator is None:
-        change = round((last.value - base) / base * 100)
-        sign = "−" if change < 0 else "+" if change > 0 else "±"
-        text += f", {sign}{abs(change)} %{base_text}"
+        text += f", {wording.signed_percent((last.value - base) / base)}{base_text}"
     return text
 
 

@@ -189,5 +189,5 @@ class TestShownOnce:
         assert three.rows == ()
         assert three.elsewhere == (
             "Shown on the card “Renal flare”: UPCR; "
-            "on the card “Possible non-adherence”: Mycophenolate mofetil."
+            "on the card “Possible non-adherence”: mycophenolate mofetil dose."
         )
