@@ -5,8 +5,9 @@ same JSON, byte for byte (golden files rely on it). Optional fields without a va
 are omitted (never ``null``, ``""``, ``[]`` or ``{}``).
 
 Card order follows ``Topic`` (the review's order of work). A card's ``detail`` is
-GitHub-flavoured Markdown: evidence table, trend line, the rule applied with its
-source, numbered next steps, notes, and the ruleset used.
+GitHub-flavoured Markdown: evidence table, trend line, what a safety rule changed on
+the card (``**Safety**``, one item per ``SafetyTrace``: effect, fact, rule, source), the
+rule applied with its source, numbered next steps, notes, and the ruleset used.
 
 Evidence is shown once per patient: in a set of cards, a row (same date, test and value)
 or a trend line already shown on an earlier card is left out of the later ones, which
@@ -27,10 +28,12 @@ from fhir_mappings import wording
 from fhir_mappings.facts import LabPoint
 from fhir_mappings.findings import (
     MEDICATION_ACTIONS,
+    Citation,
     EvidenceRow,
     Finding,
     PatientAssessment,
     RecommendedAction,
+    SafetyTrace,
     Topic,
 )
 from fhir_mappings.rules.evidence import DOSE_UNIT, SINGLE_DOSE_UNIT
@@ -270,17 +273,55 @@ def render_detail(finding: Finding, *, ruleset: str, evidence: CardEvidence | No
         blocks.append(f"**Trend:** {shown.trend}")
     if shown.elsewhere:
         blocks.append(f"_{shown.elsewhere}_")
+    if finding.traces:
+        blocks.append(safety_block(finding.traces))
     rule = _rule_block(finding)
     if rule:
         blocks.append(rule)
     if finding.next_steps:
         steps = "\n".join(f"{i}. {_inline(s)}" for i, s in enumerate(finding.next_steps, 1))
         blocks.append(f"**Next steps**\n\n{steps}")
-    if finding.notes:
-        notes = "\n".join(f"- {_inline(n)}" for n in finding.notes)
-        blocks.append(f"**Notes**\n\n{notes}")
+    notes = own_notes(finding)
+    if notes:
+        items = "\n".join(f"- {_inline(n)}" for n in notes)
+        blocks.append(f"**Notes**\n\n{items}")
     blocks.append(f"_Ruleset: {escape_cell(ruleset)}_")
     return "\n\n".join(blocks)
+
+
+SAFETY_HEADING: Final = "**Safety**"
+
+
+def safety_block(traces: Sequence[SafetyTrace]) -> str:
+    """What a safety rule changed on the card, one item per trace: "Draft order withheld:
+    Add belimumab (IV). Fact: pregnancy recorded 2026-05-28 (Pregnant); record
+    Condition/c14. Rule: pregnancy: no teratogenic or unsafe draft orders ([ACR 2020
+    reproductive health](https://doi.org/...))."."""
+    items = [
+        f"- {_inline(_sentence(t.effect))}. Fact: {_inline(t.fact)}. "
+        f"Rule: {_inline(t.rule)} ({_cited(t.citation)})."
+        for t in dict.fromkeys(traces)
+    ]
+    return SAFETY_HEADING + "\n\n" + "\n".join(items)
+
+
+def own_notes(finding: Finding) -> tuple[str, ...]:
+    """The finding's notes less those that state a safety trace's fact: the ``**Safety**``
+    block says those (a withheld or held draft, the fact a safety card rests on)."""
+    facts = [t.fact for t in finding.traces if t.fact.strip()]
+    return tuple(n for n in finding.notes if not any(fact in n for fact in facts))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _cited(citation: Citation) -> str:
+    """A citation as a Markdown link with its short label (plain text without a web URL)."""
+    label = _inline(citation.short or citation.label)
+    if citation.url.startswith(("https://", "http://")):
+        return f"[{label}]({citation.url})"
+    return label
 
 
 def evidence_table(rows: Sequence[EvidenceRow]) -> str:
