@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from cds_service.chart import chart_link
 from cds_service.suggestions import build_suggestion_resource
 from fhir_mappings import wording
 from fhir_mappings.facts import LabPoint
@@ -38,7 +39,12 @@ from fhir_mappings.findings import (
 )
 from fhir_mappings.rules.evidence import DOSE_UNIT, SINGLE_DOSE_UNIT
 
+if TYPE_CHECKING:
+    from cds_service.config import Settings
+
 PROJECT_URL: Final = "https://github.com/ln-cds/ln-cds"
+#: The default card source (``LNCDS_CARD_SOURCE_LABEL`` and ``LNCDS_CARD_SOURCE_URL``
+#: replace it in the hook's answer: ``with_settings``).
 SOURCE_LABEL: Final = "ln-cds: refractory lupus nephritis"
 #: The project's own CodeSystems (one URI each, used nowhere else).
 CARD_TOPIC_SYSTEM: Final = f"{PROJECT_URL}/CodeSystem/card-topic"
@@ -223,6 +229,51 @@ def render_card(
     if links:
         card["links"] = links
     return card
+
+
+@dataclass(frozen=True, slots=True)
+class CardSetSettings:
+    """What the deployment adds to a patient's set of cards: the source each card names,
+    and the links of the first card (the chart, the hospital's own protocol)."""
+
+    source_label: str = SOURCE_LABEL
+    source_url: str = PROJECT_URL
+    first_card_links: tuple[Mapping[str, str], ...] = ()
+
+
+def card_set_settings(settings: Settings) -> CardSetSettings:
+    """``LNCDS_CARD_SOURCE_*``, the chart link (``cds_service.chart.chart_link``: when the
+    chart is configured) and ``LNCDS_LOCAL_PROTOCOL_*`` as card settings."""
+    links: list[Mapping[str, str]] = []
+    chart = chart_link(settings)
+    if chart is not None:
+        links.append(chart)
+    if settings.local_protocol_url is not None:
+        links.append(
+            {
+                "label": settings.local_protocol_label,
+                "url": settings.local_protocol_url,
+                "type": "absolute",
+            }
+        )
+    return CardSetSettings(settings.card_source_label, settings.card_source_url, tuple(links))
+
+
+def with_settings(cards: list[dict[str, Any]], options: CardSetSettings) -> list[dict[str, Any]]:
+    """The cards with the configured source on each; on the first card (the one a clinician
+    opens first, which carries the patient's evidence) the chart link before its citations
+    and the local protocol after them. Changes the cards in place and returns them."""
+    for card in cards:
+        source = card.get("source")
+        if isinstance(source, dict):
+            source["label"] = options.source_label
+            source["url"] = options.source_url
+    if cards and options.first_card_links:
+        first = cards[0]
+        smart = [dict(link) for link in options.first_card_links if link.get("type") == "smart"]
+        other = [dict(link) for link in options.first_card_links if link.get("type") != "smart"]
+        first["links"] = [*smart, *(first.get("links") or []), *other]
+    return cards
 
 
 def selection_behavior(actions: Sequence[RecommendedAction]) -> str:

@@ -30,7 +30,7 @@ import orjson
 import structlog
 from fastapi import APIRouter, Request, Response
 
-from cds_service.cards import prune_empty
+from cds_service.cards import card_set_settings, prune_empty, with_settings
 from cds_service.cpu_turns import Turn
 from cds_service.deps import ClientJwtDep, Runtime, RuntimeDep, read_body
 from cds_service.errors import FhirError, WrongHook
@@ -84,8 +84,9 @@ def _evaluate(
     )
     assessment = with_patient(assessment, patient_id)
     assessed = time.perf_counter()
-    rendered = runtime.renderer(
-        assessment, uuid_factory=runtime.uuid_factory, ruleset=settings.ruleset
+    rendered = with_settings(
+        runtime.renderer(assessment, uuid_factory=runtime.uuid_factory, ruleset=settings.ruleset),
+        card_set_settings(settings),
     )
     timings.assess, timings.render = assessed - started, time.perf_counter() - assessed
     return rendered
