@@ -223,8 +223,8 @@ def render_card(
     ]
     links = [
         {"label": c.short or c.label, "url": c.url, "type": "absolute"}
-        for c in finding.citations
-        if c.label and c.url.startswith(("https://", "http://"))
+        for c in cited(finding)
+        if c.url.startswith(("https://", "http://"))
     ]
     if links:
         card["links"] = links
@@ -412,13 +412,32 @@ def _inline(text: str) -> str:
 
 
 def _rule_block(finding: Finding) -> str:
+    """The rule, then its source: the first citation (where the rule comes from) linked
+    under its short label with its full reference and section; the others as links."""
     parts: list[str] = []
     if finding.rationale.strip():
         parts.append(f"**Rule applied:** {_inline(finding.rationale)}")
-    labels = [c.label for c in finding.citations if c.label]
-    if labels:
-        parts.append("**Source:** " + "; ".join(_inline(label) for label in labels))
+    citations = cited(finding)
+    if citations:
+        first, *rest = citations
+        source = f"**Source:** {_cited(first)}: {_inline(first.label)}."
+        if rest:
+            source += " See also " + ", ".join(_cited(c) for c in rest) + "."
+        parts.append(source)
     return "\n\n".join(parts)
+
+
+def cited(finding: Finding) -> list[Citation]:
+    """The finding's citations with a label, one per web page (two sections of one
+    guideline share its URL: the first, the rule's, stands for both)."""
+    seen: set[str] = set()
+    out: list[Citation] = []
+    for citation in finding.citations:
+        key = citation.url or citation.label
+        if citation.label and key not in seen:
+            seen.add(key)
+            out.append(citation)
+    return out
 
 
 def _point_text(point: LabPoint) -> str:

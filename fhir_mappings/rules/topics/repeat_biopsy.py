@@ -34,6 +34,10 @@ def repeat_biopsy(j: Judged) -> Finding | None:
         series=j.proteinuria_trend(),
         next_steps=BIOPSY_STEPS,
         actions=(actions.biopsy("No response to induction therapy"),),
-        citations=(j.ruleset.sources.repeat_biopsy, j.ruleset.sources.algorithm),
+        citations=(
+            j.ruleset.sources.repeat_biopsy,
+            j.ruleset.response_citation,
+            j.ruleset.sources.algorithm,
+        ),
         notes=j.notes,
     )
