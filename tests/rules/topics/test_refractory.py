@@ -58,7 +58,7 @@ class TestRefractory:
             ("latest", "UPCR", 3.5, "g/g", day(190)),
             ("baseline", "eGFR", 80.0, "mL/min/{1.73_m2}", day(-5)),
             ("latest", "eGFR", 80.0, "mL/min/{1.73_m2}", day(190)),
-            ("latest", "Mycophenolate mofetil", 3000.0, "mg/day", START),
+            ("latest order", "Mycophenolate mofetil", 3000.0, "mg/day", START),
             (None, "PDC: mycophenolate mofetil", 95.0, "%", START),
         ]
         assert all(r.analyte in (Analyte.UPCR, Analyte.EGFR) for r in card.evidence[:4])
