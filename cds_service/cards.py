@@ -5,28 +5,46 @@ same JSON, byte for byte (golden files rely on it). Optional fields without a va
 are omitted (never ``null``, ``""``, ``[]`` or ``{}``).
 
 Card order follows ``Topic`` (the review's order of work). A card's ``detail`` is
-GitHub-flavoured Markdown: evidence table, trend line, the rule applied with its
-source, numbered next steps, notes, and the ruleset used.
+GitHub-flavoured Markdown: evidence table, trend line, what a safety rule changed on
+the card (``**Safety**``, one item per ``SafetyTrace``: effect, fact, rule, source), the
+rule applied with its source, numbered next steps, notes, and the ruleset used.
+
+Evidence is shown once per patient: in a set of cards, a row (same date, test and value)
+or a trend line already shown on an earlier card is left out of the later ones, which
+say where it is. So the first card that carries the proteinuria and renal-function rows
+and the trend keeps them, and the others show only their own rows (a dose order, a PDC
+period, fills, pulses, a biopsy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Final
 
+from cds_service.chart import chart_link
 from cds_service.suggestions import build_suggestion_resource
 from fhir_mappings import wording
 from fhir_mappings.facts import LabPoint
 from fhir_mappings.findings import (
     MEDICATION_ACTIONS,
+    Citation,
     EvidenceRow,
     Finding,
     PatientAssessment,
     RecommendedAction,
+    SafetyTrace,
     Topic,
 )
+from fhir_mappings.rules.evidence import DOSE_UNIT, SINGLE_DOSE_UNIT
+
+if TYPE_CHECKING:
+    from cds_service.config import Settings
 
 PROJECT_URL: Final = "https://github.com/ln-cds/ln-cds"
+#: The default card source (``LNCDS_CARD_SOURCE_LABEL`` and ``LNCDS_CARD_SOURCE_URL``
+#: replace it in the hook's answer: ``with_settings``).
 SOURCE_LABEL: Final = "ln-cds: refractory lupus nephritis"
 #: The project's own CodeSystems (one URI each, used nowhere else).
 CARD_TOPIC_SYSTEM: Final = f"{PROJECT_URL}/CodeSystem/card-topic"
@@ -70,7 +88,8 @@ UuidFactory = Callable[[], str]
 def render_cards(
     assessment: PatientAssessment, *, uuid_factory: UuidFactory, ruleset: str
 ) -> list[dict[str, Any]]:
-    """One card per finding, in ``Topic`` order (stable for equal topics).
+    """One card per finding, in ``Topic`` order (stable for equal topics), each piece of
+    evidence on the first card that carries it (``shown_once``).
 
     Empty members are not removed here: callers apply ``prune_empty`` once to the whole
     answer (the hook route, the CLI).
@@ -78,15 +97,107 @@ def render_cards(
     findings = sorted(assessment.findings, key=lambda f: _TOPIC_ORDER[f.topic])
     patient_id = assessment.facts.patient_id
     return [
-        render_card(f, uuid_factory=uuid_factory, ruleset=ruleset, patient_id=patient_id)
-        for f in findings
+        render_card(
+            f, uuid_factory=uuid_factory, ruleset=ruleset, patient_id=patient_id, evidence=shown
+        )
+        for f, shown in zip(findings, shown_once(findings), strict=True)
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class CardEvidence:
+    """What a card of a set shows of its finding's evidence: its rows, its trend line, and
+    where the rows and trend left out (shown on an earlier card) are."""
+
+    rows: tuple[EvidenceRow, ...]
+    trend: str | None
+    elsewhere: str | None = None
+
+
+#: A row's identity across the cards of one patient: same date, test and value.
+RowKey = tuple[date, date | None, str, float | None, str | None, str | None, str]
+
+
+def row_key(row: EvidenceRow) -> RowKey:
+    return (row.when, row.until, row.label, row.value, row.comparator, row.text, row.unit)
+
+
+def card_evidence(finding: Finding) -> CardEvidence:
+    """A card's evidence on its own: every row and its trend."""
+    return CardEvidence(finding.evidence, trend_line(finding.series, _reference_row(finding)))
+
+
+def shown_once(findings: Sequence[Finding]) -> list[CardEvidence]:
+    """Per finding, in order, the evidence its card shows when no row and no trend line
+    appears on two cards: each stays on the first card that has it, and a later card
+    names that card in place of what it leaves out."""
+    first_row: dict[RowKey, int] = {}
+    first_trend: dict[str, int] = {}
+    out: list[CardEvidence] = []
+    for index, finding in enumerate(findings):
+        own = card_evidence(finding)
+        kept: list[EvidenceRow] = []
+        left: dict[int, list[str]] = {}
+        for row in own.rows:
+            key = row_key(row)
+            shown_on = first_row.setdefault(key, index)
+            if shown_on != index:
+                _add_once(left.setdefault(shown_on, []), _row_name(row))
+            elif all(row_key(k) != key for k in kept):
+                kept.append(row)
+        trend = own.trend
+        if trend is not None:
+            shown_on = first_trend.setdefault(trend, index)
+            if shown_on != index:
+                _add_once(left.setdefault(shown_on, []), "the trend")
+                trend = None
+        where = [(findings[i], items) for i, items in sorted(left.items())]
+        out.append(CardEvidence(tuple(kept), trend, _elsewhere(where)))
+    return out
+
+
+def _add_once(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
+
+
+def _row_name(row: EvidenceRow) -> str:
+    """A row inside a sentence: its test ("creatinine", "eGFR"), a drug's dose
+    ("cyclophosphamide dose"), else its label ("PDC: mycophenolate mofetil")."""
+    if row.analyte is not None:
+        return wording.label_in_text(row.analyte)
+    if row.unit in (DOSE_UNIT, SINGLE_DOSE_UNIT) and ": " not in row.label:
+        return f"{wording.in_sentence(row.label.split(',')[0])} dose"
+    return wording.in_sentence(row.label)
+
+
+def _elsewhere(left: Sequence[tuple[Finding, list[str]]]) -> str | None:
+    """ "Shown on the card “Refractory lupus nephritis”: UPCR, eGFR and the trend." A card
+    is named by its summary up to the first colon: what the clinician reads in the list."""
+    if not left:
+        return None
+    parts = [
+        f"on the card “{card_name(finding)}”: {wording.and_list(items)}" for finding, items in left
+    ]
+    return "Shown " + "; ".join(parts) + "."
+
+
+def card_name(finding: Finding) -> str:
+    """The card's summary up to its first colon ("Refractory lupus nephritis")."""
+    summary = wording.summary(finding.summary) or TOPIC_DISPLAY[finding.topic]
+    return summary.split(": ", 1)[0]
+
+
 def render_card(
-    finding: Finding, *, uuid_factory: UuidFactory, ruleset: str, patient_id: str | None
+    finding: Finding,
+    *,
+    uuid_factory: UuidFactory,
+    ruleset: str,
+    patient_id: str | None,
+    evidence: CardEvidence | None = None,
 ) -> dict[str, Any]:
-    """The CDS Hooks card for one finding (uuids drawn in order: card, then suggestions)."""
+    """The CDS Hooks card for one finding (uuids drawn in order: card, then suggestions);
+    ``evidence``: what it shows of its evidence in a set of cards (default: all of it)."""
     card: dict[str, Any] = {
         "uuid": uuid_factory(),
         "summary": wording.summary(finding.summary) or TOPIC_DISPLAY[finding.topic],
@@ -100,7 +211,7 @@ def render_card(
                 "display": TOPIC_DISPLAY[finding.topic],
             },
         },
-        "detail": render_detail(finding, ruleset=ruleset),
+        "detail": render_detail(finding, ruleset=ruleset, evidence=evidence),
     }
     suggestions = _suggestions(finding.actions, uuid_factory=uuid_factory, patient_id=patient_id)
     if suggestions:
@@ -112,12 +223,57 @@ def render_card(
     ]
     links = [
         {"label": c.short or c.label, "url": c.url, "type": "absolute"}
-        for c in finding.citations
-        if c.label and c.url.startswith(("https://", "http://"))
+        for c in cited(finding)
+        if c.url.startswith(("https://", "http://"))
     ]
     if links:
         card["links"] = links
     return card
+
+
+@dataclass(frozen=True, slots=True)
+class CardSetSettings:
+    """What the deployment adds to a patient's set of cards: the source each card names,
+    and the links of the first card (the chart, the hospital's own protocol)."""
+
+    source_label: str = SOURCE_LABEL
+    source_url: str = PROJECT_URL
+    first_card_links: tuple[Mapping[str, str], ...] = ()
+
+
+def card_set_settings(settings: Settings) -> CardSetSettings:
+    """``LNCDS_CARD_SOURCE_*``, the chart link (``cds_service.chart.chart_link``: when the
+    chart is configured) and ``LNCDS_LOCAL_PROTOCOL_*`` as card settings."""
+    links: list[Mapping[str, str]] = []
+    chart = chart_link(settings)
+    if chart is not None:
+        links.append(chart)
+    if settings.local_protocol_url is not None:
+        links.append(
+            {
+                "label": settings.local_protocol_label,
+                "url": settings.local_protocol_url,
+                "type": "absolute",
+            }
+        )
+    return CardSetSettings(settings.card_source_label, settings.card_source_url, tuple(links))
+
+
+def with_settings(cards: list[dict[str, Any]], options: CardSetSettings) -> list[dict[str, Any]]:
+    """The cards with the configured source on each; on the first card (the one a clinician
+    opens first, which carries the patient's evidence) the chart link before its citations
+    and the local protocol after them. Changes the cards in place and returns them."""
+    for card in cards:
+        source = card.get("source")
+        if isinstance(source, dict):
+            source["label"] = options.source_label
+            source["url"] = options.source_url
+    if cards and options.first_card_links:
+        first = cards[0]
+        smart = [dict(link) for link in options.first_card_links if link.get("type") == "smart"]
+        other = [dict(link) for link in options.first_card_links if link.get("type") != "smart"]
+        first["links"] = [*smart, *(first.get("links") or []), *other]
+    return cards
 
 
 def selection_behavior(actions: Sequence[RecommendedAction]) -> str:
@@ -158,32 +314,72 @@ def _suggestions(
 # --- Markdown detail -------------------------------------------------------------------
 
 
-def render_detail(finding: Finding, *, ruleset: str) -> str:
-    """The card's GitHub-flavoured Markdown detail."""
+def render_detail(finding: Finding, *, ruleset: str, evidence: CardEvidence | None = None) -> str:
+    """The card's GitHub-flavoured Markdown detail (``evidence``: see ``render_card``)."""
+    shown = evidence if evidence is not None else card_evidence(finding)
     blocks: list[str] = []
-    if finding.evidence:
-        blocks.append(evidence_table(finding))
-    trend = trend_line(finding.series, reference=_reference_row(finding))
-    if trend:
-        blocks.append(f"**Trend:** {trend}")
+    if shown.rows:
+        blocks.append(evidence_table(shown.rows))
+    if shown.trend:
+        blocks.append(f"**Trend:** {shown.trend}")
+    if shown.elsewhere:
+        blocks.append(f"_{shown.elsewhere}_")
+    if finding.traces:
+        blocks.append(safety_block(finding.traces))
     rule = _rule_block(finding)
     if rule:
         blocks.append(rule)
     if finding.next_steps:
         steps = "\n".join(f"{i}. {_inline(s)}" for i, s in enumerate(finding.next_steps, 1))
         blocks.append(f"**Next steps**\n\n{steps}")
-    if finding.notes:
-        notes = "\n".join(f"- {_inline(n)}" for n in finding.notes)
-        blocks.append(f"**Notes**\n\n{notes}")
+    notes = own_notes(finding)
+    if notes:
+        items = "\n".join(f"- {_inline(n)}" for n in notes)
+        blocks.append(f"**Notes**\n\n{items}")
     blocks.append(f"_Ruleset: {escape_cell(ruleset)}_")
     return "\n\n".join(blocks)
 
 
-def evidence_table(finding: Finding) -> str:
+SAFETY_HEADING: Final = "**Safety**"
+
+
+def safety_block(traces: Sequence[SafetyTrace]) -> str:
+    """What a safety rule changed on the card, one item per trace: "Draft order withheld:
+    Add belimumab (IV). Fact: pregnancy recorded 2026-05-28 (Pregnant); record
+    Condition/c14. Rule: pregnancy: no teratogenic or unsafe draft orders ([ACR 2020
+    reproductive health](https://doi.org/...))."."""
+    items = [
+        f"- {_inline(_sentence(t.effect))}. Fact: {_inline(t.fact)}. "
+        f"Rule: {_inline(t.rule)} ({_cited(t.citation)})."
+        for t in dict.fromkeys(traces)
+    ]
+    return SAFETY_HEADING + "\n\n" + "\n".join(items)
+
+
+def own_notes(finding: Finding) -> tuple[str, ...]:
+    """The finding's notes less those that state a safety trace's fact: the ``**Safety**``
+    block says those (a withheld or held draft, the fact a safety card rests on)."""
+    facts = [t.fact for t in finding.traces if t.fact.strip()]
+    return tuple(n for n in finding.notes if not any(fact in n for fact in facts))
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _cited(citation: Citation) -> str:
+    """A citation as a Markdown link with its short label (plain text without a web URL)."""
+    label = _inline(citation.short or citation.label)
+    if citation.url.startswith(("https://", "http://")):
+        return f"[{label}]({citation.url})"
+    return label
+
+
+def evidence_table(rows: Sequence[EvidenceRow]) -> str:
     """Evidence rows as a Markdown table (Date | Test | Value | Unit | Note), cells escaped;
     the value column is right-aligned."""
     lines = ["| Date | Test | Value | Unit | Note |", "|---|---|--:|---|---|"]
-    for row in finding.evidence:
+    for row in rows:
         value, unit = row_value(row)
         when = row.when.isoformat() if row.until is None else wording.period(row.when, row.until)
         cells = (when, row.label, value, unit, row.marker or "")
@@ -200,7 +396,7 @@ def row_value(row: EvidenceRow) -> tuple[str, str]:
     if row.unit == "mg/day":
         return wording.dose(row.value)
     if row.unit == "%":
-        return str(round(row.value)), "%"
+        return wording.percent_number(row.value), "%"
     if row.unit == "d":
         return wording.number(row.value), "days"
     return f"{row.comparator or ''}{wording.number(row.value)}", wording.unit(row.unit)
@@ -216,13 +412,32 @@ def _inline(text: str) -> str:
 
 
 def _rule_block(finding: Finding) -> str:
+    """The rule, then its source: the first citation (where the rule comes from) linked
+    under its short label with its full reference and section; the others as links."""
     parts: list[str] = []
     if finding.rationale.strip():
         parts.append(f"**Rule applied:** {_inline(finding.rationale)}")
-    labels = [c.label for c in finding.citations if c.label]
-    if labels:
-        parts.append("**Source:** " + "; ".join(_inline(label) for label in labels))
+    citations = cited(finding)
+    if citations:
+        first, *rest = citations
+        source = f"**Source:** {_cited(first)}: {_inline(first.label)}."
+        if rest:
+            source += " See also " + ", ".join(_cited(c) for c in rest) + "."
+        parts.append(source)
     return "\n\n".join(parts)
+
+
+def cited(finding: Finding) -> list[Citation]:
+    """The finding's citations with a label, one per web page (two sections of one
+    guideline share its URL: the first, the rule's, stands for both)."""
+    seen: set[str] = set()
+    out: list[Citation] = []
+    for citation in finding.citations:
+        key = citation.url or citation.label
+        if citation.label and key not in seen:
+            seen.add(key)
+            out.append(citation)
+    return out
 
 
 def _point_text(point: LabPoint) -> str:
@@ -272,9 +487,7 @@ def trend_line(series: Sequence[LabPoint], reference: EvidenceRow | None = None)
         value = wording.lab_number(reference.value, reference.analyte, reference.comparator)
         base_text = f" from {value} ({reference.marker})"
     if base != 0 and base_comparator is None and last.comparator is None:
-        change = round((last.value - base) / base * 100)
-        sign = "−" if change < 0 else "+" if change > 0 else "±"
-        text += f", {sign}{abs(change)} %{base_text}"
+        text += f", {wording.signed_percent((last.value - base) / base)}{base_text}"
     return text
 
 

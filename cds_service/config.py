@@ -16,7 +16,8 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -35,6 +36,11 @@ from cds_service.chart import origin_of
 _PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "changethis", "example"})
 
 MIB = 1024 * 1024
+
+#: The project's own name and page as a card's source (``cds_service.cards`` uses the
+#: same two for its defaults).
+DEFAULT_CARD_SOURCE_LABEL: Final = "ln-cds: refractory lupus nephritis"
+DEFAULT_CARD_SOURCE_URL: Final = "https://github.com/ln-cds/ln-cds"
 
 
 class ConfigurationError(ValueError):
@@ -150,6 +156,13 @@ class Settings(BaseSettings):
     #: Origins allowed to frame the chart page (CSP ``frame-ancestors``): EHRs that show
     #: SMART apps in a frame; empty: the page may not be framed.
     chart_frame_ancestors: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: Every card's source (CDS Hooks ``Card.source.label`` and ``.url``): the name and page
+    #: a clinician sees as where the advice comes from (a hospital may name its own team).
+    card_source_label: str = Field(default=DEFAULT_CARD_SOURCE_LABEL, min_length=1, max_length=200)
+    card_source_url: str = DEFAULT_CARD_SOURCE_URL
+    #: The hospital's own protocol, linked from the first card of each patient; unset: none.
+    local_protocol_url: str | None = None
+    local_protocol_label: str = Field(default="Local protocol", min_length=1, max_length=100)
 
     @field_validator(
         "fhir_server_allowlist",
@@ -185,6 +198,35 @@ class Settings(BaseSettings):
         if refused:
             raise ValueError(f"{refused} are not origins (scheme://host[:port], no path)")
         return [o for o in origins if o is not None]
+
+    @field_validator("card_source_url", "local_protocol_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        # shown to clinicians as a link: an http(s) URL with a host, nothing a browser
+        # would run or an EHR would read as another scheme
+        if value is None:
+            return None
+        text = value.strip()
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or any(c.isspace() or ord(c) < 32 for c in text)
+        ):
+            raise ValueError(f"{value!r} is not an http(s) URL with a host")
+        return text
+
+    @field_validator("card_source_label", "local_protocol_label")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        text = " ".join(value.split())
+        if not text:
+            raise ValueError("a label must not be blank")
+        return text
 
     @field_validator("trusted_issuers", mode="before")
     @classmethod

@@ -3,16 +3,17 @@
 Works on card JSON (not on findings), so what the terminal shows is exactly what an
 EHR received. ANSI colour only when asked (``color=True``, e.g. stdout is a TTY).
 
-Per card: its tag and summary, its topic, the evidence rows and trend, the safety notes
-(what a safety rule withheld or held, and the fact behind a safety card), then each
-suggestion with the notes on its draft order; a card with neither evidence rows nor
-suggestions (a pregnancy or kidney-failure card) shows its next steps in their place. Long
-notes wrap at ``WRAP_WIDTH`` under a hanging indent; other notes stay in the card's
-detail.
+Per card: its tag and summary, its topic, the evidence rows and trend, the items of the
+detail's ``**Safety**`` block (what a safety rule withheld or held, or the fact a safety
+card rests on: the renderer writes one per ``SafetyTrace``), then each suggestion with
+the notes on its draft order; a card with neither evidence rows nor suggestions (a
+pregnancy or kidney-failure card) shows its next steps in their place. Long lines wrap at
+``WRAP_WIDTH`` under a hanging indent; the card's notes stay in its detail.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -31,13 +32,13 @@ _BOLD: Final = "\x1b[1m"
 _RESET: Final = "\x1b[0m"
 #: Evidence rows shown per card in the terminal (the card itself has them all).
 MAX_EVIDENCE_LINES: Final = 8
-#: Card notes the terminal shows: a draft withheld (pregnancy) or held (infection,
-#: neutropenia) by a safety rule, and the fact a safety card rests on.
-SAFETY_NOTE_PREFIXES: Final = ("Withheld:", "Held:", "Evidence:")
 #: Column at which notes wrap.
 WRAP_WIDTH: Final = 100
 _NOTES_HEADING: Final = "**Notes**"
 _STEPS_HEADING: Final = "**Next steps**"
+_SAFETY_HEADING: Final = "**Safety**"
+#: A Markdown link, shown as its text in the terminal: ``[label](url)``.
+_LINK: Final = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
 
 
 def format_cards(cards: Sequence[Mapping[str, Any]], *, title: str, color: bool = False) -> str:
@@ -72,8 +73,8 @@ def _card_lines(card: Mapping[str, Any], *, color: bool) -> list[str]:
     trend = _trend(detail)
     if trend:
         lines.append(f"    trend: {trend}")
-    for note in safety_notes(detail):
-        wrapped = _wrapped(note, first="    ! ", rest="      ")
+    for item in safety_items(detail):
+        wrapped = _wrapped(item, first="    ! ", rest="      ")
         if color:
             mark = f"{_INDICATOR_COLOUR.get(indicator, _BOLD)}!{_RESET}"
             wrapped[0] = wrapped[0].replace("!", mark, 1)
@@ -133,9 +134,9 @@ def next_steps(detail: str) -> list[str]:
     return _list_items(detail, _STEPS_HEADING)
 
 
-def safety_notes(detail: str) -> list[str]:
-    """The card's notes that a safety rule wrote (``SAFETY_NOTE_PREFIXES``)."""
-    return [n for n in card_notes(detail) if n.startswith(SAFETY_NOTE_PREFIXES)]
+def safety_items(detail: str) -> list[str]:
+    """The items of the card detail's ``**Safety**`` block, links written as their label."""
+    return [_LINK.sub(r"\1", item) for item in _list_items(detail, _SAFETY_HEADING)]
 
 
 def draft_notes(suggestion: Mapping[str, Any]) -> list[str]:

@@ -87,7 +87,9 @@ class EvidenceRow:
     analyte: Analyte | None = None  # the lab analyte (its precision), None for other rows
     text: str | None = None
     until: date | None = None
-    marker: str | None = None  # "baseline" | "latest" | "reference" | None
+    #: "baseline" | "latest" | "reference" | a dose row's "latest order" or its target
+    #: ("target 3 g/day") | None
+    marker: str | None = None
     source_id: str | None = None
 
 

@@ -150,9 +150,15 @@ def label(analyte: Analyte) -> str:
 
 def label_in_text(analyte: Analyte) -> str:
     """A test name inside a sentence: "creatinine", but "eGFR", "UPCR", "MPA trough"."""
-    name = label(analyte)
+    return in_sentence(label(analyte))
+
+
+def in_sentence(name: str) -> str:
+    """A name that starts a label, written inside a sentence: "Creatinine" -> "creatinine",
+    "Mycophenolate mofetil" -> "mycophenolate mofetil"; an acronym ("PDC: x", "MPA
+    trough") is kept."""
     first = name.split(" ")[0]
-    return name if any(c.isupper() for c in first[1:]) else name[0].lower() + name[1:]
+    return name if any(c.isupper() for c in first[1:]) else name[:1].lower() + name[1:]
 
 
 #: Between two values of a series, in a summary or a trend: "3.2 → 2.6".
@@ -188,12 +194,26 @@ def months(value: float) -> str:
 def percent(fraction: float) -> str:
     """0.483 -> "48 %" (a value too large to count reads "∞ %", not a number reads
     "unknown %"; never raises)."""
-    scaled = fraction * 100
-    if math.isnan(scaled):
-        return "unknown %"
-    if not math.isfinite(scaled):
-        return "∞ %" if scaled > 0 else "-∞ %"
-    return f"{round(scaled)} %"
+    return f"{percent_number(fraction * 100)} %"
+
+
+def percent_number(value: float) -> str:
+    """A percentage already in percent, rounded to a whole number: 48.4 -> "48" (the
+    summary's "PDC 48 %" and the table's "48 | %" are written by this one rule)."""
+    if math.isnan(value):
+        return "unknown"
+    if not math.isfinite(value):
+        return "∞" if value > 0 else "-∞"
+    return str(round(value))
+
+
+def signed_percent(fraction: float) -> str:
+    """A change as a trend writes it: -0.29 -> "29 %" after the typographic minus sign
+    (U+2212), 0.6 -> "+60 %", 0 -> "±0 %". Its number is ``percent``'s, so a summary's
+    "down 29 %" and the trend's change agree."""
+    whole = percent_number(abs(fraction) * 100)
+    sign = "±" if whole == "0" else "−" if fraction < 0 else "+"
+    return f"{sign}{whole} %"
 
 
 def day(value: date) -> str:
@@ -217,6 +237,13 @@ def agent(value: Agent) -> str:
 def agents(values: tuple[Agent, ...] | list[Agent]) -> str:
     """ "mycophenolate mofetil + tacrolimus"."""
     return " + ".join(AGENT_NAME[a] for a in values)
+
+
+def and_list(items: list[str] | tuple[str, ...]) -> str:
+    """ "UPCR, eGFR and the trend" (one item alone, two joined by "and")."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 #: Regimens named by their route; every other line is named by its agents and doses.

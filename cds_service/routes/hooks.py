@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ import orjson
 import structlog
 from fastapi import APIRouter, Request, Response
 
-from cds_service.cards import prune_empty
+from cds_service.cards import card_set_settings, prune_empty, with_settings
 from cds_service.cpu_turns import Turn
 from cds_service.deps import ClientJwtDep, Runtime, RuntimeDep, read_body
 from cds_service.errors import FhirError, WrongHook
@@ -40,6 +40,7 @@ from cds_service.metrics import record_cards, record_fhir_failure, record_prefet
 from cds_service.prefetch import Gathered, gather
 from cds_service.pseudonym import pseudonym
 from cds_service.service_definition import ServiceDefinition
+from fhir_mappings.findings import PatientAssessment
 
 # stdlib logger: the ``extra`` fields become structured fields once
 # ``configure_logging`` has run; unconfigured (tests, the in-process demo) INFO is dropped
@@ -60,7 +61,19 @@ class _Timings:
     render: float = 0.0
 
 
-def _evaluate(runtime: Runtime, gathered: Gathered, timings: _Timings) -> list[dict[str, Any]]:
+def with_patient(assessment: PatientAssessment, patient_id: str) -> PatientAssessment:
+    """The assessment with the hook's ``context.patientId`` as the patient when the data
+    named none (an EHR that prefetches ``"patient": null``): the draft orders of the
+    suggestions need their subject, and the hook names the patient in any case."""
+    facts = assessment.facts
+    if facts is None or facts.patient_id:  # a fake evaluator's assessment has no facts
+        return assessment
+    return replace(assessment, facts=replace(facts, patient_id=patient_id))
+
+
+def _evaluate(
+    runtime: Runtime, gathered: Gathered, timings: _Timings, patient_id: str
+) -> list[dict[str, Any]]:
     settings = runtime.settings
     started = time.perf_counter()
     assessment = runtime.evaluator(
@@ -69,9 +82,11 @@ def _evaluate(runtime: Runtime, gathered: Gathered, timings: _Timings) -> list[d
         ruleset=settings.ruleset,
         show_status=settings.show_status_card,
     )
+    assessment = with_patient(assessment, patient_id)
     assessed = time.perf_counter()
-    rendered = runtime.renderer(
-        assessment, uuid_factory=runtime.uuid_factory, ruleset=settings.ruleset
+    rendered = with_settings(
+        runtime.renderer(assessment, uuid_factory=runtime.uuid_factory, ruleset=settings.ruleset),
+        card_set_settings(settings),
     )
     timings.assess, timings.render = assessed - started, time.perf_counter() - assessed
     return rendered
@@ -110,10 +125,13 @@ async def _answer(
         gathered_at = time.perf_counter()
         record_prefetch(gathered.report.sources)
         timings = _Timings()
+        patient_id = hook.context.patientId
         if len(gathered.resources.all()) > INLINE_ASSESS_MAX_RESOURCES:
-            rendered = await anyio.to_thread.run_sync(_evaluate, runtime, gathered, timings)
+            rendered = await anyio.to_thread.run_sync(
+                _evaluate, runtime, gathered, timings, patient_id
+            )
         else:
-            rendered = _evaluate(runtime, gathered, timings)
+            rendered = _evaluate(runtime, gathered, timings, patient_id)
         cards = prune_empty(rendered)
         body = orjson.dumps({"cards": cards})
         record_cards(cards)

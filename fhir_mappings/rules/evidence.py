@@ -38,7 +38,7 @@ def lab(point: LabPoint, marker: str | None = None) -> EvidenceRow:
     )
 
 
-def dose(order: MedicationOrder, marker: str | None = "latest") -> EvidenceRow | None:
+def dose(order: MedicationOrder, marker: str | None = "latest order") -> EvidenceRow | None:
     """The order's daily dose, dated by the order (its start, else when it was written).
 
     An IV order is given as pulses or infusions weeks apart, where a dose per day means

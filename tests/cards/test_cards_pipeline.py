@@ -62,11 +62,14 @@ class TestDemoPatientsThroughPipeline:
         assert demo.run_demo(parser.parse_args(args), out) == 0
         text = out.getvalue()
         assert "    topic: pregnancy (Pregnancy and teratogenic therapy)" in text
-        assert "    ! Evidence: pregnancy recorded" in text
+        assert (
+            "    ! Pregnancy card added; unsafe drafts withheld on the other cards. Fact: " in text
+        )
+        assert "pregnancy recorded" in text
         assert "No dose step or new order is drafted for mycophenolate mofetil" in text
         assert "topic: dose-review" not in text
         assert "-> suggestion: Increase mycophenolate mofetil" not in text
         assert "    topic: not-applicable (Refractory check not applicable)" in text
-        assert "    ! Evidence: on dialysis" in text
+        assert "    ! No refractory, biopsy, dose or switch cards. Fact: on dialysis since" in text
         assert "    1. Manage with the dialysis or transplant team." in text
         assert "DIFFERS" not in text

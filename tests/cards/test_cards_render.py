@@ -135,6 +135,19 @@ class TestRenderCards:
         card = render_card(finding, uuid_factory=counter_uuids(), ruleset="r", patient_id="p")
         assert card["links"] == [{"label": KDIGO.short, "url": KDIGO.url, "type": "absolute"}]
 
+    def test_the_rule_source_is_named_with_its_section_and_linked(self) -> None:
+        """The first citation (the rule's) is linked under its short label and given in
+        full, section included; the others follow as links; one link per web page."""
+        same_page = Citation("KDIGO 2024, chapter 10", KDIGO.url, "KDIGO 2024, ch. 10")
+        review = Citation("Review 2019, Figure 1", "https://doi.org/10.1/review", "Review 2019")
+        finding = make_finding(citations=(KDIGO, same_page, review))
+        card = render_card(finding, uuid_factory=counter_uuids(), ruleset="r", patient_id="p")
+        assert (
+            f"**Source:** [{KDIGO.short}]({KDIGO.url}): {KDIGO.label}. "
+            f"See also [Review 2019](https://doi.org/10.1/review)."
+        ) in card["detail"]
+        assert [link["label"] for link in card["links"]] == [KDIGO.short, "Review 2019"]
+
     def test_link_label_falls_back_to_the_full_reference(self) -> None:
         """A citation without a short label is linked under its full reference."""
         full = Citation("Local protocol, section 2", "https://example.org/protocol")
@@ -235,7 +248,7 @@ class TestMarkdown:
         finding = make_finding(
             evidence=(EvidenceRow(date(2026, 1, 2), "MMF | CellCept", None, "mg", text="1|2"),)
         )
-        table = evidence_table(finding)
+        table = evidence_table(finding.evidence)
         row = table.splitlines()[2]
         assert row == "| 2026-01-02 | MMF \\| CellCept | 1\\|2 | mg |  |"
 
@@ -255,7 +268,7 @@ class TestMarkdown:
         assert "| 2026-07-02 | UPCR | 2.2 | g/g | latest |" in detail
         assert "**Trend:** UPCR g/g: 3.1 → 2.4 → 2.2 (Jan 2026 → Jul 2026), −29 %" in detail
         assert "**Rule applied:** No complete or partial response" in detail
-        assert f"**Source:** {KDIGO.label}" in detail
+        assert f"**Source:** [{KDIGO.short}]({KDIGO.url}): {KDIGO.label}." in detail
         assert "1. Assess adherence.\n2. Review the dose.\n3. Repeat the kidney biopsy." in detail
         assert "- Adherence estimated from pharmacy fills." in detail
         assert detail.endswith("_Ruleset: kdigo-2024_")
@@ -313,14 +326,14 @@ class TestEvidenceRows:
         row = EvidenceRow(
             date(2026, 1, 1), "PDC: mycophenolate mofetil", 52.0, "%", until=date(2026, 6, 30)
         )
-        table = evidence_table(make_finding(evidence=(row,)))
+        table = evidence_table((row,))
         assert table.splitlines()[2] == (
             "| 2026-01-01 to 2026-06-30 | PDC: mycophenolate mofetil | 52 | % |  |"
         )
 
     def test_value_column_is_right_aligned(self) -> None:
         """The separator row right-aligns the value column so figures line up."""
-        assert evidence_table(make_finding()).splitlines()[1] == "|---|---|--:|---|---|"
+        assert evidence_table(make_finding().evidence).splitlines()[1] == "|---|---|--:|---|---|"
 
 
 class TestTrend:

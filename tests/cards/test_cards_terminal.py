@@ -15,20 +15,38 @@ from cds_service.terminal import (
     evidence_rows,
     format_cards,
     next_steps,
+    safety_items,
     split_row,
 )
-from fhir_mappings.findings import EvidenceRow, RecommendedAction, Severity, Topic
+from fhir_mappings.findings import (
+    Citation,
+    EvidenceRow,
+    RecommendedAction,
+    SafetyTrace,
+    Severity,
+    Topic,
+)
 from tests.support.record import Record
 
-WITHHELD = (
-    "Withheld: increase mycophenolate mofetil to 3 g/day: pregnancy recorded 2026-05-28: "
-    "Pregnant (Condition/n-cond-14); mycophenolate mofetil is not for use in pregnancy "
-    "(ACR 2020 reproductive health)."
+ACR_2020 = Citation("ACR 2020 guideline", "https://doi.org/10.1002/art.41191", "ACR 2020")
+RITUXAN = Citation("Rituxan label, warnings", "https://dailymed.example/rituxan", "Rituxan label")
+PREGNANT = "pregnancy recorded 2026-05-28 (Pregnant); record Condition/n-cond-14"
+SEPSIS = "active serious infection 2026-06-20 (Sepsis, unspecified organism); record Condition/c3"
+WITHHELD = SafetyTrace(
+    "pregnancy: no teratogenic or unsafe draft orders",
+    PREGNANT,
+    "draft order withheld: Increase mycophenolate mofetil to 3 g/day",
+    ACR_2020,
 )
-HELD = (
-    "Held: add rituximab: active serious infection 2026-06-20: Sepsis, unspecified organism "
-    "(Condition/cond-3) (rituximab label)."
+HELD = SafetyTrace(
+    "serious infection: no dose increase or new immunosuppressant",
+    SEPSIS,
+    "draft order held: Add rituximab",
+    RITUXAN,
 )
+#: The notes the safety rules write beside their traces (each states the trace's fact).
+WITHHELD_NOTE = f"Withheld: increase mycophenolate mofetil to 3 g/day (ACR 2020): {PREGNANT}."
+HELD_NOTE = f"Held: add rituximab. No new immunosuppressant during it: {SEPSIS}."
 
 
 def card_for(**overrides: object) -> dict[str, object]:
@@ -124,17 +142,53 @@ class TestNewTopicsAndSafetyNotes:
         text = format_cards([card_for(topic=topic)], title="t")
         assert f"    topic: {topic.value} ({TOPIC_DISPLAY[topic]})" in text
 
-    def test_withheld_and_held_notes_are_shown_whole(self) -> None:
-        """A draft withheld for pregnancy or held for an infection is stated under the card,
-        marked with "!", wrapped within the width and nothing of it lost."""
-        text = format_cards(
-            [card_for(topic=Topic.DOSE_REVIEW, notes=(WITHHELD, HELD), actions=())], title="t"
+    def test_withheld_and_held_drafts_are_shown_whole(self) -> None:
+        """A draft withheld for pregnancy or held for an infection is stated under the card
+        from its trace (effect, fact, rule, source), marked with "!", wrapped within the
+        width and nothing of it lost; the note that said the same is not repeated."""
+        card = card_for(
+            topic=Topic.DOSE_REVIEW,
+            notes=(WITHHELD_NOTE, HELD_NOTE),
+            traces=(WITHHELD, HELD),
+            actions=(),
         )
-        assert "    ! Withheld: increase mycophenolate mofetil to 3 g/day:" in text
-        assert "    ! Held: add rituximab:" in text
-        assert _unwrapped(text, "! Withheld:") == f"! {WITHHELD}"
-        assert _unwrapped(text, "! Held:") == f"! {HELD}"
+        text = format_cards([card], title="t")
+        withheld = (
+            "! Draft order withheld: Increase mycophenolate mofetil to 3 g/day. Fact: "
+            f"{PREGNANT}. Rule: pregnancy: no teratogenic or unsafe draft orders (ACR 2020)."
+        )
+        held = (
+            f"! Draft order held: Add rituximab. Fact: {SEPSIS}. Rule: serious infection: "
+            "no dose increase or new immunosuppressant (Rituxan label)."
+        )
+        assert _unwrapped(text, "! Draft order withheld:") == withheld
+        assert _unwrapped(text, "! Draft order held:") == held
+        assert "Withheld:" not in text
         assert max(len(line) for line in text.splitlines()) <= WRAP_WIDTH
+        detail = str(card["detail"])
+        assert "**Notes**" not in detail
+        assert detail.count(PREGNANT) == 1
+
+    def test_the_safety_block_links_its_source(self) -> None:
+        """In the card, each trace is one item of the **Safety** block, its source a link
+        with the short label; the terminal reads the items, not the notes."""
+        detail = str(card_for(traces=(WITHHELD,), notes=(WITHHELD_NOTE, "Other caveat."))["detail"])
+        assert (
+            "**Safety**\n\n- Draft order withheld: Increase mycophenolate mofetil to 3 g/day. "
+            f"Fact: {PREGNANT}. Rule: pregnancy: no teratogenic or unsafe draft orders "
+            "([ACR 2020](https://doi.org/10.1002/art.41191))."
+        ) in detail
+        assert safety_items(detail) == [
+            f"Draft order withheld: Increase mycophenolate mofetil to 3 g/day. Fact: "
+            f"{PREGNANT}. Rule: pregnancy: no teratogenic or unsafe draft orders (ACR 2020)."
+        ]
+        assert card_notes(detail) == ["Other caveat."]
+
+    def test_a_note_that_only_looks_like_a_safety_note_is_not_shown(self) -> None:
+        """A note starting "Held:" that no trace stands behind stays in the card's notes and
+        is not shown as a safety line (the terminal reads traces, not prefixes)."""
+        text = format_cards([card_for(notes=("Held: nothing traced.",))], title="t")
+        assert "!" not in text
 
     def test_other_notes_stay_in_the_card(self) -> None:
         """Notes that no safety rule wrote (caveats, prognosis) are not repeated in the terminal."""
@@ -144,7 +198,7 @@ class TestNewTopicsAndSafetyNotes:
 
     def test_a_safety_card_shows_its_fact_and_next_steps(self) -> None:
         """A pregnancy card, with neither evidence rows nor suggestions, shows the fact it rests
-        on and its numbered next steps."""
+        on (its trace) and its numbered next steps."""
         card = card_for(
             topic=Topic.PREGNANCY,
             severity=Severity.CRITICAL,
@@ -156,12 +210,23 @@ class TestNewTopicsAndSafetyNotes:
                 "Review with maternal-fetal medicine and nephrology/rheumatology.",
                 "Replace mycophenolate mofetil with a compatible agent.",
             ),
-            notes=("Evidence: pregnancy recorded 2026-05-28: Pregnant (Condition/c14).",),
+            notes=(),
+            traces=(
+                SafetyTrace(
+                    "pregnancy: no teratogenic or unsafe draft orders",
+                    PREGNANT,
+                    "pregnancy card added; unsafe drafts withheld on the other cards",
+                    ACR_2020,
+                ),
+            ),
         )
         text = format_cards([card], title="t")
         assert "[CRITICAL] Pregnancy: mycophenolate mofetil not for use in pregnancy" in text
         assert "    topic: pregnancy (Pregnancy and teratogenic therapy)" in text
-        assert "    ! Evidence: pregnancy recorded 2026-05-28: Pregnant (Condition/c14)." in text
+        assert (
+            "    ! Pregnancy card added; unsafe drafts withheld on the other cards. Fact: " in text
+        )
+        assert "record Condition/n-cond-14. Rule: pregnancy:" in text
         assert "    1. Review with maternal-fetal medicine and nephrology/rheumatology." in text
         assert "    2. Replace mycophenolate mofetil with a compatible agent." in text
 
@@ -186,9 +251,9 @@ class TestNewTopicsAndSafetyNotes:
     def test_colour_marks_the_safety_note(self) -> None:
         """With colour the "!" of a safety note takes the card's indicator colour."""
         text = format_cards(
-            [card_for(severity=Severity.CRITICAL, notes=(WITHHELD,))], title="t", color=True
+            [card_for(severity=Severity.CRITICAL, traces=(WITHHELD,))], title="t", color=True
         )
-        assert "    \x1b[1;31m!\x1b[0m Withheld:" in text
+        assert "    \x1b[1;31m!\x1b[0m Draft order withheld:" in text
 
     def test_lists_are_read_from_the_detail(self) -> None:
         """Notes and next steps are read back from the card's Markdown lists, in order."""
@@ -227,7 +292,9 @@ class TestSafetyThroughThePipeline:
         assert text.index("topic: pregnancy (Pregnancy and teratogenic therapy)") < text.index(
             "topic: refractory"
         )
-        assert "    ! Evidence: pregnancy recorded" in text
+        assert (
+            "    ! Pregnancy card added; unsafe drafts withheld on the other cards. Fact: " in text
+        )
         assert "    4. No dose step or new order is drafted for mycophenolate mofetil" in text
         assert "topic: dose-review" not in text
         assert "-> suggestion: Increase mycophenolate mofetil" not in text
@@ -241,9 +308,7 @@ class TestSafetyThroughThePipeline:
             months_ago=0.25,
         )
         text = self._text(r)
-        assert (
-            "    ! Held: increase mycophenolate mofetil to 3 g/day. No dose increase or new "
-            "immunosuppressant" in text
-        )
-        assert "during it (Rituxan label): active serious infection" in text
+        assert "    ! Draft order held: Increase mycophenolate mofetil to 3 g/day. Fact: " in text
+        held = _unwrapped(text, "! Draft order held: Increase")
+        assert "Rule: serious infection: no dose increase or new immunosuppressant" in held
         assert "-> suggestion: Increase mycophenolate mofetil" not in text

@@ -178,3 +178,48 @@ class TestJwtSettings:
         )
         with pytest.raises(ConfigurationError, match="different JWK Set URLs"):
             settings.load_trusted_issuers()
+
+
+class TestCardSettings:
+    def test_from_env(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The card source and the local protocol are read from their LNCDS_ variables."""
+        monkeypatch.setenv("LNCDS_CARD_SOURCE_LABEL", "Renal CDS,  Example Hospital")
+        monkeypatch.setenv("LNCDS_CARD_SOURCE_URL", "https://intranet.example.org/cds")
+        monkeypatch.setenv("LNCDS_LOCAL_PROTOCOL_URL", " http://intranet.example.org/ln ")
+        monkeypatch.setenv("LNCDS_LOCAL_PROTOCOL_LABEL", "LN protocol")
+        settings = Settings()
+        assert settings.card_source_label == "Renal CDS, Example Hospital"
+        assert settings.card_source_url == "https://intranet.example.org/cds"
+        assert settings.local_protocol_url == "http://intranet.example.org/ln"
+        assert settings.local_protocol_label == "LN protocol"
+
+    def test_defaults(self) -> None:
+        """By default the cards name the project, and no local protocol is linked."""
+        settings = Settings()
+        assert settings.card_source_label == "ln-cds: refractory lupus nephritis"
+        assert settings.card_source_url == "https://github.com/ln-cds/ln-cds"
+        assert settings.local_protocol_url is None
+        assert settings.local_protocol_label == "Local protocol"
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "javascript:alert(1)",
+            "ftp://files.example.org/protocol.pdf",
+            "intranet.example.org/protocol",
+            "https://",
+            "https://intranet.example.org/a protocol",
+            "https://intranet.example.org/\x07",
+            "http://[::1",
+        ],
+    )
+    @pytest.mark.parametrize("field", ["card_source_url", "local_protocol_url"])
+    def test_only_web_urls(self, field: str, url: str) -> None:
+        """A card link must be an http(s) URL with a host: anything else stops start-up."""
+        with pytest.raises(ValidationError, match="http"):
+            Settings(**{field: url})
+
+    @pytest.mark.parametrize("field", ["card_source_label", "local_protocol_label"])
+    def test_labels_are_not_blank(self, field: str) -> None:
+        with pytest.raises(ValidationError):
+            Settings(**{field: " \n "})

@@ -153,7 +153,8 @@ class TestHookSuccess:
     async def test_cards_without_empty_fields(
         self, client: httpx.AsyncClient, evaluator: FakeEvaluator
     ) -> None:
-        """A full prefetch answers 200 with cards whose null/empty fields are dropped."""
+        """A full prefetch answers 200 with cards whose null/empty fields are dropped; each
+        card names the configured source (the project's by default)."""
         response = await client.post(SERVICE_PATH, json=hook_body())
         assert response.status_code == 200
         (card,) = response.json()["cards"]
@@ -161,7 +162,11 @@ class TestHookSuccess:
             "uuid": "00000000-0000-0000-0000-000000000001",
             "summary": "Check response",
             "indicator": "warning",
-            "source": {"label": "ln-cds", "topic": {"code": "refractory"}},
+            "source": {
+                "label": "ln-cds: refractory lupus nephritis",
+                "url": "https://github.com/ln-cds/ln-cds",
+                "topic": {"code": "refractory"},
+            },
         }
         (call,) = evaluator.calls
         assert call["ruleset"] == "kdigo-2024"

@@ -23,7 +23,8 @@ def adherence(j: Judged) -> Finding | None:
     if not j.doubts:
         return None
     rs, sources = j.ruleset, j.ruleset.sources
-    rows: list[EvidenceRow] = []
+    # the response first: the card leads the set when adherence is the first question
+    rows: list[EvidenceRow] = list(j.response_rows())
     parts: list[str] = []
     citations: list[Citation] = [sources.adherence, sources.adherence_first]
     for item in j.doubts:

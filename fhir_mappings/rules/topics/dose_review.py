@@ -22,7 +22,8 @@ def dose_review(j: Judged) -> Finding | None:
     if not j.judgeable:
         return None
     rs, sources = j.ruleset, j.ruleset.sources
-    rows: list[EvidenceRow] = []
+    # the response that was not reached first, then the card's own rows
+    rows: list[EvidenceRow] = list(j.response_rows())
     todo: list[str] = []
     steps: list[str] = []
     suggestions: list[RecommendedAction] = []
@@ -39,7 +40,7 @@ def dose_review(j: Judged) -> Finding | None:
     if step is not None:
         name = wording.agent(step.member.agent)
         target = wording.dose_text(step.target_mg_day)
-        row = evidence.dose(step.order)
+        row = evidence.dose(step.order, marker=f"target {target}")
         if row is not None:
             rows.append(row)
         todo.append(f"{name} {wording.dose_text(step.current_mg_day)}, consider {target}")

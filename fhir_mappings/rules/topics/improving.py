@@ -5,6 +5,7 @@ from __future__ import annotations
 from fhir_mappings import wording
 from fhir_mappings.findings import Finding, Severity, Topic
 from fhir_mappings.rules.context import Judged
+from fhir_mappings.rules.topics._common import dose_rows
 
 
 def improving(j: Judged) -> Finding | None:
@@ -29,7 +30,7 @@ def improving(j: Judged) -> Finding | None:
             f"{wording.number(rs.judgement_window_end_months)} before switching; a complete "
             "response may take more than 12 months."
         ),
-        evidence=j.response_rows(),
+        evidence=(*j.response_rows(), *dose_rows(j)),
         series=j.proteinuria_trend(),
         next_steps=(
             "Keep the current therapy; confirm adherence and dose.",

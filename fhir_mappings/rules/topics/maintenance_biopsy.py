@@ -9,6 +9,7 @@ from fhir_mappings.facts import LineRole
 from fhir_mappings.findings import Finding, ResponseClass, Severity, Topic
 from fhir_mappings.rules import actions
 from fhir_mappings.rules.context import Judged
+from fhir_mappings.rules.topics._common import dose_rows
 
 
 def maintenance_biopsy(j: Judged) -> Finding | None:
@@ -47,7 +48,7 @@ def maintenance_biopsy(j: Judged) -> Finding | None:
             "clinical responders still show high activity on biopsy. The review advises a "
             "biopsy before stopping maintenance, whatever the regimen."
         ),
-        evidence=j.response_rows(),
+        evidence=(*j.response_rows(), *dose_rows(j)),
         series=j.proteinuria_trend(),
         next_steps=("Consider a kidney biopsy before stopping or tapering maintenance.",),
         actions=(actions.biopsy("Before stopping maintenance therapy in clinical remission"),),

@@ -27,7 +27,6 @@ def not_applicable(fact: SafetyFact, ruleset: Ruleset) -> Finding:
         evidence=(),
         next_steps=("Manage with the dialysis or transplant team.",),
         citations=(fact.citation, sources.kidney_failure_ln),
-        notes=(f"Evidence: {fact.fact_text()}.",),
         traces=(
             trace_of(
                 fact,

@@ -47,7 +47,6 @@ def pregnancy(fact: SafetyFact, line: TherapyLine | None, ruleset: Ruleset) -> F
         evidence=(),
         next_steps=tuple(steps),
         citations=(sources.pregnancy, sources.mycophenolate_label, sources.cyclophosphamide_label),
-        notes=(f"Evidence: {fact.fact_text()}.",),
         traces=(
             trace_of(
                 fact,

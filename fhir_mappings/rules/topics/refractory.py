@@ -9,7 +9,12 @@ from fhir_mappings.findings import Finding, Severity, Topic
 from fhir_mappings.rules import actions, evidence
 from fhir_mappings.rules.adherence import Verdict
 from fhir_mappings.rules.context import Judged
-from fhir_mappings.rules.topics._common import REPEAT_BIOPSY_STEP, no_response_rule
+from fhir_mappings.rules.topics._common import (
+    REPEAT_BIOPSY_STEP,
+    dose_rows,
+    no_response_rule,
+    pdc_rows,
+)
 from fhir_mappings.rulesets import PROGNOSIS_10Y_RENAL_SURVIVAL
 
 
@@ -113,7 +118,13 @@ def refractory(j: Judged) -> Finding | None:
             f"{wording.line_label(j.line)}"
         ),
         rationale=no_response_rule(j),
-        evidence=(*j.response_rows(), *(evidence.biopsy(b) for b in j.repeat_biopsies())),
+        # the response, the doses and refills its steps name, the repeat biopsy if done
+        evidence=(
+            *j.response_rows(),
+            *dose_rows(j),
+            *pdc_rows(j),
+            *(evidence.biopsy(b) for b in j.repeat_biopsies()),
+        ),
         series=j.proteinuria_trend(),
         next_steps=_steps(j),
         actions=(

@@ -6,7 +6,7 @@ from fhir_mappings import wording
 from fhir_mappings.findings import Finding, Severity, Topic
 from fhir_mappings.rules import actions, evidence
 from fhir_mappings.rules.context import Judged
-from fhir_mappings.rules.topics._common import BIOPSY_STEPS, no_response_rule
+from fhir_mappings.rules.topics._common import BIOPSY_STEPS, dose_rows, no_response_rule
 
 
 def repeat_biopsy(j: Judged) -> Finding | None:
@@ -21,7 +21,7 @@ def repeat_biopsy(j: Judged) -> Finding | None:
     if not j.needs_repeat_biopsy or j.refractory:
         return None  # the refractory card carries the biopsy when it is shown
     earlier = j.biopsies_since(j.response.clock_start)
-    rows = [*j.response_rows(), *(evidence.biopsy(b) for b in earlier)]
+    rows = [*j.response_rows(), *dose_rows(j), *(evidence.biopsy(b) for b in earlier)]
     return Finding(
         topic=Topic.REPEAT_BIOPSY,
         severity=Severity.WARNING,
@@ -34,6 +34,10 @@ def repeat_biopsy(j: Judged) -> Finding | None:
         series=j.proteinuria_trend(),
         next_steps=BIOPSY_STEPS,
         actions=(actions.biopsy("No response to induction therapy"),),
-        citations=(j.ruleset.sources.repeat_biopsy, j.ruleset.sources.algorithm),
+        citations=(
+            j.ruleset.sources.repeat_biopsy,
+            j.ruleset.response_citation,
+            j.ruleset.sources.algorithm,
+        ),
         notes=j.notes,
     )

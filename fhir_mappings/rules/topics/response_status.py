@@ -6,6 +6,7 @@ from fhir_mappings import wording
 from fhir_mappings.facts import Analyte
 from fhir_mappings.findings import Finding, ResponseClass, Severity, Topic
 from fhir_mappings.rules.context import Judged
+from fhir_mappings.rules.topics._common import dose_rows
 
 
 def response_status(j: Judged) -> Finding | None:
@@ -34,7 +35,7 @@ def response_status(j: Judged) -> Finding | None:
             f"{wording.day(since) if since else 'unknown'} ({rs.short_title})"
         ),
         rationale=rule,
-        evidence=j.response_rows(),
+        evidence=(*j.response_rows(), *dose_rows(j)),
         series=j.proteinuria_trend(),
         citations=(rs.response_citation,),
         notes=j.notes,

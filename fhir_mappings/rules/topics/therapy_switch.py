@@ -8,15 +8,15 @@ from fhir_mappings import wording
 from fhir_mappings.facts import ANTI_CD20, CALCINEURIN_INHIBITORS, MYCOPHENOLATES, Agent
 from fhir_mappings.findings import (
     Citation,
-    EvidenceRow,
     Finding,
     RecommendedAction,
     Severity,
     Topic,
 )
-from fhir_mappings.rules import actions, evidence
+from fhir_mappings.rules import actions
 from fhir_mappings.rules.context import Judged
 from fhir_mappings.rules.history import TriedReason
+from fhir_mappings.rules.topics._common import dose_rows, pdc_rows
 
 
 def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], list[Citation]]:
@@ -125,22 +125,6 @@ def _options(j: Judged) -> tuple[list[RecommendedAction], list[str], list[str], 
     return drafts, steps, left_out, citations
 
 
-def _settled(j: Judged) -> tuple[EvidenceRow, ...]:
-    """The switch card's own evidence: the doses of the line and the refills that show
-    adherence and dose are settled."""
-    rows: list[EvidenceRow] = []
-    for member in j.line.agents:
-        if member.dose_order is not None:
-            row = evidence.dose(member.dose_order)
-            if row is not None:
-                rows.append(row)
-    for item in j.adherence:
-        row = evidence.pdc(wording.agent(item.agent), item.exposure.refills)
-        if row is not None and item.agent in j.line.agent_set:
-            rows.append(row)
-    return tuple(rows)
-
-
 def therapy_switch(j: Judged) -> Finding | None:
     """WARNING: refractory, adherence not in doubt, dose and delivery at target.
 
@@ -177,7 +161,7 @@ def therapy_switch(j: Judged) -> Finding | None:
             f"({j.ruleset.title}): the review switches or adds therapy next, without repeating "
             "what already failed."
         ),
-        evidence=(*j.response_rows(), *_settled(j)),
+        evidence=(*j.response_rows(), *dose_rows(j), *pdc_rows(j)),
         series=j.proteinuria_trend(),
         next_steps=tuple(steps),
         actions=tuple(drafts),

@@ -84,6 +84,16 @@ class TestPossibleNonAdherence:
             KDIGO_2024.sources.adherence_first,
         )
 
+    def test_the_card_leads_with_the_response(self) -> None:
+        """The adherence card opens with the baseline and latest proteinuria that were not
+        reached (it is the first card of its set), then its own fills and PDC."""
+        card = one(with_exposure(exposure(MMF, 0.5)), Topic.ADHERENCE)
+        assert [(r.marker, r.analyte) for r in card.evidence[:2]] == [
+            ("baseline", Analyte.UPCR),
+            ("latest", Analyte.UPCR),
+        ]
+        assert card.evidence[-1].label == "PDC: mycophenolate mofetil"
+
     def test_no_refractory_call_and_no_switch_while_adherence_is_in_doubt(self) -> None:
         """Non-response with refills for half the days: biopsy yes, refractory and switch no."""
         out = with_exposure(exposure(MMF, 0.5))
@@ -137,7 +147,7 @@ class TestPossibleNonAdherence:
             }
         )
         card = one(with_exposure(base.__class__(MMF, refills)), Topic.ADHERENCE)
-        row = card.evidence[0]
+        (row,) = [r for r in card.evidence if r.label.startswith("Dispense")]
         assert (row.value, row.text, row.unit) == (None, "supply unknown", "d")
 
 

@@ -50,16 +50,31 @@ class TestRefractory:
 
     def test_evidence_is_baseline_and_latest_as_values(self) -> None:
         """The rows carry baseline and latest proteinuria and renal function as numbers
-        in their units; the series is the proteinuria from the baseline on."""
+        in their units, then the dose and the refills its steps name; the series is the
+        proteinuria from the baseline on."""
         card = one(run(facts(points=NO_RESPONSE)), Topic.REFRACTORY)
         assert [(r.marker, r.label, r.value, r.unit, r.when) for r in card.evidence] == [
             ("baseline", "UPCR", 4.0, "g/g", day(-5)),
             ("latest", "UPCR", 3.5, "g/g", day(190)),
             ("baseline", "eGFR", 80.0, "mL/min/{1.73_m2}", day(-5)),
             ("latest", "eGFR", 80.0, "mL/min/{1.73_m2}", day(190)),
+            ("latest order", "Mycophenolate mofetil", 3000.0, "mg/day", START),
+            (None, "PDC: mycophenolate mofetil", 95.0, "%", START),
         ]
-        assert all(r.analyte in (Analyte.UPCR, Analyte.EGFR) for r in card.evidence)
+        assert all(r.analyte in (Analyte.UPCR, Analyte.EGFR) for r in card.evidence[:4])
         assert [p.value for p in card.series] == [4.0, 3.5]
+        assert "PDC mycophenolate mofetil 95 %" in card.next_steps[0]
+        assert card.next_steps[1] == "Dose at the induction target: mycophenolate mofetil 3 g/day."
+
+    def test_a_dose_the_dose_card_steps_is_left_to_it(self) -> None:
+        """MMF 2 g/day without response: the refractory card shows the refills but not the
+        dose, which the dose card shows with its target."""
+        out = run(facts(points=NO_RESPONSE, lines=[line(mmf(2.0))]))
+        labels = [r.label for r in one(out, Topic.REFRACTORY).evidence]
+        assert "Mycophenolate mofetil" not in labels
+        assert "PDC: mycophenolate mofetil" in labels
+        (dose,) = [r for r in one(out, Topic.DOSE_REVIEW).evidence if r.unit == "mg/day"]
+        assert dose.marker == "target 3 g/day"
 
     def test_rationale_and_sources(self) -> None:
         """The rule is stated with its thresholds; the response definitions, the review,

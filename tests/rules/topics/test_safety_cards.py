@@ -39,9 +39,10 @@ class TestPregnancyCard:
             "No dose step or new order is drafted for mycophenolate mofetil or any agent not "
             "for use in pregnancy.",
         )
-        assert card.notes == (
-            f"Evidence: pregnancy recorded {day(150).isoformat()} (Pregnant); record "
-            "Condition/pregnancy.",
+        assert card.notes == ()
+        (trace,) = card.traces
+        assert trace.fact == (
+            f"pregnancy recorded {day(150).isoformat()} (Pregnant); record Condition/pregnancy"
         )
         assert card.citations[0] == KDIGO_2024.sources.pregnancy
 
