@@ -13,7 +13,8 @@ from fhir_mappings.findings import Citation
 
 KDIGO_2024_LN = Citation(
     "KDIGO 2024 Clinical Practice Guideline for the Management of Lupus Nephritis, "
-    "Kidney Int 2024;105(1S):S1-S69, chapter 10 (response criteria, Rec 10.2.3.1.1)",
+    "Kidney Int 2024;105(1S):S1-S69, chapter 10, section 10.2 (the figure of response "
+    "criteria; initial therapy of class III/IV, Rec 10.2.3.1.1)",
     "https://doi.org/10.1016/j.kint.2023.09.002",
     "KDIGO 2024 LN, ch. 10",
 )

@@ -77,6 +77,9 @@ class SafetyAssessment:
     infection: SafetyFact | None = None
     neutropenia: SafetyFact | None = None
     childbearing_potential: bool = False
+    # The record cannot tell (no Patient, sex not female or male): the reminders are
+    # given, conditionally, rather than silently left out.
+    childbearing_unknown: bool = False
     unknown: tuple[str, ...] = ()
 
     @property
@@ -279,6 +282,13 @@ def _neutropenia(facts: PatientFacts, ruleset: Ruleset) -> SafetyFact | None:
     )
 
 
+def _childbearing_unknown(facts: PatientFacts) -> bool:
+    """No Patient read, or a sex other than female or male: whether the patient can
+    become pregnant is not known from the record."""
+    patient = facts.safety.patient
+    return patient is None or patient.sex in (Sex.OTHER, Sex.UNKNOWN)
+
+
 def _childbearing_potential(facts: PatientFacts, ruleset: Ruleset) -> bool:
     patient, rule = facts.safety.patient, ruleset.safety
     if patient is None or patient.sex is not Sex.FEMALE:
@@ -302,6 +312,7 @@ def assess_safety(facts: PatientFacts, ruleset: Ruleset) -> SafetyAssessment:
         infection=_infection(facts, ruleset),
         neutropenia=_neutropenia(facts, ruleset),
         childbearing_potential=_childbearing_potential(facts, ruleset),
+        childbearing_unknown=_childbearing_unknown(facts),
         unknown=facts.safety.unknown,
     )
 
@@ -326,45 +337,74 @@ def _reminders(
 ) -> RecommendedAction:
     """Fertility, pregnancy-prevention and contraception notes on a draft for a woman of
     child-bearing potential (the durations are the ruleset's, from each label), on the
-    draft and on each order that goes with it."""
+    draft and on each order that goes with it. When the record cannot tell whether the
+    patient can become pregnant, the same notes are given, each said conditionally."""
     if action.also:
         action = replace(action, also=tuple(_reminders(c, safety, ruleset) for c in action.also))
     agent = _agent_of(action)
-    if not safety.childbearing_potential or action.kind not in MEDICATION_ACTIONS:
+    known = safety.childbearing_potential
+    if not (known or safety.childbearing_unknown) or action.kind not in MEDICATION_ACTIONS:
         return action
     if agent is None:
         return action
+    notes = _reminder_notes(agent, action.kind, ruleset)
+    if not notes:
+        return action
+    if known:
+        said = [f"{_WOMAN}{n[:1].lower()}{n[1:]}" if lead else n for lead, n in notes]
+    else:
+        said = [f"{_IF_UNKNOWN}{n[:1].lower()}{n[1:]}" for _, n in notes]
+    return replace(action, notes=(*action.notes, *said))
+
+
+_WOMAN = "Woman of child-bearing potential: "
+_IF_UNKNOWN = "If the patient can become pregnant (sex or age not in the record): "
+
+
+def _reminder_notes(agent: Agent, kind: ActionKind, ruleset: Ruleset) -> list[tuple[bool, str]]:
+    """(led by "Woman of child-bearing potential", sentence) for each reminder of a draft
+    of ``agent``."""
     rule = ruleset.safety
-    lead = "Woman of child-bearing potential: "
-    notes: list[str] = []
+    notes: list[tuple[bool, str]] = []
     if agent is Agent.CYCLOPHOSPHAMIDE:
         notes.append(
-            f"{lead}offer fertility preservation with a GnRH analogue during "
-            "cyclophosphamide (ACR 2020; EULAR 2017)."
+            (
+                True,
+                "Offer fertility preservation with a GnRH analogue during cyclophosphamide "
+                "(ACR 2020; EULAR 2017).",
+            )
         )
     label = _MYCOPHENOLATE_LABELS.get(agent)
-    if label is not None and action.kind is ActionKind.START_THERAPY:
+    if label is not None and kind is ActionKind.START_THERAPY:
         first, last = rule.mycophenolate_second_test_days
         notes.append(
-            f"{lead}pregnancy test immediately before starting and another "
-            f"{first}-{last} days later, then at follow-up visits ({label})."
+            (
+                True,
+                "Pregnancy test immediately before starting and another "
+                f"{first}-{last} days later, then at follow-up visits ({label}).",
+            )
         )
     elif label is not None:
-        notes.append(f"{lead}pregnancy tests at follow-up visits ({label}).")
+        notes.append((True, f"Pregnancy tests at follow-up visits ({label})."))
     after = rule.contraception_after.get(agent)
     if after is not None:
         method = " (an IUD, or two methods together: ACR 2020)" if agent in MYCOPHENOLATES else ""
         notes.append(
-            f"Effective contraception during treatment and for {after[0]} {after[1]} after "
-            f"the last dose{method}."
+            (
+                False,
+                f"Effective contraception during treatment and for {after[0]} {after[1]} "
+                f"after the last dose{method}.",
+            )
         )
     elif agent is Agent.OBINUTUZUMAB:
-        notes.append("Effective contraception during treatment and after, as its label states.")
+        notes.append(
+            (False, "Effective contraception during treatment and after, as its label states.")
+        )
     elif agent is Agent.VOCLOSPORIN:
-        notes.append("Avoid in pregnancy (its formulation contains alcohol: Lupkynis label).")
-    if not notes:
-        return action
-    return replace(action, notes=(*action.notes, *notes))
+        notes.append(
+            (False, "Avoid in pregnancy (its formulation contains alcohol: Lupkynis label).")
+        )
+    return notes
 
 
 #: The label each mycophenolate's pregnancy-test schedule comes from.

@@ -63,9 +63,10 @@ class TestDemoPatientsThroughPipeline:
         text = out.getvalue()
         assert "    topic: pregnancy (Pregnancy and teratogenic therapy)" in text
         assert (
-            "    ! Pregnancy card added; unsafe drafts withheld on the other cards. Fact: " in text
+            "    ! Pregnancy card added; no card drafts an agent not for use in pregnancy. Fact: "
+            in text
         )
-        assert "pregnancy recorded" in text
+        assert "pregnancy recorded" in " ".join(text.split())  # across a wrapped line
         assert "No dose step or new order is drafted for mycophenolate mofetil" in text
         assert "topic: dose-review" not in text
         assert "-> suggestion: Increase mycophenolate mofetil" not in text

@@ -215,7 +215,7 @@ class TestNewTopicsAndSafetyNotes:
                 SafetyTrace(
                     "pregnancy: no teratogenic or unsafe draft orders",
                     PREGNANT,
-                    "pregnancy card added; unsafe drafts withheld on the other cards",
+                    "pregnancy card added; no card drafts an agent not for use in pregnancy",
                     ACR_2020,
                 ),
             ),
@@ -224,7 +224,8 @@ class TestNewTopicsAndSafetyNotes:
         assert "[CRITICAL] Pregnancy: mycophenolate mofetil not for use in pregnancy" in text
         assert "    topic: pregnancy (Pregnancy and teratogenic therapy)" in text
         assert (
-            "    ! Pregnancy card added; unsafe drafts withheld on the other cards. Fact: " in text
+            "    ! Pregnancy card added; no card drafts an agent not for use in pregnancy. Fact: "
+            in text
         )
         assert "record Condition/n-cond-14. Rule: pregnancy:" in text
         assert "    1. Review with maternal-fetal medicine and nephrology/rheumatology." in text
@@ -293,7 +294,8 @@ class TestSafetyThroughThePipeline:
             "topic: refractory"
         )
         assert (
-            "    ! Pregnancy card added; unsafe drafts withheld on the other cards. Fact: " in text
+            "    ! Pregnancy card added; no card drafts an agent not for use in pregnancy. Fact: "
+            in text
         )
         assert "    4. No dose step or new order is drafted for mycophenolate mofetil" in text
         assert "topic: dose-review" not in text

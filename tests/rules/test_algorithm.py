@@ -135,7 +135,9 @@ class TestOrderAndTraces:
             "Then change to agents compatible with pregnancy (see the pregnancy card)."
         )
         effects = [t.effect for t in out.traces]
-        assert effects[0] == "pregnancy card added; unsafe drafts withheld on the other cards"
+        assert (
+            effects[0] == "pregnancy card added; no card drafts an agent not for use in pregnancy"
+        )
 
     def test_pregnancy_off_therapy_still_gets_its_card(self) -> None:
         """A pregnancy with no current line: the pregnancy card alone (a warning)."""

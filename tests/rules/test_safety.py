@@ -360,6 +360,20 @@ class TestChildBearingPotential:
         """A man is not of child-bearing potential."""
         assert not judged(safety(who=patient(Sex.MALE))).childbearing_potential
 
+    @pytest.mark.parametrize("sex", [Sex.OTHER, Sex.UNKNOWN])
+    def test_a_sex_the_record_does_not_tell_makes_it_unknown(self, sex: Sex) -> None:
+        """Sex other or unknown: not known either way (the reminders are given
+        conditionally); a woman or a man is known."""
+        unsure = judged(safety(who=patient(sex)))
+        assert (unsure.childbearing_potential, unsure.childbearing_unknown) == (False, True)
+        assert not judged(safety(who=patient(Sex.MALE))).childbearing_unknown
+        assert not judged(safety()).childbearing_unknown
+
+    def test_no_patient_makes_it_unknown(self) -> None:
+        """No Patient read (the EHR prefetched none): unknown, never silently "no"."""
+        record = replace(safety(), patient=None)
+        assert judged(record).childbearing_unknown
+
     def test_no_birth_date_errs_towards_the_reminder(self) -> None:
         """A woman with no birth date recorded counts."""
         assert judged(safety(who=patient(birth=None))).childbearing_potential
@@ -457,6 +471,21 @@ class TestApplySafety:
             "Mycophenolate mofetil is not for use in pregnancy"
         )
         assert len(traces) == 1
+
+    def test_unknown_child_bearing_gives_every_reminder_conditionally(self) -> None:
+        """Sex or age not in the record: each note is said as a condition, none left out."""
+        (out,), traces = apply_safety(
+            [card(actions.euro_lupus(DOSES))],
+            SafetyAssessment(childbearing_unknown=True),
+            KDIGO_2024,
+        )
+        lead = "If the patient can become pregnant (sex or age not in the record): "
+        assert out.actions[0].notes == (
+            f"{lead}offer fertility preservation with a GnRH analogue during cyclophosphamide "
+            "(ACR 2020; EULAR 2017).",
+            f"{lead}effective contraception during treatment and for 1 year after the last dose.",
+        )
+        assert traces == ()
 
     def test_companion_orders_carry_their_own_reminders(self) -> None:
         """The MMF reduction that goes with tacrolimus carries the MMF reminders."""

@@ -33,9 +33,11 @@ def data_gap(j: Judged) -> Finding | None:
         severity=Severity.INFO,
         summary=wording.summary(f"Response not assessable: {what}. Order a UPCR"),
         rationale=(
-            f"Response needs a baseline (within {rs.baseline_days_before} days before the start "
-            f"of the line, or {rs.baseline_days_after} days after it) and a proteinuria from the "
-            f"last {rs.latest_max_age_days} days ({rs.title})."
+            f"Response ({rs.title}) is judged from a baseline proteinuria and a recent one. "
+            f"The service takes the baseline within {rs.baseline_days_before} days before the "
+            f"start of the line, or {rs.baseline_days_after} days after it, and the latest "
+            f"from the last {rs.latest_max_age_days} days (its own windows: the guideline "
+            "sets none)."
         ),
         evidence=j.response_rows(),
         series=j.proteinuria_trend(),

@@ -51,7 +51,7 @@ def pregnancy(fact: SafetyFact, line: TherapyLine | None, ruleset: Ruleset) -> F
             trace_of(
                 fact,
                 "pregnancy: no teratogenic or unsafe draft orders",
-                "pregnancy card added; unsafe drafts withheld on the other cards",
+                "pregnancy card added; no card drafts an agent not for use in pregnancy",
             ),
         ),
     )

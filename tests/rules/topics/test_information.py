@@ -213,9 +213,10 @@ class TestDataGap:
         assert card.summary == f"Response not assessable: {what}. Order a UPCR"
         assert card.actions[0].parameters["loinc"] == "2890-2"
         assert card.rationale == (
-            "Response needs a baseline (within 60 days before the start of the line, or 14 "
-            "days after it) and a proteinuria from the last 120 days (KDIGO 2024 lupus "
-            "nephritis guideline)."
+            "Response (KDIGO 2024 lupus nephritis guideline) is judged from a baseline "
+            "proteinuria and a recent one. The service takes the baseline within 60 days "
+            "before the start of the line, or 14 days after it, and the latest from the last "
+            "120 days (its own windows: the guideline sets none)."
         )
         assert card.next_steps == (
             "Measure the urine protein/creatinine ratio (a spot sample as drafted, or on a "
