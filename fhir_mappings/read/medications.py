@@ -4,8 +4,10 @@ Order of trust (``MatchMethod``):
 
 1. ``medicationCodeableConcept`` with an RxNorm coding (any level: IN, SCD, SBD, forms).
 2. ``medicationReference`` resolved from ``contained`` (``"#id"``) or from
-   ``medications_by_ref`` (keys ``"Medication/<id>"``; absolute URLs and ``_history``
-   suffixes are reduced to that form): the Medication's code, then its ingredients.
+   ``medications_by_ref`` (keys ``"Medication/<id>"``; absolute URLs into the server
+   base and ``_history`` suffixes are reduced to that form, URLs compared as the service
+   compares FHIR bases: scheme and host in any case, the default port or none, with or
+   without a trailing slash): the Medication's code, then its ingredients.
 3. Text: concept text, displays of non-RxNorm codings, reference display, matched on
    names and brands (``codes.rxnorm.agent_for_text``).
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from fhir_mappings.codes.rxnorm import agent_for_text, is_rxnorm, product_for_code
 from fhir_mappings.facts import MatchMethod, MedicationMatch, Route
@@ -125,23 +128,61 @@ def quantity_mg(quantity: object) -> float | None:
     return value * factor if factor is not None else None
 
 
+#: Ports an http(s) URL has when it names none (RFC 9110 section 4.2).
+_DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
+
+
+def _url_parts(url: str) -> tuple[str, str, int, list[str]] | None:
+    """(scheme, host, port, path segments) of an absolute http(s) URL, scheme and host in
+    lower case, the port filled in, an empty last segment (a trailing slash) dropped; the
+    query and fragment are left out. ``None`` for anything else, or user info in it."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if scheme not in _DEFAULT_PORTS or not host or "@" in parts.netloc:
+        return None
+    segments = parts.path.split("/")[1:]
+    if segments and not segments[-1]:
+        segments.pop()
+    return scheme, host, port if port is not None else _DEFAULT_PORTS[scheme], segments
+
+
+def _inside_base(reference: str, server_base: str) -> str | None:
+    """The path of an absolute ``reference`` after ``server_base`` (``Medication/12``), or
+    ``None`` when it lies elsewhere. Both are compared as URLs (see the module docstring)."""
+    ref, base = _url_parts(reference), _url_parts(server_base)
+    if ref is None or base is None or ref[:3] != base[:3]:
+        return None
+    depth = len(base[3])
+    if ref[3][:depth] != base[3]:
+        return None
+    return "/".join(ref[3][depth:])
+
+
 def _reference_key(reference: str, server_base: str | None) -> str | None:
     """``Medication/12`` for a relative reference or an absolute one inside ``server_base``.
 
     ``_history`` suffixes and queries are dropped. An absolute reference to another
-    server gives ``None`` when the base is known (it cannot be one of ours); without a
-    known base it is reduced to its last two segments, as before.
+    server gives ``None`` when the base is known (it cannot be one of ours), and so does
+    one whose path after the base is more than ``Type/id`` (``../other/Medication/12``);
+    without a known base it is reduced to its last two segments.
     """
     ref = reference.split("?")[0]
     if "://" in ref and server_base is not None:
-        base = server_base.rstrip("/") + "/"
-        if not ref.startswith(base):
-            return None
-        ref = ref[len(base) :]
-    parts = [p for p in ref.split("/") if p]
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
+        inside = _inside_base(ref, server_base)
+        parts = _without_history(inside) if inside is not None else []
+        return "/".join(parts) if len(parts) == 2 else None
+    parts = _without_history(ref)
     return "/".join(parts[-2:]) if len(parts) >= 2 else None
+
+
+def _without_history(path: str) -> list[str]:
+    """The non-empty segments of ``path`` before any ``_history``."""
+    parts = [p for p in path.split("/") if p]
+    return parts[: parts.index("_history")] if "_history" in parts else parts
 
 
 def resolve_medication(
