@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from fhir_mappings.codes.rxnorm import agent_for_text, is_rxnorm, product_for_code
 from fhir_mappings.facts import MatchMethod, MedicationMatch, Route
@@ -128,38 +127,24 @@ def quantity_mg(quantity: object) -> float | None:
     return value * factor if factor is not None else None
 
 
-#: Ports an http(s) URL has when it names none (RFC 9110 section 4.2).
-_DEFAULT_PORTS: Mapping[str, int] = {"http": 80, "https": 443}
+#: How each scheme's default port is written after the host: a URL naming it is the same
+#: URL without it (RFC 3986 section 6.2.3), as the service compares FHIR bases.
+_DEFAULT_PORT: Mapping[str, str] = {"http": ":80", "https": ":443"}
 
 
-def _url_parts(url: str) -> tuple[str, str, int, list[str]] | None:
-    """(scheme, host, port, path segments) of an absolute http(s) URL, scheme and host in
-    lower case, the port filled in, an empty last segment (a trailing slash) dropped; the
-    query and fragment are left out. ``None`` for anything else, or user info in it."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+def _normal_url(url: str) -> str | None:
+    """``url`` as FHIR bases are compared: scheme and host in lower case, the scheme's
+    default port left out, no query, fragment or trailing slash. ``None`` unless it is an
+    http(s) URL with a host and no user info."""
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not separator or scheme not in _DEFAULT_PORT:
         return None
-    scheme, host = parts.scheme.lower(), parts.hostname
-    if scheme not in _DEFAULT_PORTS or not host or "@" in parts.netloc:
+    authority, slash, path = rest.split("#")[0].split("?")[0].partition("/")
+    if not authority or "@" in authority:
         return None
-    segments = parts.path.split("/")[1:]
-    if segments and not segments[-1]:
-        segments.pop()
-    return scheme, host, port if port is not None else _DEFAULT_PORTS[scheme], segments
-
-
-def _inside_base(reference: str, server_base: str) -> str | None:
-    """The path of an absolute ``reference`` after ``server_base`` (``Medication/12``), or
-    ``None`` when it lies elsewhere. Both are compared as URLs (see the module docstring)."""
-    ref, base = _url_parts(reference), _url_parts(server_base)
-    if ref is None or base is None or ref[:3] != base[:3]:
-        return None
-    depth = len(base[3])
-    if ref[3][:depth] != base[3]:
-        return None
-    return "/".join(ref[3][depth:])
+    host = authority.lower().removesuffix(_DEFAULT_PORT[scheme])
+    return f"{scheme}://{host}{slash}{path}".rstrip("/")
 
 
 def _reference_key(reference: str, server_base: str | None) -> str | None:
@@ -172,8 +157,10 @@ def _reference_key(reference: str, server_base: str | None) -> str | None:
     """
     ref = reference.split("?")[0]
     if "://" in ref and server_base is not None:
-        inside = _inside_base(ref, server_base)
-        parts = _without_history(inside) if inside is not None else []
+        base, target = _normal_url(server_base), _normal_url(ref)
+        if base is None or target is None or not target.startswith(base + "/"):
+            return None
+        parts = _without_history(target[len(base) + 1 :])
         return "/".join(parts) if len(parts) == 2 else None
     parts = _without_history(ref)
     return "/".join(parts[-2:]) if len(parts) >= 2 else None
