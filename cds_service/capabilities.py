@@ -15,8 +15,9 @@ A statement that cannot be read (error, timeout, not a CapabilityStatement) give
 ``Capabilities.unknown()``: everything is assumed supported, and each search's own
 answer decides.
 
-``ServerProfiles`` keeps, per FHIR base, the capabilities and the ``_include`` values
-the server refused (``refused_includes``), for ``ttl_seconds`` and for at most
+``ServerProfiles`` keeps, per FHIR base, the capabilities, the ``_include`` values the
+server refused (``refused_includes``) and the search parameters it refused
+(``refused_params``, as ``(type, name)``), for ``ttl_seconds`` and for at most
 ``max_servers`` bases (least recently used first out). Concurrent hooks on a server not
 yet known share one ``/metadata`` request.
 """
@@ -105,6 +106,15 @@ class ServerProfile:
 
     capabilities: Capabilities
     refused_includes: set[str] = field(default_factory=set)
+    #: (resource type, search parameter) pairs the server answered with a refusal.
+    refused_params: set[tuple[str, str]] = field(default_factory=set)
+
+    def offers(self, resource_type: str, name: str) -> bool:
+        """Whether the search parameter may be sent: listed (or nothing is listed) and not
+        refused before."""
+        return self.capabilities.param(resource_type, name) and (
+            (resource_type, name) not in self.refused_params
+        )
 
 
 class ServerProfiles:

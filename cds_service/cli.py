@@ -10,8 +10,9 @@ lifespan; their warnings are logged once), then runs ``cds_service.app:app_facto
 on 127.0.0.1 unless ``--host`` says otherwise, with a graceful-shutdown timeout that fits
 a Kubernetes termination grace period and the connection limits of the settings.
 ``evaluate`` runs the same gathering (``cds_service.prefetch.gather``), assessment and
-card rendering as the hook: a Bundle file is turned into a full prefetch, a FHIR
-server is read through the same ``FhirClient`` with no prefetch.
+card rendering as the hook, with one evaluation date (``--today``, else today) for the
+look-back of the gathering and for the rules: a Bundle file is turned into a full
+prefetch, a FHIR server is read through the same ``FhirClient`` with no prefetch.
 ``feedback-report`` only reads the store: before anything was recorded it is empty.
 """
 
@@ -265,6 +266,7 @@ async def _evaluate_async(
     settings: Settings,
     service: ServiceDefinition,
     transport: httpx.AsyncBaseTransport | None,
+    today: date,
 ) -> Any:
     body: dict[str, Any] = {
         "hook": service.hook,
@@ -286,7 +288,7 @@ async def _evaluate_async(
     try:
         request = HookRequest.model_validate(body)
         try:
-            return await gather(request, service, client, settings)
+            return await gather(request, service, client, settings, today=today)
         except FhirBadResponse as exc:
             if (
                 exc.status == 404
@@ -363,9 +365,11 @@ def _evaluate(
         from cds_service.cards import render_cards
 
         renderer = render_cards
-    gathered = asyncio.run(_evaluate_async(args, settings, service, fhir_transport))
-    today = args.today or datetime.now(UTC).date()
+    # the gathering's look-back comes from the same ruleset and day as the rules
+    today: date = args.today or datetime.now(UTC).date()
     ruleset = args.ruleset or settings.ruleset
+    gathering = settings.model_copy(update={"ruleset": ruleset})
+    gathered = asyncio.run(_evaluate_async(args, gathering, service, fhir_transport, today))
     show_status = (
         settings.show_status_card if args.show_status_card is None else args.show_status_card
     )

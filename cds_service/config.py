@@ -31,6 +31,7 @@ from cds_service.auth import (
     read_trusted_issuers,
 )
 from cds_service.chart import origin_of
+from cds_service.fhir_urls import allowed_base
 
 #: Secrets nobody should deploy with.
 _PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "changethis", "example"})
@@ -81,8 +82,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LNCDS_", extra="ignore", frozen=True)
 
-    #: Base-URL prefixes of FHIR servers the service may contact; "*" allows any
-    #: (logged as a warning at start-up); empty: no server is ever contacted.
+    #: Base URLs of FHIR servers the service may contact, each admitting the bases under it
+    #: (``fhir_urls.allowed_base``); "*" allows any (logged as a warning at start-up);
+    #: empty: no server is ever contacted.
     fhir_server_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     require_jwt: bool = True
@@ -266,16 +268,10 @@ class Settings(BaseSettings):
         return "*" in self.fhir_server_allowlist
 
     def fhir_server_allowed(self, url: str | None) -> bool:
-        """Whether ``url`` starts with an allow-listed base (at a path boundary)."""
-        if not url or not url.lower().startswith(("https://", "http://")):
-            return False
-        if self.allow_any_fhir_server:
-            return True
-        candidate = url.rstrip("/")
-        return any(
-            candidate == prefix or candidate.startswith(prefix + "/")
-            for prefix in self.fhir_server_allowlist
-        )
+        """Whether ``url`` is a FHIR base under an allow-listed one: the one rule of
+        ``fhir_urls.allowed_base`` (URLs compared by scheme, host, port and path segments;
+        dot segments, user info, a query or a fragment refused)."""
+        return allowed_base(url, self.fhir_server_allowlist) is not None
 
     def load_trusted_issuers(self) -> dict[str, str]:
         """``trusted_issuers`` merged with ``trusted_issuers_file`` (read now).

@@ -29,6 +29,20 @@ order is unknown, a required key answers 412 and an optional one becomes a gap w
 nothing read. Resources that end before the look-back are dropped: the rules never
 read them.
 
+Still in force, whatever their date (``cds_service.search_params.STILL_ACTIVE``):
+``active``/``on-hold`` MedicationRequests and ``active``/``intended``/``on-hold``
+MedicationStatements. An order written before the look-back and still active is the
+current treatment, so such resources are never dropped, and when the record of their
+type was not read whole (the service's own dated search, a prefetched first page with
+``link[next]``, a prefetch over its bound) one more search asks ``fhirServer`` for them
+by status (``MedicationRequest?patient=X&status=active,on-hold`` with ``_include``), run
+alongside the dated one; both answers are merged, each resource once (type and id). A
+server that does not offer ``status`` for the type (its CapabilityStatement) or refuses
+it (a 4xx with an OperationOutcome; remembered per server) is asked for the type's
+whole record instead, read to the end, of which the still-active resources are kept.
+Only when they cannot be known (no ``fhirServer``, that search refused, or a bound
+reached) does a ``DataGap`` say the type is complete from the look-back's first day on.
+
 What a value or an answer may hold is checked by ``cds_service.prefetch_values``:
 entries of a type the key's search cannot return are dropped (logged); a FHIR server
 answering with R5-shaped resources -> ``FhirInvalidContent`` (412).
@@ -52,6 +66,7 @@ from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
+from cds_service.capabilities import ServerProfile
 from cds_service.config import Settings
 from cds_service.errors import DataUnavailable, FhirBadResponse, FhirTimeout
 from cds_service.fhir_client import (
@@ -73,7 +88,7 @@ from cds_service.prefetch_values import (
     usable_prefetch,
 )
 from cds_service.record_window import Coverage, within_look_back
-from cds_service.search_params import DATE_PARAMS
+from cds_service.search_params import DATE_PARAMS, STATUS_PARAM, STILL_ACTIVE, still_active
 from cds_service.service_definition import (
     DataKey,
     ServiceDefinition,
@@ -117,7 +132,7 @@ async def _no_window() -> AsyncIterator[None]:
 
 class KeySource(StrEnum):
     PREFETCH = "prefetch"  # satisfied entirely by the client's prefetch
-    PREFETCH_PAGED = "prefetch+pages"  # prefetched first page, further pages fetched
+    PREFETCH_PAGED = "prefetch+pages"  # prefetched first page, the rest read from fhirServer
     FETCHED = "fetched"  # fetched from fhirServer
     NULL = "null"  # client said: no such data
     UNSUPPORTED = "unsupported"  # optional search the server does not offer: not sent
@@ -141,12 +156,47 @@ class Gathered:
     report: PrefetchReport
 
 
+@dataclass(frozen=True, slots=True)
+class _Gap:
+    """A gap and its kind (``metrics.GAP_KINDS``), counted once the hook keeps it."""
+
+    kind: str
+    gap: DataGap
+
+
 @dataclass(slots=True)
 class _Answer:
-    """One key's resources, and the gap when they are not the whole look-back."""
+    """One key's resources, and the gaps when they are not the whole look-back."""
 
     resources: list[Json]
-    gap: DataGap | None = None
+    gaps: list[_Gap] = field(default_factory=list)
+
+
+#: A job reading (part of) one key's data from the FHIR server.
+_Job = Callable[[], Awaitable[_Answer]]
+
+
+async def _ready(answer: _Answer) -> _Answer:
+    return answer
+
+
+def _identity(resource: Json) -> tuple[object, str] | None:
+    rid = resource.get("id")
+    return (resource.get("resourceType"), rid) if isinstance(rid, str) else None
+
+
+def _merged(dated: _Answer, active: _Answer) -> _Answer:
+    """The dated answer plus the still-active resources it lacks, each resource once.
+
+    When nothing of the type could be read (a gap without a day), that gap is the
+    answer: the search by status adds nothing to it.
+    """
+    if any(item.gap.complete_since is None for item in dated.gaps):
+        return dated
+    seen = {_identity(item) for item in dated.resources}
+    seen.discard(None)
+    extra = [item for item in active.resources if _identity(item) not in seen]
+    return _Answer([*dated.resources, *extra], [*dated.gaps, *active.gaps])
 
 
 def _refusal(exc: FhirBadResponse) -> bool:
@@ -189,17 +239,47 @@ class _Gatherer:
         lookback, today = self.window
         return lookback.since(rtype, today)
 
-    def _gap(self, rtype: str, kind: str, reason: str, since: date | None = None) -> DataGap:
-        record_data_gap(rtype, kind)
-        log.warning("data gap", extra={"resource_type": rtype, "kind": kind})
-        return DataGap(rtype, reason, since)
+    def keeps_active(self, rtype: str) -> bool:
+        """Whether the look-back could leave out resources of ``rtype`` still in force."""
+        return rtype in STILL_ACTIVE and self.since(rtype) is not None
+
+    @staticmethod
+    def _gap(rtype: str, kind: str, reason: str, since: date | None = None) -> _Gap:
+        return _Gap(kind, DataGap(rtype, reason, since))
+
+    def _keep_gaps(self, gaps: Iterable[_Gap]) -> None:
+        """Record the gaps of an answer the hook keeps (counted and logged here, once)."""
+        for item in gaps:
+            record_data_gap(item.gap.resource_type, item.kind)
+            log.warning(
+                "data gap", extra={"resource_type": item.gap.resource_type, "kind": item.kind}
+            )
+            self.gaps.append(item.gap)
 
     # --- prefetch values ---------------------------------------------------------------
 
     def _prefetched(
+        self, key: str, template: str, bundle: Json, entries: list[Json]
+    ) -> _Answer | _Job:
+        """A prefetched searchset: its answer, or a job reading its further pages (and the
+        resources still in force that the pages it holds need not reach)."""
+        rtype = template_type(template)[0]
+        limit = self.settings.max_resources_per_prefetch_bundle
+        answer = self._first_page(key, rtype, bundle, entries)
+        if not self.keeps_active(rtype) or (next_link(bundle) is None and len(entries) <= limit):
+            return answer  # the type's whole record is in hand
+        if self.session is None:
+            assert isinstance(answer, _Answer)  # further pages are only read from a server
+            reason = f"the EHR sent no FHIR server to search for older active {rtype}"
+            answer.gaps.append(self._gap(rtype, "no_server", reason, self.since(rtype)))
+            return answer
+        self.report.sources[key] = KeySource.PREFETCH_PAGED
+        return partial(self._with_active, key, template, answer)
+
+    def _first_page(
         self, key: str, rtype: str, bundle: Json, entries: list[Json]
-    ) -> _Answer | Callable[[], Awaitable[_Answer]]:
-        """A prefetched searchset: its answer, or a job reading its further pages."""
+    ) -> _Answer | _Job:
+        """A prefetched searchset's look-back: its answer, or a job reading further pages."""
         limit = self.settings.max_resources_per_prefetch_bundle
         coverage = Coverage(rtype, self.since(rtype))
         if len(entries) > limit:
@@ -234,26 +314,109 @@ class _Gatherer:
             self.report.sources[key] = KeySource.UNSUPPORTED
             log.info("optional search not offered by the FHIR server", extra={"key": key})
             reason = f"this FHIR server does not provide {path}"
-            return _Answer([], self._gap(path, "unsupported", reason))
-        include = spec.include
-        if include is not None and (
-            include in profile.refused_includes or not profile.capabilities.include(path, include)
-        ):
-            include = None
+            return _Answer([], [self._gap(path, "unsupported", reason)])
+        if self.keeps_active(path):
+            return await self._with_active(key, template, partial(self._dated, key, path, query))
+        return await self._dated(key, path, query)
+
+    async def _dated(self, key: str, path: str, query: str) -> _Answer:
+        """The key's own search, bounded by the look-back (see ``_own_params``)."""
+        assert self.session is not None
+        spec = self.service.key(key)
+        profile = await self.session.profile()
         params = self._own_params(path, query, profile.capabilities.param)
         try:
-            paged = await self._search(path, params, include)
+            paged = await self._send(key, path, params, self._include(spec, path, profile), profile)
         except FhirBadResponse as exc:
-            if include is None or not 400 <= exc.status < 500 or exc.status in _NOT_INCLUDE:
-                return self._failed(key, spec, path, exc)
-            log.info("search refused with _include; sending it without", extra={"key": key})
-            record_fhir_retry("include_refused")
-            try:
-                paged = await self._search(path, params, None)
-            except FhirBadResponse as again:
-                return self._failed(key, spec, path, again)
-            profile.refused_includes.add(include)
+            return self._failed(key, spec, path, exc)
         return self._settle(key, path, paged)
+
+    async def _with_active(self, key: str, template: str, dated: _Answer | _Job) -> _Answer:
+        """``dated`` (an answer, or the job giving it) merged with the resources still in
+        force that the search by status finds; both requests run at once."""
+        first = _ready(dated) if isinstance(dated, _Answer) else dated()
+        answer, active = await _all([first, self._active(key, template)])
+        return _merged(answer, active)
+
+    async def _active(self, key: str, template: str) -> _Answer:
+        """The key type's resources still in force, whatever their date (module docstring)."""
+        assert self.session is not None
+        rtype = template_type(template)[0]
+        since = self.since(rtype)
+        spec = self.service.key(key)
+        profile = await self.session.profile()
+        if not spec.required and not profile.capabilities.searches(rtype):
+            reason = f"this FHIR server cannot search for older active {rtype}"
+            return _Answer([], [self._gap(rtype, "unsupported", reason, since)])
+        try:
+            query = resolve_template(template, self.context, self.request.context.userId)
+        except TemplateError:
+            reason = f"older active {rtype} could not be searched for"
+            return _Answer([], [self._gap(rtype, "no_server", reason, since)])
+        params = [
+            (name, value)
+            for name, value in parse_qsl(query.partition("?")[2], keep_blank_values=True)
+            if name not in ("_sort", "_count")
+        ]
+        params.append(("_count", str(self.settings.fhir_search_page_size)))
+        include = self._include(spec, rtype, profile)
+        try:
+            paged = await self._by_status(key, rtype, params, include, profile)
+        except FhirBadResponse as exc:
+            if not _refusal(exc):
+                raise
+            log.info("search for resources still in force refused", extra={"key": key})
+            reason = (
+                f"this FHIR server did not let the service search for older active {rtype}"
+                if exc.status in _ACCESS_STATUSES
+                else f"this FHIR server refused the search for older active {rtype}"
+            )
+            return _Answer([], [self._gap(rtype, "refused", reason, since)])
+        found = not_r5(key, of_type(key, rtype, paged.resources))
+        # a server that ignores (or was not asked) the status answers with the whole record
+        kept = [item for item in found if item.get("resourceType") != rtype or still_active(item)]
+        if paged.stopped is None:
+            return _Answer(kept)
+        if key not in self.report.truncated:
+            self.report.truncated.append(key)
+        reason = (
+            f"this FHIR server holds more {rtype} than the service reads at once; "
+            "older active ones may be missing"
+        )
+        return _Answer(kept, [self._gap(rtype, "partial", reason, since)])
+
+    async def _by_status(
+        self,
+        key: str,
+        rtype: str,
+        params: list[tuple[str, str]],
+        include: str | None,
+        profile: ServerProfile,
+    ) -> Paged:
+        """The search by status, else (not offered, refused) the type's whole record; read
+        to the end either way (no look-back: the answer has no useful order)."""
+        if profile.offers(rtype, STATUS_PARAM):
+            statuses = ",".join(STILL_ACTIVE[rtype])
+            try:
+                return await self._send(
+                    key, rtype, [*params, (STATUS_PARAM, statuses)], include, profile, bounded=False
+                )
+            except FhirBadResponse as exc:
+                if not _refusal(exc) or exc.status in _ACCESS_STATUSES:
+                    raise
+                log.info("search by status refused; reading the whole record", extra={"key": key})
+                profile.refused_params.add((rtype, STATUS_PARAM))
+        return await self._send(key, rtype, params, include, profile, bounded=False)
+
+    @staticmethod
+    def _include(spec: DataKey, rtype: str, profile: ServerProfile) -> str | None:
+        """The key's ``_include``, unless the server does not offer it or refused it."""
+        include = spec.include
+        if include is not None and (
+            include in profile.refused_includes or not profile.capabilities.include(rtype, include)
+        ):
+            return None
+        return include
 
     def _own_params(
         self, rtype: str, query: str, offered: Callable[[str, str], bool]
@@ -276,19 +439,44 @@ class _Gatherer:
         params.append(("_count", str(self.settings.fhir_search_page_size)))
         return params
 
+    async def _send(
+        self,
+        key: str,
+        rtype: str,
+        params: list[tuple[str, str]],
+        include: str | None,
+        profile: ServerProfile,
+        *,
+        bounded: bool = True,
+    ) -> Paged:
+        """One search, sent once more without ``_include`` when the server refuses it with a
+        4xx that is not about access or load (remembered per server); ``FhirBadResponse``
+        otherwise. ``bounded``: paging stops once the look-back is covered."""
+        try:
+            return await self._search(rtype, params, include, bounded)
+        except FhirBadResponse as exc:
+            if include is None or not 400 <= exc.status < 500 or exc.status in _NOT_INCLUDE:
+                raise
+            log.info("search refused with _include; sending it without", extra={"key": key})
+            record_fhir_retry("include_refused")
+            paged = await self._search(rtype, params, None, bounded)
+            profile.refused_includes.add(include)
+            return paged
+
     async def _search(
-        self, rtype: str, params: list[tuple[str, str]], include: str | None
+        self, rtype: str, params: list[tuple[str, str]], include: str | None, bounded: bool
     ) -> Paged:
         assert self.session is not None
         full = (*params, ("_include", include)) if include is not None else tuple(params)
-        return await self.session.search(rtype, full, coverage=Coverage(rtype, self.since(rtype)))
+        coverage = Coverage(rtype, self.since(rtype)) if bounded else None
+        return await self.session.search(rtype, full, coverage=coverage)
 
     def _failed(self, key: str, spec: DataKey, rtype: str, exc: FhirBadResponse) -> _Answer:
         """An optional search refused with an OperationOutcome is a gap; the rest is raised."""
         if spec.required or not _refusal(exc):
             raise exc
         log.info("optional search refused by the FHIR server", extra={"key": key})
-        return _Answer([], self._gap(rtype, "refused", _refused_reason(rtype, exc)))
+        return _Answer([], [self._gap(rtype, "refused", _refused_reason(rtype, exc))])
 
     # --- settling a key ------------------------------------------------------------------
 
@@ -307,11 +495,11 @@ class _Gatherer:
                 "older ones were not read"
             )
             gap = self._gap(rtype, "partial", reason, complete_since)
-            return _Answer(within_look_back(resources, rtype, since, paged.coverage), gap)
+            return _Answer(within_look_back(resources, rtype, since, paged.coverage), [gap])
         if self.service.key(key).required:
             raise DataUnavailable([key], paged.stopped.value)
         reason = f"the {rtype} of this patient could not be read completely"
-        return _Answer([], self._gap(rtype, "partial", reason))
+        return _Answer([], [self._gap(rtype, "partial", reason)])
 
     # --- all keys --------------------------------------------------------------------------
 
@@ -319,7 +507,7 @@ class _Gatherer:
         provided = self.request.prefetch or {}
         answers: list[_Answer] = []
         # factories, not coroutines: nothing is created that an early 412 would leave unawaited
-        jobs: dict[str, Callable[[], Awaitable[_Answer]]] = {}
+        jobs: dict[str, _Job] = {}
         missing: list[str] = []
         first_pages: list[Json] = []  # prefetched pages whose further pages are to be read
         for key, template in self.service.prefetch.items():
@@ -337,7 +525,7 @@ class _Gatherer:
                 if is_read:
                     answers.append(_Answer(items))
                     continue
-                answer = self._prefetched(key, rtype, provided[key], items)
+                answer = self._prefetched(key, template, provided[key], items)
                 if isinstance(answer, _Answer):
                     answers.append(answer)
                 else:
@@ -350,7 +538,7 @@ class _Gatherer:
                 else:
                     self.report.sources[key] = KeySource.MISSING
                     reason = f"the EHR sent no {rtype} and no FHIR server to read them from"
-                    answers.append(_Answer([], self._gap(rtype, "no_server", reason)))
+                    answers.append(_Answer([], [self._gap(rtype, "no_server", reason)]))
                 continue
             self.report.sources[key] = KeySource.FETCHED
             jobs[key] = partial(self._fetch, key, template)
@@ -359,8 +547,7 @@ class _Gatherer:
         kept: list[Json] = []
         for answer in answers:
             kept.extend(answer.resources)
-            if answer.gap is not None:
-                self.gaps.append(answer.gap)
+            self._keep_gaps(answer.gaps)
         reads = MedicationReads(self.session, self.server_base(), self.io_window)
         # the Medications named by data in hand are read alongside the other requests
         early = reads.wanted([*kept, *first_pages])
@@ -372,8 +559,7 @@ class _Gatherer:
                 fetched = await _all(job() for job in jobs.values())
             for answer in fetched:
                 kept.extend(item for item in answer.resources if belongs_to(item, self.patient_id))
-                if answer.gap is not None:
-                    self.gaps.append(answer.gap)
+                self._keep_gaps(answer.gaps)
         kept.extend(await reads.resolve(kept))
         reads.tally(kept)
         self.report.medications_fetched = reads.fetched

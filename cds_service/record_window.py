@@ -18,6 +18,8 @@ the resources in the server's order and checks:
 
 ``within_look_back`` drops resources that end before ``since`` (the rules never read
 them; undated ones are kept), so a long record and its short twin give the same input.
+Resources still in force (``search_params.still_active``: an order written years ago and
+still ``active``) are never dropped: they are the current treatment, whatever their date.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from cds_service.search_params import DATE_PARAMS, date_span
+from cds_service.search_params import DATE_PARAMS, date_span, still_active
 
 Resource = Mapping[str, Any]
 
@@ -93,7 +95,8 @@ def within_look_back(
     since: date | None,
     coverage: Coverage | None = None,
 ) -> list[dict[str, Any]]:
-    """``resources`` without those of ``resource_type`` that end before ``since``.
+    """``resources`` without those of ``resource_type`` that end before ``since``, except
+    those still in force (``still_active``).
 
     ``coverage``, when it read exactly these resources, spares the pass if none of them
     starts before ``since`` (a server that applied the date bound).
@@ -108,7 +111,7 @@ def within_look_back(
     for resource in resources:
         if resource.get("resourceType") == resource_type:
             span = date_span(resource, param)
-            if span is not None and span[1] < first_day:
+            if span is not None and span[1] < first_day and not still_active(resource):
                 continue
         kept.append(resource)
     return kept

@@ -19,6 +19,12 @@ than it) and the local bundle search of the demo and the tests (``ge``/``le`` fi
 
 Dates are compared as ``YYYY-MM-DD`` strings, at day precision: a partial date stands for
 its whole month or year, a Period for its whole span (an open end reaches any date).
+
+A second table (``STILL_ACTIVE``) names, for the types whose resources can stay in force
+for years, the statuses that mean "still in force": an order written before the
+look-back and still ``active`` is the current treatment, so such resources are searched
+for by ``status`` (the FHIR R4 token search parameter of both types) and kept whatever
+their date (``still_active``).
 """
 
 from __future__ import annotations
@@ -59,6 +65,25 @@ DATE_PARAMS: Mapping[str, DateParam] = {
         "effective", ("effectiveDateTime", "effectivePeriod"), spans=True
     ),
 }
+
+
+#: The token search parameter of a resource's status (FHIR R4: ``MedicationRequest.status``,
+#: ``MedicationStatement.status``).
+STATUS_PARAM = "status"
+#: Statuses meaning the resource is still in force, whatever its date (FHIR R4 value sets
+#: ``medicationrequest-status`` and ``medication-statement-status``), in the order they are
+#: written into a search.
+STILL_ACTIVE: Mapping[str, tuple[str, ...]] = {
+    "MedicationRequest": ("active", "on-hold"),
+    "MedicationStatement": ("active", "intended", "on-hold"),
+}
+
+
+def still_active(resource: Mapping[str, Any]) -> bool:
+    """Whether ``resource`` is of a ``STILL_ACTIVE`` type and has one of its statuses."""
+    rtype = resource.get("resourceType")
+    statuses = STILL_ACTIVE.get(rtype) if isinstance(rtype, str) else None
+    return statuses is not None and resource.get("status") in statuses
 
 
 def day_bounds(value: object) -> tuple[str, str] | None:

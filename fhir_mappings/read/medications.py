@@ -4,8 +4,10 @@ Order of trust (``MatchMethod``):
 
 1. ``medicationCodeableConcept`` with an RxNorm coding (any level: IN, SCD, SBD, forms).
 2. ``medicationReference`` resolved from ``contained`` (``"#id"``) or from
-   ``medications_by_ref`` (keys ``"Medication/<id>"``; absolute URLs and ``_history``
-   suffixes are reduced to that form): the Medication's code, then its ingredients.
+   ``medications_by_ref`` (keys ``"Medication/<id>"``; absolute URLs into the server
+   base and ``_history`` suffixes are reduced to that form, URLs compared as the service
+   compares FHIR bases: scheme and host in any case, the default port or none, with or
+   without a trailing slash): the Medication's code, then its ingredients.
 3. Text: concept text, displays of non-RxNorm codings, reference display, matched on
    names and brands (``codes.rxnorm.agent_for_text``).
 
@@ -125,23 +127,49 @@ def quantity_mg(quantity: object) -> float | None:
     return value * factor if factor is not None else None
 
 
+#: How each scheme's default port is written after the host: a URL naming it is the same
+#: URL without it (RFC 3986 section 6.2.3), as the service compares FHIR bases.
+_DEFAULT_PORT: Mapping[str, str] = {"http": ":80", "https": ":443"}
+
+
+def _normal_url(url: str) -> str | None:
+    """``url`` as FHIR bases are compared: scheme and host in lower case, the scheme's
+    default port left out, no query, fragment or trailing slash. ``None`` unless it is an
+    http(s) URL with a host and no user info."""
+    scheme, separator, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not separator or scheme not in _DEFAULT_PORT:
+        return None
+    authority, slash, path = rest.split("#")[0].split("?")[0].partition("/")
+    if not authority or "@" in authority:
+        return None
+    host = authority.lower().removesuffix(_DEFAULT_PORT[scheme])
+    return f"{scheme}://{host}{slash}{path}".rstrip("/")
+
+
 def _reference_key(reference: str, server_base: str | None) -> str | None:
     """``Medication/12`` for a relative reference or an absolute one inside ``server_base``.
 
     ``_history`` suffixes and queries are dropped. An absolute reference to another
-    server gives ``None`` when the base is known (it cannot be one of ours); without a
-    known base it is reduced to its last two segments, as before.
+    server gives ``None`` when the base is known (it cannot be one of ours), and so does
+    one whose path after the base is more than ``Type/id`` (``../other/Medication/12``);
+    without a known base it is reduced to its last two segments.
     """
     ref = reference.split("?")[0]
     if "://" in ref and server_base is not None:
-        base = server_base.rstrip("/") + "/"
-        if not ref.startswith(base):
+        base, target = _normal_url(server_base), _normal_url(ref)
+        if base is None or target is None or not target.startswith(base + "/"):
             return None
-        ref = ref[len(base) :]
-    parts = [p for p in ref.split("/") if p]
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
+        parts = _without_history(target[len(base) + 1 :])
+        return "/".join(parts) if len(parts) == 2 else None
+    parts = _without_history(ref)
     return "/".join(parts[-2:]) if len(parts) >= 2 else None
+
+
+def _without_history(path: str) -> list[str]:
+    """The non-empty segments of ``path`` before any ``_history``."""
+    parts = [p for p in path.split("/") if p]
+    return parts[: parts.index("_history")] if "_history" in parts else parts
 
 
 def resolve_medication(

@@ -23,6 +23,8 @@
 //                       `<base>?_getpages=<id>&_getpagesoffset=<n>&_count=<n>&_bundletype=searchset`.
 //   FHIR_REFUSE_TYPES   comma list of resource types whose searches answer 400 with an
 //                       OperationOutcome (`not-supported`), as a server without them does.
+//   FHIR_REFUSE_PARAMS  comma list of search parameters (`status`) whose searches answer
+//                       400 with an OperationOutcome (`not-supported`), whatever the type.
 //   FHIR_DROP_REUSED    `1`: every connection answers one request (keep-alive advertised)
 //                       and is closed, unanswered, when the client sends a second one on
 //                       it: a server closing an idle connection just as it is reused.
@@ -68,6 +70,7 @@ const corsOrigin = process.env.FHIR_CORS_ORIGIN || null;
 const defaultPageSize = intFromEnv('FHIR_PAGE_SIZE', 20); // 20: @medplum/core DEFAULT_SEARCH_COUNT
 const ignoredParams = listFromEnv('FHIR_IGNORE_PARAMS');
 const refusedTypes = listFromEnv('FHIR_REFUSE_TYPES');
+const refusedParams = listFromEnv('FHIR_REFUSE_PARAMS');
 const hapiPaging = process.env.FHIR_HAPI_PAGING === '1';
 const dropReused = process.env.FHIR_DROP_REUSED === '1';
 // HAPI-style paging: search id -> [path, params without paging]
@@ -263,6 +266,10 @@ async function handle(req) {
   const typeSearch = isTypeSearch(method, path);
   if (typeSearch && refusedTypes.has(path.slice(1))) {
     return outcome(400, 'not-supported', `searching ${path.slice(1)} is not supported`);
+  }
+  const refusedParam = typeSearch ? [...params.keys()].find((name) => refusedParams.has(name)) : undefined;
+  if (refusedParam !== undefined) {
+    return outcome(400, 'not-supported', `search parameter ${refusedParam} is not supported`);
   }
   if (typeSearch) {
     for (const name of ignoredParams) params.delete(name);

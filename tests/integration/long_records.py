@@ -7,6 +7,11 @@ nephritis Condition, a kidney biopsy, and for each month of ``years`` years up t
 ``ANALYTES``. Two records of one patient story with different lengths ("twins") hold
 the same resources in their last months, told apart only by the patient id in their
 ids and subjects: ``content_key`` strips that, so their look-backs can be compared.
+
+``record_with_order_in_force(patient_id, years, today)`` is a long record of another
+story: the mycophenolate order written in its first month is still ``active`` and is the
+only order of a lupus nephritis agent, beside the monthly orders and fills of the other
+drugs and monthly urine protein/creatinine ratios and serum creatinines.
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ DRUGS: tuple[tuple[str, str | None, str], ...] = (
 )
 #: Ten laboratory codes of the service's Observation template, drawn every month.
 ANALYTES: tuple[str, ...] = tuple(PREFETCH_LOINC_CODES[:10])
+#: The drugs of ``DRUGS`` that make lines of therapy (the others are background therapy).
+LINE_DRUGS = frozenset({"lr-mmf", "lr-tac"})
+#: (LOINC code, UCUM unit, value) of the labs of ``record_with_order_in_force``: urine
+#: protein/creatinine ratio and serum creatinine.
+RESPONSE_LABS: tuple[tuple[str, str, float], ...] = (
+    ("2890-2", "g/g", 0.3),
+    ("2160-0", "mg/dL", 0.9),
+)
 
 
 def medications() -> list[Json]:
@@ -136,3 +149,68 @@ def content_key(resource: Mapping[str, Any], patient_id: str) -> str:
 
 def keys(resources: Iterable[Mapping[str, Any]], patient_id: str) -> list[str]:
     return sorted(content_key(resource, patient_id) for resource in resources)
+
+
+def record_with_order_in_force(patient_id: str, years: int, today: date) -> Json:
+    """A collection Bundle whose only lupus nephritis order, mycophenolate mofetil 1 g twice
+    a day written in the record's first month, is still active (see module docstring)."""
+    subject = {"reference": f"Patient/{patient_id}"}
+    months = _months(years, today)
+    first_year, first_month = months[-1]
+    started = f"{first_year:04d}-{first_month:02d}-01"
+    entries = [
+        entry["resource"]
+        for entry in long_record(patient_id, years, today)["entry"]
+        if entry["resource"]["resourceType"] != "Observation"
+        and entry["resource"].get("medicationReference", {}).get("reference", "").split("/")[-1]
+        not in LINE_DRUGS
+    ]
+    entries.append(
+        {
+            "resourceType": "MedicationRequest",
+            "id": f"{patient_id}-mr-mmf-in-force",
+            "status": "active",
+            "intent": "order",
+            "subject": subject,
+            "medicationReference": {"reference": "Medication/lr-mmf"},
+            "authoredOn": started,
+            "dosageInstruction": [
+                {
+                    "timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+                    "doseAndRate": [
+                        {
+                            "doseQuantity": {
+                                "value": 1000,
+                                "unit": "mg",
+                                "system": "http://unitsofmeasure.org",
+                                "code": "mg",
+                            }
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    for year, month in months:
+        for code, unit, value in RESPONSE_LABS:
+            entries.append(
+                {
+                    "resourceType": "Observation",
+                    "id": f"{patient_id}-obs-{code}-{year:04d}{month:02d}",
+                    "status": "final",
+                    "subject": subject,
+                    "code": {"coding": [{"system": LOINC_SYSTEM, "code": code}]},
+                    "effectiveDateTime": f"{year:04d}-{month:02d}-10T08:00:00Z",
+                    "valueQuantity": {
+                        "value": value,
+                        "unit": unit,
+                        "system": "http://unitsofmeasure.org",
+                        "code": unit,
+                    },
+                }
+            )
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": resource} for resource in entries],
+    }

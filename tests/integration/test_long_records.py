@@ -9,8 +9,13 @@ connections, or refuse a search; each time the hook answers 200 with the look-ba
 resources (or the gap recorded). Paging is checked at the boundary: the page holding the
 first resource before the look-back is read, the next one never.
 
+A 12-year record whose mycophenolate order from its first month is still active must be
+judged on that order (the look-back never hides the current treatment), also on servers
+that ignore or refuse the ``status`` search parameter.
+
 The card text is the mapping layer's; these tests assert on the gathered resources (an
-evaluator that records them, then runs the real assessment) and on the hook status.
+evaluator that records them, then runs the real assessment), on the line of therapy the
+assessment found and on the hook status.
 """
 
 from __future__ import annotations
@@ -33,13 +38,14 @@ from cds_service.config import Settings
 from cds_service.metrics import REGISTRY
 from cds_service.search_params import DATE_PARAMS, date_span
 from fhir_mappings import assess
+from fhir_mappings.facts import Agent
 from fhir_mappings.findings import PatientAssessment
 from fhir_mappings.lookback import look_back
 from fhir_mappings.resources import PatientResources
 from fhir_mappings.rulesets import get_ruleset
 
 from .conftest import load_resources
-from .long_records import keys, long_record, medications
+from .long_records import keys, long_record, medications, record_with_order_in_force
 
 pytestmark = pytest.mark.integration
 
@@ -99,16 +105,20 @@ def pages_read(page_size: int, patient: Patient, rtype: str) -> int:
 
 
 class Recorder:
-    """The real assessment, remembering the resources each hook gathered."""
+    """The real assessment, remembering the resources each hook gathered and what the
+    assessment made of them."""
 
     def __init__(self) -> None:
         self.gathered: list[PatientResources] = []
+        self.assessed: list[PatientAssessment] = []
 
     def __call__(
         self, resources: PatientResources, *, today: date, ruleset: str, show_status: bool
     ) -> PatientAssessment:
         self.gathered.append(resources)
-        return assess(resources, today=today, ruleset=ruleset, show_status=show_status)
+        assessment = assess(resources, today=today, ruleset=ruleset, show_status=show_status)
+        self.assessed.append(assessment)
+        return assessment
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
@@ -199,7 +209,13 @@ def has_next(bundle: Mapping[str, Any]) -> bool:
 
 
 def searches(urls: list[httpx.URL], rtype: str) -> list[httpx.URL]:
-    return [url for url in urls if url.path.endswith(f"/{rtype}")]
+    """The dated searches of ``rtype`` and their pages (not the searches by status)."""
+    return [url for url in urls if url.path.endswith(f"/{rtype}") and "status" not in url.params]
+
+
+def by_status(urls: list[httpx.URL], rtype: str) -> list[httpx.URL]:
+    """The searches of ``rtype`` for what is still in force, whatever its date."""
+    return [url for url in urls if url.path.endswith(f"/{rtype}") and "status" in url.params]
 
 
 def retries() -> float:
@@ -221,7 +237,8 @@ class TestTwins:
         self, fhir_base_url: str, tmp_path: Path, twins: tuple[Patient, Patient]
     ) -> None:
         """Searching the server itself, the 12-year record and its 6-year twin give the
-        same look-back, in one round trip each (Medications come with _include)."""
+        same look-back, in one round trip each (Medications come with _include), beside
+        one search by status for the orders still in force (none here)."""
         long, short = twins
         transport = RecordingTransport()
 
@@ -238,6 +255,7 @@ class TestTwins:
         )
         for rtype in BOUNDED:
             assert len(searches(transport.urls, rtype)) == 2  # one page per patient
+        assert len(by_status(transport.urls, "MedicationRequest")) == 2
         assert [url for url in transport.urls if "/Medication/" in url.path] == []
 
     def test_with_first_page_prefetch(
@@ -354,9 +372,9 @@ class TestServersThatDiffer:
                     return status
 
             assert asyncio.run(scenario()) == 200
-        # /metadata, the Patient and seven searches: every one after the first reused a
-        # connection the server then closed
-        assert retries() - before == 8
+        # /metadata, the Patient, seven searches and two searches by status: every one after
+        # the first reused a connection the server then closed
+        assert retries() - before == 10
 
     def test_search_not_supported(self, run_fhir_server_with: RunServer, tmp_path: Path) -> None:
         """A server answering 400 not-supported to MedicationDispense searches: the hook still
@@ -381,3 +399,104 @@ class TestServersThatDiffer:
             in_look_back(patient, "MedicationRequest"), patient.id
         )
         assert gathered.server_base == base
+
+
+@pytest.fixture(scope="module")
+def in_force(fhir_base_url: str) -> Patient:
+    """A 12-year record whose mycophenolate order from its first month is still active,
+    loaded into the session FHIR server."""
+    patient = make_in_force("in-force")
+    load(fhir_base_url, patient)
+    return patient
+
+
+def make_in_force(kind: str) -> Patient:
+    patient_id = f"lr-{kind}-{uuid.uuid4().hex[:8]}"
+    bundle = record_with_order_in_force(patient_id, LONG_YEARS, TODAY)
+    return Patient(patient_id, [entry["resource"] for entry in bundle["entry"]])
+
+
+def order_in_force(patient: Patient) -> str:
+    return f"{patient.id}-mr-mmf-in-force"
+
+
+def assert_judged_on_the_order_in_force(
+    app: App, number: int, patient: Patient, response: httpx.Response
+) -> None:
+    """The hook read the order from the record's first month, with its Medication, and
+    its cards are about the mycophenolate line that order started (no card at all when
+    the order was missed: no line of therapy, nothing to judge)."""
+    assert response.status_code == 200, response.text[:500]
+    gathered = app.recorder.gathered[number]
+    assert order_in_force(patient) in {r["id"] for r in gathered.medication_requests}
+    assert "lr-mmf" in {m["id"] for m in gathered.medications}
+    assert gathered.gaps == ()
+    line = app.recorder.assessed[number].facts.treatment.current
+    assert line is not None
+    assert [member.agent for member in line.agents] == [Agent.MYCOPHENOLATE_MOFETIL]
+    first = min(
+        r["authoredOn"] for r in patient.resources if r["resourceType"] == "MedicationRequest"
+    )
+    assert line.start == date.fromisoformat(first)
+    cards = response.json()["cards"]
+    assert cards
+    assert any("mycophenolate mofetil" in card.get("detail", "") for card in cards)
+
+
+class TestOrdersInForce:
+    def test_order_from_the_first_year_is_read(
+        self, fhir_base_url: str, tmp_path: Path, in_force: Patient
+    ) -> None:
+        """The service searches the orders in force by status beside the dated search, and
+        completes a first-page prefetch the same way: both hooks see the 12-year-old order
+        and its Medication (_include)."""
+        transport = RecordingTransport()
+
+        async def scenario() -> None:
+            async with app_on(fhir_base_url, tmp_path, transport) as app:
+                fetched = await app.fire(in_force, None)
+                assert_judged_on_the_order_in_force(app, 0, in_force, fetched)
+                prefetched = await app.fire(in_force, await app.first_pages(in_force))
+                assert_judged_on_the_order_in_force(app, 1, in_force, prefetched)
+
+        asyncio.run(scenario())
+        searched = by_status(transport.urls, "MedicationRequest")
+        assert len(searched) == 2
+        assert {url.params["status"] for url in searched} == {"active,on-hold"}
+        assert {url.params["_include"] for url in searched} == {"MedicationRequest:medication"}
+        assert all("authoredon" not in url.params for url in searched)
+        # the order's Medication came with it, never read on its own (the prefetched pages
+        # carry no Medications: those of the other drugs are read one by one)
+        assert [url for url in transport.urls if url.path.endswith("/Medication/lr-mmf")] == []
+
+    @pytest.mark.parametrize(
+        "env",
+        [{"FHIR_IGNORE_PARAMS": "status"}, {"FHIR_REFUSE_PARAMS": "status"}],
+        ids=["ignoring-status", "refusing-status"],
+    )
+    def test_server_without_the_status_parameter(
+        self, run_fhir_server_with: RunServer, tmp_path: Path, env: dict[str, str]
+    ) -> None:
+        """A server that ignores ``status`` (answering with every order) or refuses it (400
+        with an OperationOutcome) still gives the order in force: from the whole record,
+        read to the end, keeping only what is in force; no gap."""
+        patient = make_in_force("no-status")
+        transport = RecordingTransport()
+        with run_fhir_server_with(env) as base:
+            load(base, patient)
+
+            async def scenario() -> None:
+                async with app_on(base, tmp_path, transport) as app:
+                    for number in (0, 1):
+                        response = await app.fire(patient, None)
+                        assert_judged_on_the_order_in_force(app, number, patient, response)
+                    ended = [
+                        r
+                        for r in app.recorder.gathered[0].medication_requests
+                        if r["authoredOn"] < LOOK_BACK.since("MedicationRequest", TODAY).isoformat()
+                    ]
+                    assert [r["id"] for r in ended] == [order_in_force(patient)]
+
+            asyncio.run(scenario())
+        if "FHIR_REFUSE_PARAMS" in env:  # refused once, then not sent again
+            assert len(by_status(transport.urls, "MedicationRequest")) == 2

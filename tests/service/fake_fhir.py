@@ -2,9 +2,10 @@
 
 Searches are answered by ``cds_service.bundle_search`` (the search rule the demo uses),
 with ``link[next]`` paging by ``_offset``. Switches make it behave like servers the
-service must cope with: one that ignores ``_sort``, the date bound or ``_count``, one
-that refuses ``_include`` or some types with a 4xx OperationOutcome, one with a given
-CapabilityStatement. Every request is recorded (``requests``).
+service must cope with: one that ignores ``_sort``, the date bound, ``status`` or
+``_count``, one that refuses ``_include``, some search parameters or some types with a
+4xx OperationOutcome, one with a given CapabilityStatement. Every request is recorded
+(``requests``).
 """
 
 from __future__ import annotations
@@ -55,9 +56,12 @@ class FakeFhir:
     capabilities: Json | None = None
     ignore_sort: bool = False
     ignore_dates: bool = False
+    ignore_status: bool = False
     #: a page size the server uses whatever ``_count`` says
     page_size: int | None = None
     refuse_include: bool = False
+    #: search parameters whose searches answer 400 with an OperationOutcome
+    refuse_params: frozenset[str] = frozenset()
     #: resource type -> status answered (with an OperationOutcome) to its searches
     refuse_types: Mapping[str, int] = field(default_factory=dict)
     #: Medication ids whose reads answer this status instead of the resource
@@ -68,8 +72,15 @@ class FakeFhir:
         """The requests other than ``/metadata``."""
         return [r for r in self.requests if not r.url.path.endswith("/metadata")]
 
-    def searches(self, resource_type: str) -> list[httpx.Request]:
-        return [r for r in self.requests if r.url.path.endswith(f"/{resource_type}")]
+    def searches(self, resource_type: str, *, by_status: bool | None = None) -> list[httpx.Request]:
+        """The searches of ``resource_type``; ``by_status``: only those with (``True``) or
+        without (``False``) a ``status`` parameter."""
+        return [
+            r
+            for r in self.requests
+            if r.url.path.endswith(f"/{resource_type}")
+            and (by_status is None or ("status" in r.url.params) is by_status)
+        ]
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -93,11 +104,14 @@ class FakeFhir:
         params = list(request.url.params.multi_items())
         if self.refuse_include and any(name == "_include" for name, _ in params):
             return httpx.Response(400, json=outcome("_include is not supported"))
+        if any(name in self.refuse_params for name, _ in params):
+            return httpx.Response(400, json=outcome("search parameter not supported"))
         date_param = DATE_PARAMS.get(rtype)
         kept = [
             (name, value)
             for name, value in params
             if not (self.ignore_sort and name == "_sort")
+            and not (self.ignore_status and name == "status")
             and not (self.ignore_dates and date_param is not None and name == date_param.name)
             and not (self.page_size is not None and name == "_count")
         ]

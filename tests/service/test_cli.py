@@ -186,6 +186,23 @@ class TestEvaluateBundle:
         assert [o["id"] for o in resources.observations] == ["o1"]
         assert [m["id"] for m in resources.medications] == ["m1"]
 
+    def test_look_back_counts_from_the_evaluation_date(
+        self, tmp_path: Path, service: ServiceDefinition, evaluator: FakeEvaluator
+    ) -> None:
+        """--today sets the look-back of the gathering as well as the rules' date: a fill
+        inside the 360 days before it is kept, an older one is not (counted from the real
+        today, both would be gone; without a look-back, both would stay)."""
+        fills = [
+            resource("MedicationDispense", "recent", whenHandedOver="2019-06-01"),
+            resource("MedicationDispense", "old", whenHandedOver="2017-01-01"),
+        ]
+        path = write_bundle(tmp_path / "p.json", [patient_resource(), *fills])
+        argv = ["evaluate", "--bundle", str(path), "--json", "--today", "2020-01-01"]
+        assert cli.main(argv, service=service, evaluator=evaluator, renderer=fake_renderer) == 0
+        (call,) = evaluator.calls
+        assert str(call["today"]) == "2020-01-01"
+        assert [d["id"] for d in call["resources"].medication_dispenses] == ["recent"]
+
     def test_text_output(
         self,
         tmp_path: Path,
@@ -301,11 +318,9 @@ class TestEvaluateBundle:
         self,
         tmp_path: Path,
         service: ServiceDefinition,
-        monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str],
     ) -> None:
-        """An unknown LNCDS_RULESET (ValueError from assess) is reported in one line."""
-        monkeypatch.setenv("LNCDS_RULESET", "x")
+        """A ValueError from the assessment is reported in one line."""
 
         def refuse(*_: Any, **__: Any) -> Any:
             raise ValueError("unknown ruleset 'x'\nmore")
@@ -318,6 +333,41 @@ class TestEvaluateBundle:
         )
         assert code == 1
         assert capsys.readouterr().err.strip() == "ln-cds: unknown ruleset 'x'"
+
+    def test_unknown_ruleset_setting_is_one_line(
+        self,
+        tmp_path: Path,
+        service: ServiceDefinition,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """An unknown LNCDS_RULESET stops the command before any reading, in one line that
+        names the valid rulesets."""
+        monkeypatch.setenv("LNCDS_RULESET", "x")
+        evaluator = FakeEvaluator()
+        code = cli.main(
+            ["evaluate", "--bundle", str(patient_bundle(tmp_path))],
+            service=service,
+            evaluator=evaluator,
+            renderer=fake_renderer,
+        )
+        assert code == 1
+        err = capsys.readouterr().err
+        assert err.startswith("ln-cds: unknown ruleset 'x'")
+        assert all(name in err for name in RULESETS)
+        assert len(err.strip().splitlines()) == 1
+        assert evaluator.calls == []
+
+    def test_ruleset_option_sets_the_look_back(
+        self, tmp_path: Path, service: ServiceDefinition, evaluator: FakeEvaluator
+    ) -> None:
+        """--ruleset wins over LNCDS_RULESET for the gathering too: with an unknown setting
+        and a known option, the command runs."""
+        argv = ["evaluate", "--bundle", str(patient_bundle(tmp_path)), "--ruleset", "kdigo-2012"]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("LNCDS_RULESET", "x")
+            assert cli.main(argv, service=service, evaluator=evaluator, renderer=fake_renderer) == 0
+        assert evaluator.calls[0]["ruleset"] == "kdigo-2012"
 
     def test_unknown_ruleset_option_is_a_usage_error(
         self, capsys: pytest.CaptureFixture[str]
@@ -365,9 +415,31 @@ class TestEvaluateServer:
             fhir_transport=httpx.MockTransport(fhir.async_handler),
         )
         assert code == 0
-        assert fhir.calls.call_count == 1 + len(KEY_TYPES) + 1  # /metadata, Patient, searches
+        # /metadata, Patient, the searches, and the searches by status of orders and statements
+        assert fhir.calls.call_count == 1 + 1 + len(KEY_TYPES) + 2
         assert {c.request.headers["authorization"] for c in fhir.calls} == {f"Bearer {TOKEN}"}
         assert TOKEN not in capsys.readouterr().err
+
+    def test_searches_are_bounded_from_the_evaluation_date(
+        self, service: ServiceDefinition, evaluator: FakeEvaluator, fhir: respx.Router
+    ) -> None:
+        """evaluate --fhir-server --today asks for the look-back counted from that day."""
+        fhir.get("/Patient/p1").respond(json=patient_resource())
+        for rtype in KEY_TYPES.values():
+            fhir.get(f"/{rtype}").respond(json={"resourceType": "Bundle", "type": "searchset"})
+        argv = ["evaluate", "--fhir-server", BASE, "--patient", "p1", "--today", "2020-01-01"]
+        code = cli.main(
+            [*argv, "--json"],
+            service=service,
+            evaluator=evaluator,
+            renderer=fake_renderer,
+            fhir_transport=httpx.MockTransport(fhir.async_handler),
+        )
+        assert code == 0
+        (fills,) = [
+            c.request for c in fhir.calls if c.request.url.path.endswith("/MedicationDispense")
+        ]
+        assert fills.url.params["whenhandedover"] == "ge2019-01-06"  # 360 days before
 
     @pytest.mark.parametrize("source", ["option", "file", "environment"])
     def test_token_sources(

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from cds_service.config import ConfigurationError, Settings, jwt_policy
+from cds_service.fhir_urls import allowed_base
 
 KEY = "p" * 32
 
@@ -81,14 +82,49 @@ class TestAllowList:
             (["*"], "https://anything.example/fhir", True),
             (["*"], "file:///etc/passwd", False),
             (["*"], None, False),
+            (["https://allowed/base"], "https://allowed/base/../other", False),
+            (["https://allowed/base"], "https://allowed/base/%2e%2e/other", False),
+            (["https://allowed/base"], "https://allowed/base/./x", False),
+            (["*"], "https://allowed/base/../other", False),
+            (["https://allowed/base"], "https://allowed/base2", False),
+            (["https://allowed/base"], "https://allowed/base/2", True),
+            (["https://allowed/base"], "HTTPS://ALLOWED/base", True),
+            (["HTTPS://Allowed/base"], "https://allowed/base/t1", True),
+            (["https://allowed/base"], "https://allowed/BASE", False),  # paths keep their case
+            (["https://allowed/base"], "https://allowed:443/base", True),
+            (["https://allowed:443/base"], "https://allowed/base", True),
+            (["http://allowed/base"], "http://allowed:80/base/", True),
+            (["https://allowed/base"], "https://allowed:8443/base", False),
+            (["https://allowed/base"], "http://allowed/base", False),
+            (["https://allowed/base"], "https://user@allowed/base", False),
+            (["https://allowed/base"], "https://allowed/base?x=1", False),
         ],
     )
     def test_prefix_at_path_boundary(
         self, allow: list[str], url: str | None, allowed: bool
     ) -> None:
-        """A server is allowed when an allow-listed base is a prefix at a path boundary."""
+        """A server is allowed when an allow-listed base is a prefix of it, compared as URLs
+        (scheme and host in any case, the default port or none, whole path segments); dot
+        segments, user info and a query are refused."""
         settings = Settings(fhir_server_allowlist=allow, pseudonym_key=KEY)
         assert settings.fhir_server_allowed(url) is allowed
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://allowed/base",
+            "HTTPS://Allowed:443/base/t1/",
+            "https://allowed/base/../other",
+            "https://allowed/base2",
+            "https://allowed:8443/base",
+            "https://allowed/base/%2E/x",
+        ],
+    )
+    def test_one_rule_with_the_hook(self, url: str) -> None:
+        """The setting and the hook's fhirServer check are one rule (fhir_urls.allowed_base)."""
+        allow = ["https://allowed/base"]
+        settings = Settings(fhir_server_allowlist=allow, pseudonym_key=KEY)
+        assert settings.fhir_server_allowed(url) is (allowed_base(url, allow) is not None)
 
 
 ISS = "https://ehr.example.org"

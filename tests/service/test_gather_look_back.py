@@ -104,7 +104,7 @@ class TestBounds:
         fake = FakeFhir(BASE, record(3))
         response = await hooks(make_app, fake, settings)
         assert response.status_code == 200
-        (search,) = fake.searches(rtype)
+        (search,) = fake.searches(rtype, by_status=False)
         params = search.url.params
         assert params[param] == f"ge{since(rtype).isoformat()}"
         assert params["_sort"] == f"-{param}"

@@ -89,10 +89,11 @@ class TestPerKeyRules:
     async def test_no_prefetch_fetches_every_key(
         self, client: httpx.AsyncClient, fhir: respx.Router, evaluator: FakeEvaluator
     ) -> None:
-        """Without prefetch, every key is fetched (Patient read plus seven searches)."""
+        """Without prefetch, every key is fetched: the Patient read, seven searches, and the
+        searches by status of MedicationRequest and MedicationStatement."""
         serve_everything(fhir)
         assert (await post(client, prefetch=...)).status_code == 200
-        assert len(data_calls(fhir)) == 8
+        assert len(data_calls(fhir)) == 10
         assert evaluator.calls[0]["resources"].patient == patient_resource()
 
     async def test_null_key_is_not_fetched(
@@ -196,14 +197,15 @@ class TestVersionAndShape:
         evaluator: FakeEvaluator,
         caplog: pytest.LogCaptureFixture,
     ) -> None:
-        """A prefetched MedicationRequest in R5 shape (CodeableReference medication) is fetched."""
+        """A prefetched MedicationRequest in R5 shape (CodeableReference medication) is fetched
+        (its search and its search by status)."""
         serve_everything(fhir)
         prefetch = full_prefetch()
         r5 = resource("MedicationRequest", "r5", medication={"concept": {"text": "MMF"}})
         prefetch["medicationRequests"] = searchset([r5])
         with caplog.at_level(logging.INFO):
             assert (await post(client, prefetch=prefetch)).status_code == 200
-        assert data_paths(fhir) == ["/r4/MedicationRequest"]
+        assert data_paths(fhir) == ["/r4/MedicationRequest"] * 2
         ids = [m["id"] for m in evaluator.calls[0]["resources"].medication_requests]
         assert ids == ["medicationRequests-srv"]
         assert any("R5" in r.getMessage() for r in caplog.records)
@@ -263,7 +265,7 @@ class TestVersionAndShape:
         del prefetch["medicationRequests"]
         assert (await post(client, prefetch=prefetch)).status_code == 200
         assert [m["id"] for m in evaluator.calls[0]["resources"].medications] == ["m"]
-        assert len(data_calls(fhir)) == 1
+        assert len(data_calls(fhir)) == 2  # the search and the search by status
 
     @pytest.mark.parametrize("medication_first", [True, False])
     async def test_prefetched_requests_and_included_medication_are_kept(
@@ -439,7 +441,7 @@ class TestServerChoice:
         anything = settings.model_copy(update={"fhir_server_allowlist": ["*"]})
         async with running(make_app(settings=anything)) as client:
             assert (await post(client, prefetch=...)).status_code == 200
-        assert len(data_calls(fhir)) == 8
+        assert len(data_calls(fhir)) == 10
 
     async def test_empty_allow_list_contacts_nothing(
         self, make_app: Callable[..., FastAPI], settings: Settings, fhir: respx.Router
@@ -703,6 +705,8 @@ class TestMedicationReferences:
             if request.url.path.endswith("/Medication/m1"):
                 medication_asked.set()
                 return httpx.Response(200, json={"resourceType": "Medication", "id": "m1"})
+            if "page" not in request.url.params:  # /metadata, the search by status
+                return httpx.Response(200, json=searchset([]))
             # the next page: answered once the read is in flight, or after many event-loop
             # turns (a count, not a time) if it never comes
             for _ in range(1000):

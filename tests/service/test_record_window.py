@@ -128,3 +128,17 @@ class TestWithinLookBack:
         del statement["effectiveDateTime"]
         statement["effectivePeriod"] = {"start": "2015-01-01"}
         assert within_look_back([statement], "MedicationStatement", SINCE) == [statement]
+
+    @pytest.mark.parametrize(
+        ("rtype", "kept"),
+        [
+            ("MedicationRequest", ["active", "on-hold"]),
+            ("MedicationStatement", ["active", "on-hold", "intended"]),
+        ],
+    )
+    def test_still_in_force_stays_whatever_its_date(self, rtype: str, kept: list[str]) -> None:
+        """An order or statement from before the look-back that is still in force stays
+        (it is the current treatment); the ended ones before the look-back go."""
+        statuses = ["active", "on-hold", "intended", "completed", "stopped", "entered-in-error"]
+        resources = [dated(rtype, status, "2015-03-01", status=status) for status in statuses]
+        assert ids(within_look_back(resources, rtype, SINCE)) == kept
