@@ -19,10 +19,11 @@ and logging configured, in every worker process.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -63,6 +64,28 @@ log = logging.getLogger(__name__)
 GC_GEN0_THRESHOLD = 7000
 
 
+@contextlib.contextmanager
+def start_up_warnings_shown() -> Iterator[None]:
+    """Within: the warnings of the start-up checks (``app.check_settings``) are not logged.
+
+    ``serve`` runs the checks and logs their warnings once, before uvicorn starts; the
+    app's lifespan runs them again and would repeat every warning. The demo runs the app
+    with settings of its own, where they mean nothing (it allows no FHIR server unless
+    asked). The filter lives in this process: with several workers, each worker process
+    still logs the warnings once.
+    """
+    logger = logging.getLogger(check_settings.__module__)
+
+    def not_from_the_checks(record: logging.LogRecord) -> bool:
+        return record.funcName != check_settings.__name__
+
+    logger.addFilter(not_from_the_checks)
+    try:
+        yield
+    finally:
+        logger.removeFilter(not_from_the_checks)
+
+
 #: The embedded synthetic demo patient whose hook warms the pipeline up at start-up
 #: (cds_service/demo_data: refractory LN with medication suggestions on its cards).
 WARM_UP_PATIENT = "a-refractory"
@@ -79,7 +102,7 @@ async def warm_up(runtime: Runtime) -> int:
     import orjson
 
     from cds_service.cards import prune_empty
-    from cds_service.demo import build_hook_request, load_patients
+    from cds_service.demo_patients import build_hook_request, load_patients
     from cds_service.hook_models import parse_hook_request
     from cds_service.prefetch import gather
 

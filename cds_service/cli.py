@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib.metadata
-import logging
 import os
 import signal
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,32 +113,8 @@ def prepare_default_store(settings: Settings) -> None:
         default_database_path().parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-@contextlib.contextmanager
-def start_up_warnings_shown() -> Iterator[None]:
-    """Within: the warnings of the start-up checks (``app.check_settings``) are not logged.
-
-    ``serve`` runs the checks and logs their warnings once, before uvicorn starts; the
-    app's lifespan runs them again and would repeat every warning. The demo runs the app
-    with settings of its own, where they mean nothing (it allows no FHIR server unless
-    asked). The filter lives in this process: with several workers, each worker process
-    still logs the warnings once.
-    """
-    from cds_service.app import check_settings
-
-    logger = logging.getLogger(check_settings.__module__)
-
-    def not_from_the_checks(record: logging.LogRecord) -> bool:
-        return record.funcName != check_settings.__name__
-
-    logger.addFilter(not_from_the_checks)
-    try:
-        yield
-    finally:
-        logger.removeFilter(not_from_the_checks)
-
-
 def _serve(args: argparse.Namespace) -> int:
-    from cds_service.app import check_settings, default_rulesets
+    from cds_service.app import check_settings, default_rulesets, start_up_warnings_shown
 
     settings = load_settings()
     workers = args.workers if args.workers is not None else settings.workers

@@ -30,8 +30,7 @@ from cds_service.auth import (
     parse_trusted_issuers,
     read_trusted_issuers,
 )
-from cds_service.chart import origin_of
-from cds_service.fhir_urls import allowed_base
+from cds_service.fhir_urls import allowed_base, origin_of
 
 #: Secrets nobody should deploy with.
 _PLACEHOLDER_SECRETS = frozenset({"changeme", "change-me", "secret", "changethis", "example"})

@@ -23,14 +23,11 @@ import argparse
 import asyncio
 import atexit
 import json
-import re
 import shutil
 import sys
 import tempfile
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, TextIO
@@ -38,112 +35,26 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-# the local FHIR search (shared with the tests and the benchmark), re-exported for the
-# callers of this module
+# the local FHIR search (shared with the tests and the benchmark) and the demo patients,
+# re-exported for the callers of this module
 from cds_service.bundle_search import UnsupportedQuery as UnsupportedQuery
 from cds_service.bundle_search import evaluate_query as evaluate_query
 from cds_service.bundle_search import resolve_tokens as resolve_tokens
+from cds_service.demo_patients import DEMO_DATA_DIR as DEMO_DATA_DIR
+from cds_service.demo_patients import DEMO_USER_ID as DEMO_USER_ID
+from cds_service.demo_patients import DemoPatient as DemoPatient
+from cds_service.demo_patients import build_hook_request as build_hook_request
+from cds_service.demo_patients import load_index as load_index
+from cds_service.demo_patients import load_patients as load_patients
+from cds_service.demo_patients import shift_dates as shift_dates
 from cds_service.terminal import format_cards
 
-DEMO_DATA_DIR: Final = Path(__file__).resolve().parent / "demo_data"
 SERVICE_ID: Final = "lupus-nephritis-refractory"
-DEMO_USER_ID: Final = "Practitioner/ln-demo-clinician"
 SANDBOX_ORIGIN: Final = "https://sandbox.cds-hooks.org"
 LOCAL_ORIGINS: Final = ("http://localhost:3000", "http://localhost:8080", "http://127.0.0.1:8080")
-_HOOK_NAMESPACE: Final = uuid.UUID("6f1d7c1e-3a52-4f3e-9a4e-3c0f2b6d1e10")
 
 Json = dict[str, Any]
 Resource = Mapping[str, Any]
-
-
-# --- demo data --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DemoPatient:
-    slug: str
-    title: str
-    patient_id: str
-    expected_topics: tuple[str, ...]
-    expected_topics_show_status: tuple[str, ...]
-    bundle: Json
-
-    def resources(self) -> list[Json]:
-        return [e["resource"] for e in self.bundle.get("entry", ()) if "resource" in e]
-
-
-def load_index(data_dir: Path = DEMO_DATA_DIR) -> Json:
-    index: Json = json.loads((data_dir / "index.json").read_text(encoding="utf-8"))
-    return index
-
-
-def load_patients(
-    today: date, *, data_dir: Path = DEMO_DATA_DIR, slugs: Sequence[str] = ()
-) -> list[DemoPatient]:
-    """The demo patients, dates shifted by ``today - anchor`` (all when ``slugs`` is empty)."""
-    index = load_index(data_dir)
-    delta = (today - date.fromisoformat(index["anchor"])).days
-    patients: list[DemoPatient] = []
-    for entry in index["patients"]:
-        if slugs and entry["slug"] not in slugs:
-            continue
-        bundle = json.loads((data_dir / entry["file"]).read_text(encoding="utf-8"))
-        patients.append(
-            DemoPatient(
-                slug=entry["slug"],
-                title=entry["title"],
-                patient_id=entry["patient_id"],
-                expected_topics=tuple(entry["expected_topics"]),
-                expected_topics_show_status=tuple(entry["expected_topics_show_status"]),
-                bundle=shift_dates(bundle, delta),
-            )
-        )
-    return patients
-
-
-_DATE_RE: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})(T.*)?$")
-
-
-def shift_dates(value: Any, days: int) -> Any:
-    """A copy of ``value`` with every full date or dateTime string moved by ``days``.
-
-    Partial dates (``"2024"``, ``"2024-03"``) and other strings are left as they are;
-    the time of day and offset of a dateTime are kept.
-    """
-    if isinstance(value, dict):
-        return {key: shift_dates(item, days) for key, item in value.items()}
-    if isinstance(value, list):
-        return [shift_dates(item, days) for item in value]
-    if isinstance(value, str) and days:
-        match = _DATE_RE.match(value)
-        if match:
-            try:
-                moved = date.fromisoformat(match.group(1)) + timedelta(days=days)
-            except ValueError:
-                return value
-            return moved.isoformat() + (match.group(2) or "")
-    return value
-
-
-def build_hook_request(
-    patient: DemoPatient, templates: Mapping[str, str], *, user_id: str = DEMO_USER_ID
-) -> Json:
-    """The ``patient-view`` request an EHR would send, every prefetch key filled.
-
-    A key whose instance read finds nothing is sent as ``null`` (no such data).
-    """
-    context = {"userId": user_id, "patientId": patient.patient_id}
-    resources = patient.resources()
-    prefetch = {
-        key: evaluate_query(resolve_tokens(template, context, user_id), resources)
-        for key, template in templates.items()
-    }
-    return {
-        "hook": "patient-view",
-        "hookInstance": str(uuid.uuid5(_HOOK_NAMESPACE, patient.slug)),
-        "context": context,
-        "prefetch": prefetch,
-    }
 
 
 # --- running the demo ---------------------------------------------------------------------
@@ -205,8 +116,7 @@ def _demo_settings(**overrides: Any) -> Any:
 
 
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
-    from cds_service.app import create_app
-    from cds_service.cli import start_up_warnings_shown
+    from cds_service.app import create_app, start_up_warnings_shown
 
     today: date = args.today or datetime.now(UTC).date()
     patients = load_patients(today, slugs=args.patient or ())
@@ -313,8 +223,7 @@ def export_bundles(
 def serve(args: argparse.Namespace, out: TextIO) -> int:
     import uvicorn
 
-    from cds_service.app import create_app
-    from cds_service.cli import start_up_warnings_shown
+    from cds_service.app import create_app, start_up_warnings_shown
 
     overrides: dict[str, Any] = {
         "cors_origins": [SANDBOX_ORIGIN, *LOCAL_ORIGINS, *(args.cors_origin or ())]

@@ -132,3 +132,29 @@ def relative_to(url: object, base: str) -> str | None:
     if parsed is None or root is None or not _is_prefix(root, parsed):
         return None
     return "/".join(parsed.segments[len(root.segments) :])
+
+
+#: A web origin, as a CSP source expression may name it: scheme, host, optional port.
+_ORIGIN_RE = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?|https?://\[[0-9a-f:]+\](?::\d{1,5})?"
+)
+
+
+def origin_of(url: str) -> str | None:
+    """The origin (``scheme://host[:port]``, lower case) of an http(s) URL, else ``None``.
+
+    ``None`` too for URLs with user information or characters a CSP source could not
+    hold: the result goes into a Content-Security-Policy as it is.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    origin = f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+    return origin if _ORIGIN_RE.fullmatch(origin) else None

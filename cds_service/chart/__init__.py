@@ -12,11 +12,11 @@ the SMART scopes, and the page's Content-Security-Policy.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urlsplit
+
+from cds_service.fhir_urls import origin_of
 
 if TYPE_CHECKING:
     from cds_service.config import Settings
@@ -43,11 +43,6 @@ CHART_LINK_LABEL: Final = "Chart: proteinuria and kidney function"
 EHR_LAUNCH_SCOPE: Final = "launch patient/*.read openid fhirUser"
 STANDALONE_LAUNCH_SCOPE: Final = "launch/patient patient/*.read openid fhirUser"
 
-#: A web origin, as a CSP source expression may name it: scheme, host, optional port.
-_ORIGIN_RE: Final = re.compile(
-    r"https?://[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::\d{1,5})?|https?://\[[0-9a-f:]+\](?::\d{1,5})?"
-)
-
 
 def chart_link(settings: Settings) -> dict[str, str] | None:
     """The card link to the chart (CDS Hooks 2.0 Link, ``type: smart``), or ``None``.
@@ -60,26 +55,6 @@ def chart_link(settings: Settings) -> dict[str, str] | None:
         return None
     base = str(settings.public_base_url).rstrip("/")
     return {"label": CHART_LINK_LABEL, "url": f"{base}/chart/launch", "type": "smart"}
-
-
-def origin_of(url: str) -> str | None:
-    """The origin (``scheme://host[:port]``, lower case) of an http(s) URL, else ``None``.
-
-    ``None`` too for URLs with user information or characters a CSP source could not
-    hold: the result goes into a Content-Security-Policy as it is.
-    """
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    origin = f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
-    return origin if _ORIGIN_RE.fullmatch(origin) else None
 
 
 def content_security_policy(settings: Settings, fhir_origin: str | None) -> str:

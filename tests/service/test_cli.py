@@ -18,7 +18,7 @@ import respx
 import uvicorn
 
 from cds_service import cli
-from cds_service.app import check_settings, create_app
+from cds_service.app import check_settings, create_app, start_up_warnings_shown
 from cds_service.config import Settings
 from cds_service.service_definition import ServiceDefinition
 from fhir_mappings.rulesets import RULESETS
@@ -140,7 +140,7 @@ class TestServe:
 
     def test_warnings_return_after_serve(self, caplog: pytest.LogCaptureFixture) -> None:
         """Outside serve and the demo, the start-up checks log their warnings as before."""
-        with cli.start_up_warnings_shown():
+        with start_up_warnings_shown():
             check_settings(Settings(require_jwt=False), {"kdigo-2024"})
         assert caplog.text == ""
         check_settings(Settings(require_jwt=False), {"kdigo-2024"})
