@@ -286,11 +286,13 @@ _RESULT: Mapping[Reading, TestResult] = {
 
 
 def _test_code(resource: Mapping[str, Any]) -> str | None:
+    """The first LOINC pregnancy-test code among the codings (the code is looked up before
+    the system is normalised: most Observations are other tests, and the lookup is cheaper)."""
     for coding in codings(resource.get("code")):
-        if canonical_system(coding.get("system")) != LOINC_SYSTEM:
-            continue
         code = as_str(coding.get("code"))
-        if code is not None and code.strip() in _TEST_CODES:
+        if code is None or code.strip() not in _TEST_CODES:
+            continue
+        if canonical_system(coding.get("system")) == LOINC_SYSTEM:
             return code.strip()
     return None
 
