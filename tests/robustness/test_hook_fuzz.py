@@ -35,6 +35,9 @@ from .strategies import (
     server,
 )
 
+#: slow: long Hypothesis runs through the real app
+pytestmark = pytest.mark.slow
+
 #: Per-hook deadline here: a "slow" FHIR answer never comes, so the deadline must end the
 #: hook (a hook that hangs fails LiveApp.post's guard instead of answering). Short, and safe
 #: on a busy machine: every test here accepts the 412 a deadline gives.
