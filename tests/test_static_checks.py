@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+#: slow: ruff and mypy over the repository
+pytestmark = pytest.mark.slow
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

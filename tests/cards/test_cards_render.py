@@ -172,6 +172,7 @@ class TestRenderCards:
         assert [s["isRecommended"] for s in card["suggestions"]] == [True, False]
 
 
+@pytest.mark.slow  # long Hypothesis run
 class TestInvariants:
     @given(
         summary=st.text(min_size=1, max_size=400),

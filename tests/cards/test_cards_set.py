@@ -15,8 +15,8 @@ from cds_service.terminal import evidence_rows
 from fhir_mappings import assess
 from fhir_mappings.findings import EvidenceRow, Topic
 from fhir_mappings.resources import PatientResources
-from tests.heldout.test_heldout_cerner import euro_lupus_patient, myfortic_patient
-from tests.heldout.test_heldout_epic import epic_patient
+from tests.ehr_shapes.test_cerner import euro_lupus_patient, myfortic_patient
+from tests.ehr_shapes.test_epic import epic_patient
 from tests.support.ehr import TODAY as HELDOUT_TODAY
 from tests.support.ehr import Json, resources
 

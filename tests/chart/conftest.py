@@ -72,7 +72,7 @@ class ChartClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         async def call() -> httpx.Response:
-            with anyio.fail_after(30):
+            with anyio.fail_after(300):  # a hang guard only, whatever the load
                 return await self.http.request(method, path, **kwargs)
 
         return self.portal.call(call)

@@ -276,6 +276,9 @@ def app_settings(tmp: Path, fhir_base: str, stub: SmartStub, **overrides: Any) -
         "require_jwt": False,
         "database_url": f"sqlite:///{tmp / 'feedback.sqlite3'}",
         "pseudonym_key": "s" * 32,
+        # what the app reads is tested, not how fast: bounds far beyond a busy machine's
+        "hook_deadline_seconds": 300.0,
+        "fhir_read_timeout_seconds": 120.0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -294,7 +297,9 @@ def serve_app(settings: Settings) -> Iterator[str]:
     sock.listen(128)
     port = sock.getsockname()[1]
     app = create_app(settings, clock=lambda: TODAY)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    # log_config=None and no log_level: uvicorn leaves the process's loggers as they are
+    # (its defaults would reconfigure "uvicorn.*" for every later test in the process)
+    config = uvicorn.Config(app, log_config=None, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -24,6 +24,9 @@ from .harness import TODAY
 
 pytestmark = pytest.mark.browser
 
+#: Playwright's bound on each wait; only a hang comes near it.
+WAIT_GUARD_MS = 300_000
+
 #: Every demo patient whose record holds proteinuria results (the chart's subject).
 CHARTED = [
     p.slug
@@ -49,6 +52,9 @@ class Session:
     def __init__(self, env: ChartEnv) -> None:
         self.env = env
         self.context = env.browser.new_context(viewport={"width": 1280, "height": 1000})
+        # Playwright's 30 s default would turn a slow (busy) machine into a failure: every
+        # wait here is on an event, so the bound only stops a hang
+        self.context.set_default_timeout(WAIT_GUARD_MS)
         self.context.add_init_script(WATCH)
         self.requests: list[Any] = []
         self.context.on("request", lambda request: self.requests.append(request))

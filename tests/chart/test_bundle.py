@@ -80,6 +80,7 @@ class TestCommittedBundle:
                 assert host not in code
 
 
+@pytest.mark.slow  # runs the chart's build with node
 class TestRebuild:
     def test_rebuild_gives_the_same_bytes(self, tmp_path: Path) -> None:
         """`npm run build` again (into a temporary folder) writes the committed files."""

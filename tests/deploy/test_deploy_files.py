@@ -642,6 +642,7 @@ def _tool(name: str) -> str:
     return path
 
 
+@pytest.mark.slow  # linters (hadolint, yamllint, kubernetes-validate)
 class TestLinters:
     def test_hadolint_accepts_the_dockerfile(self) -> None:
         """hadolint reports nothing on deploy/Dockerfile."""

@@ -10,6 +10,9 @@ import os
 
 import pytest
 
+#: slow: needs PostgreSQL and Redis
+pytestmark = pytest.mark.slow
+
 
 def _url(name: str) -> str:
     value = os.environ.get(name)

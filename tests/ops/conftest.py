@@ -111,7 +111,6 @@ def settings(database_url: str) -> Settings:
         require_jwt=False,
         database_url=database_url,
         pseudonym_key=SecretStr(PSEUDONYM_KEY),
-        fhir_read_timeout_seconds=0.5,
     )
 
 

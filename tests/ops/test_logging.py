@@ -58,17 +58,34 @@ class TestHookAnsweredLine:
             assert PATIENT not in text
 
 
+#: Loggers these tests write to besides the root: each starts the test as a fresh logger
+#: would (no handler, no level, propagating), whatever ran before in the process.
+NAMED_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "x", "y")
+
+
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
-    """configure_logging changes process-wide state: put it back after the test."""
+    """configure_logging changes process-wide state: put it back after the test. The
+    named loggers are reset for the test, so no earlier test's logging setup (uvicorn's
+    own configuration, say) decides what these tests see."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
+    saved = {}
+    for name in NAMED_LOGGERS:
+        logger = logging.getLogger(name)
+        saved[name] = (list(logger.handlers), logger.level, logger.propagate, logger.disabled)
+        logger.handlers, logger.propagate, logger.disabled = [], True, False
+        logger.setLevel(logging.NOTSET)
     yield
     for handler in list(root.handlers):
         root.removeHandler(handler)
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    for name, (named_handlers, named_level, propagate, disabled) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers, logger.propagate, logger.disabled = named_handlers, propagate, disabled
+        logger.setLevel(named_level)
     structlog.reset_defaults()
 
 

@@ -118,7 +118,9 @@ class TestServeLimits:
         monkeypatch.setenv("LNCDS_MAX_CONCURRENT_CONNECTIONS", "20")
         monkeypatch.setenv("LNCDS_KEEP_ALIVE_TIMEOUT_SECONDS", "75")
         options = serve_options(served)
-        config = uvicorn.Config("cds_service.app:app_factory", factory=True, **options)
+        config = uvicorn.Config(
+            "cds_service.app:app_factory", factory=True, **options, log_config=None
+        )
         assert config.http == "h11"
         assert config.h11_max_incomplete_event_size == 8192
         assert config.limit_concurrency == 20

@@ -232,10 +232,12 @@ class TestShutdown:
         """On a real uvicorn server told to exit mid-request, the hook still answers 200 and
         its cards are recorded."""
         started = asyncio.Event()
+        server: WatchedServer | None = None
 
         async def slow(request: httpx.Request) -> httpx.Response:
             started.set()
-            await asyncio.sleep(0.3)
+            assert server is not None
+            await server.shutting_down.wait()  # the FHIR answer comes once shutdown began
             return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset"})
 
         fhir.get("/Observation").mock(side_effect=slow)
@@ -244,14 +246,15 @@ class TestShutdown:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+        # the graceful-shutdown bound is not what is tested: generous, so a busy machine
+        # still drains the request in time
         config = uvicorn.Config(
-            make_app(), log_config=None, lifespan="on", timeout_graceful_shutdown=5
+            make_app(), log_config=None, lifespan="on", timeout_graceful_shutdown=300
         )
-        server = uvicorn.Server(config)
+        server = WatchedServer(config)
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         try:
-            while not server.started:
-                await asyncio.sleep(0.01)
+            await server.wait_started(serving)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
                 call = asyncio.create_task(
                     http.post(SERVICE_PATH, json=hook_body(prefetch=prefetch))
@@ -262,8 +265,35 @@ class TestShutdown:
             await serving
         finally:
             sock.close()
+        assert server.shutting_down.is_set()
         assert response.status_code == 200
         assert issued(database_url) == 2
+
+
+class WatchedServer(uvicorn.Server):
+    """A uvicorn server that signals when it has started and when its shutdown begins."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.up = asyncio.Event()
+        self.shutting_down = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self.up.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.shutting_down.set()
+        await super().shutdown(sockets=sockets)
+
+    async def wait_started(self, serving: asyncio.Task[None]) -> None:
+        """Return once started; raise if ``serving`` ended first (start-up failed)."""
+        up = asyncio.create_task(self.up.wait())
+        await asyncio.wait({up, serving}, return_when=asyncio.FIRST_COMPLETED)
+        if not self.up.is_set():
+            up.cancel()
+            await serving
+            raise AssertionError("uvicorn ended before it started")
 
 
 class TestTuneGc:

@@ -36,10 +36,13 @@ TYPES = (
 )
 TODAY = date(2016, 1, 1)  # the examples are dated 2015
 
-pytestmark = pytest.mark.skipif(
-    not EXAMPLES.is_dir(),
-    reason=f"hl7.fhir.r4.examples not installed at {EXAMPLES} (npm ci in tests/fhir_examples)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not EXAMPLES.is_dir(),
+        reason=f"hl7.fhir.r4.examples not installed at {EXAMPLES} (npm ci in tests/fhir_examples)",
+    ),
+    pytest.mark.slow,  # slow: reads every official example
+]
 
 
 def _resources_in(data: Any, name: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -111,6 +111,7 @@ _RESOURCE = st.one_of(
 )
 
 
+@pytest.mark.slow  # long Hypothesis run
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_RESOURCE, max_size=8), st.sampled_from([None, BASE, BASE + "/"]))
 def test_shared_memo_matches_one_off_calls(resources: list[Any], base: str | None) -> None:

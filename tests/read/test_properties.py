@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,9 @@ from ._builders import (
     VOCLOSPORIN,
     Chart,
 )
+
+#: slow: long Hypothesis runs
+pytestmark = pytest.mark.slow
 
 KEYS = st.sampled_from(
     [

@@ -17,6 +17,7 @@ from .conftest import (
     BASE,
     PATIENT,
     SERVICE_PATH,
+    SHORT_DEADLINE_SECONDS,
     TOKEN,
     LiveApp,
     assert_outcome,
@@ -49,9 +50,17 @@ def limited(tmp_path: Path) -> Iterator[LiveApp]:
         max_resources_per_prefetch_bundle=3,
         max_pages_per_search=2,
         max_resources_per_search=5,
-        hook_deadline_seconds=0.3,
     )
     with start_live(settings) as live:
+        yield live
+
+
+@pytest.fixture
+def short_deadline(tmp_path: Path) -> Iterator[LiveApp]:
+    """The real app with a short hook deadline (for a FHIR server that never answers)."""
+    with start_live(
+        robust_settings(tmp_path, hook_deadline_seconds=SHORT_DEADLINE_SECONDS)
+    ) as live:
         yield live
 
 
@@ -157,7 +166,7 @@ class TestSearchLimits:
 
 
 class TestDeadline:
-    def test_slow_server_is_cut_at_the_deadline(self, limited: LiveApp) -> None:
+    def test_slow_server_is_cut_at_the_deadline(self, short_deadline: LiveApp) -> None:
         """A FHIR server that never answers is cut by hook_deadline_seconds: 412 timeout (a
         hook that hangs instead fails LiveApp.post's guard)."""
 
@@ -165,8 +174,8 @@ class TestDeadline:
             await anyio.sleep_forever()
             raise AssertionError("unreachable")
 
-        limited.reset(never)
-        response = limited.post(json=hook_body())
+        short_deadline.reset(never)
+        response = short_deadline.post(json=hook_body())
         assert response.status_code == 412
         assert assert_outcome(response)["issue"][0]["code"] == "timeout"
 

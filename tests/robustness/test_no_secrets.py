@@ -9,6 +9,7 @@ carry exception class names or stack frames either.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -21,13 +22,16 @@ from cds_service.errors import LnCdsError
 from .conftest import (
     BASE,
     CLIENT_AUTHORIZATION,
+    SHORT_DEADLINE_SECONDS,
     TOKEN,
     Handler,
     LiveApp,
     assert_outcome,
     empty_prefetch,
     hook_body,
+    robust_settings,
     searchset,
+    start_live,
 )
 
 Fault = Handler
@@ -91,7 +95,7 @@ async def refused(request: httpx.Request) -> httpx.Response:
 
 
 async def beyond_deadline(request: httpx.Request) -> httpx.Response:
-    await anyio.sleep_forever()  # the live app's hook deadline (1 s) ends the hook
+    await anyio.sleep_forever()  # the module's short hook deadline ends the hook
     raise AssertionError("unreachable")
 
 
@@ -107,6 +111,16 @@ FAULTS: dict[str, Fault] = {
     "refused": refused,
     "beyond-deadline": beyond_deadline,
 }
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """The real app with a short hook deadline: one fault never answers. Every fault
+    answers 412, so a deadline striking early on a busy machine changes nothing tested."""
+    tmp = tmp_path_factory.mktemp("faults")
+    settings = robust_settings(tmp, hook_deadline_seconds=SHORT_DEADLINE_SECONDS)
+    with start_live(settings) as started:
+        yield started
 
 
 def _request_body(fault_name: str) -> dict[str, Any]:

@@ -24,6 +24,9 @@ from cds_service.service_definition import SERVICE_ID
 
 from .conftest import build_app, not_found, robust_settings
 
+#: slow: schemathesis
+pytestmark = pytest.mark.slow
+
 
 def documented(document: dict[str, Any]) -> dict[str, Any]:
     """The served document, with ``service_id`` mostly the real service (unknown ids, the

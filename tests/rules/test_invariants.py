@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -133,6 +134,7 @@ def safety_events(draw: st.DrawFn) -> SafetyEvent:
     )
 
 
+@pytest.mark.slow  # long Hypothesis run
 @settings(max_examples=300, deadline=None)
 @given(
     data=st.data(),

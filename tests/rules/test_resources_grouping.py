@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -60,6 +61,7 @@ def _as_tuple(res: PatientResources) -> tuple[Any, ...]:
     return (res.patient, *(getattr(res, name) for name in _FIELD_BY_TYPE.values()))
 
 
+@pytest.mark.slow  # long Hypothesis run
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_ITEM, max_size=12))
 def test_grouping_matches_the_reference(items: list[object]) -> None:

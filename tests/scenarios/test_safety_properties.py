@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,9 @@ from fhir_mappings.findings import MEDICATION_ACTIONS, Topic
 from fhir_mappings.rulesets import get_ruleset
 from tests.scenarios.test_course_of_treatment import refractory_on_mmf
 from tests.support.record import CYC, Record
+
+#: slow: a Hypothesis run through the whole pipeline
+pytestmark = pytest.mark.slow
 
 SNOMED = "http://snomed.info/sct"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"

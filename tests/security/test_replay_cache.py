@@ -190,6 +190,7 @@ async def redis_caches() -> AsyncIterator[tuple[RedisReplayCache, RedisReplayCac
     await second.aclose()
 
 
+@pytest.mark.slow  # needs Redis
 class TestRedisReplayCacheLive:
     async def test_shared_between_replicas(
         self, redis_caches: tuple[RedisReplayCache, RedisReplayCache]

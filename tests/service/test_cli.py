@@ -631,6 +631,7 @@ def run_with_closed_stdout(
         os.close(write_end)
 
 
+@pytest.mark.slow  # each test runs ln-cds as a process
 class TestClosedStdout:
     @pytest.mark.parametrize(
         "argv",

@@ -32,6 +32,8 @@ from .conftest import SERVICE_PATH, hook_body, running
 pytestmark = pytest.mark.anyio
 
 CARD = "00000000-0000-0000-0000-000000000001"
+#: A bound that only stops a hung test; no correct run comes near it, however busy the machine.
+HANG_GUARD_SECONDS = 300.0
 
 
 def item(**overrides: Any) -> dict[str, Any]:
@@ -249,8 +251,8 @@ class TestCardLog:
         log.offer([IssuedCard("u1", "t", "info", when)])
         log.offer([IssuedCard("u2", "t", "info", when)])
         await asyncio.sleep(0)
-        await log.stop()
-        await log.stop()
+        await log.stop(timeout=HANG_GUARD_SECONDS)
+        await log.stop(timeout=HANG_GUARD_SECONDS)
         assert store.remember_cards([IssuedCard("u1", "t", "info", when)]) == 0
 
 
@@ -297,8 +299,8 @@ class WatchedStore(FeedbackStore):
             self._done[len(self.calls) - 1].set()
 
     async def finished(self, calls: int) -> None:
-        """Return once ``calls`` writes have finished (a 30 s guard against a hang only)."""
-        assert await asyncio.to_thread(self._done[calls - 1].wait, 30.0)
+        """Return once ``calls`` writes have finished (the guard is against a hang only)."""
+        assert await asyncio.to_thread(self._done[calls - 1].wait, HANG_GUARD_SECONDS)
 
 
 class TestCardLogBatching:
@@ -312,34 +314,32 @@ class TestCardLogBatching:
             assert log.offer(_cards(f"h{i}-", 2))
         await store.finished(1)
         assert (log.batches, log.pending, len(store.calls[0])) == (1, 0, 40)
-        await log.stop()
+        await log.stop(timeout=HANG_GUARD_SECONDS)
         assert store.remember_cards(_cards("h7-", 2)) == 0
 
     async def test_full_batch_flushes_before_the_interval(self, tmp_path: Path) -> None:
         """Reaching flush_cards writes the batch at once, without waiting for the timer."""
-        store = FeedbackStore(f"sqlite:///{tmp_path / 'n.sqlite3'}")
+        store = WatchedStore(f"sqlite:///{tmp_path / 'n.sqlite3'}")
         store.migrate()
-        log = CardLog(store, flush_cards=4, flush_seconds=60.0)
+        log = CardLog(store, flush_cards=4, flush_seconds=HANG_GUARD_SECONDS * 10)
         log.start()
         log.offer(_cards("a", 2))
         log.offer(_cards("b", 2))
-        for _ in range(100):
-            await asyncio.sleep(0.01)
-            if log.batches:
-                break
-        assert (log.batches, log.pending) == (1, 0)
-        await log.stop()
+        await store.finished(1)  # long before the interval: only flush_cards can cause it
+        assert (log.batches, log.pending, len(store.calls[0])) == (1, 0, 4)
+        await log.stop(timeout=HANG_GUARD_SECONDS)
 
     async def test_partial_batch_waits_for_the_interval(self, tmp_path: Path) -> None:
         """Below flush_cards nothing is written before the flush interval has passed."""
         store = FeedbackStore(f"sqlite:///{tmp_path / 't.sqlite3'}")
         store.migrate()
-        log = CardLog(store, flush_cards=100, flush_seconds=60.0)
+        log = CardLog(store, flush_cards=100, flush_seconds=HANG_GUARD_SECONDS * 10)
         log.start()
         log.offer(_cards("a", 3))
-        await asyncio.sleep(0.05)
+        for _ in range(10):  # loop turns, not time: the writer wakes and starts its timer
+            await asyncio.sleep(0)
         assert (log.batches, log.pending) == (0, 3)
-        await log.stop()
+        await log.stop(timeout=HANG_GUARD_SECONDS)
         assert (log.batches, log.pending) == (1, 0)
         assert store.remember_cards(_cards("a", 3)) == 0
 
@@ -367,7 +367,7 @@ class TestCardLogBatching:
         log.offer(_cards("kept", 1))
         await store.finished(2)  # written by the running writer, not by stop()
         assert log.batches == 2
-        await log.stop()
+        await log.stop(timeout=HANG_GUARD_SECONDS)
         assert "recording issued cards failed" in caplog.text
         assert store.remember_cards(_cards("kept", 1)) == 0
         assert store.remember_cards(_cards("lost", 1)) == 1

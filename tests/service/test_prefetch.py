@@ -779,14 +779,15 @@ class TestConcurrency:
     ) -> None:
         """Key fetches run concurrently, never more at once than fhir_concurrency (the
         CapabilityStatement is read first, alone)."""
-        import anyio
-
         state = {"now": 0, "peak": 0}
 
         async def slow(request: httpx.Request) -> httpx.Response:
             state["now"] += 1
             state["peak"] = max(state["peak"], state["now"])
-            await anyio.sleep(0.02)
+            # held for many event-loop turns (a count, not a time): every fetch the limit
+            # lets start starts meanwhile, however busy the machine
+            for _ in range(200):
+                await asyncio.sleep(0)
             state["now"] -= 1
             if request.url.path.endswith("/Patient/p1"):
                 return httpx.Response(200, json=patient_resource())

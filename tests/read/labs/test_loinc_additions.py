@@ -13,8 +13,7 @@ from fhir_mappings.codes.loinc import (
 )
 from fhir_mappings.facts import Analyte
 from fhir_mappings.read.observations import map_observations
-
-from ._fhir import observation, quantity
+from tests.read.safety._fhir import observation, quantity
 
 A = Analyte
 

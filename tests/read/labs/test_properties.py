@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,9 @@ from fhir_mappings.read.procedures import kidney_biopsies
 from fhir_mappings.read.units import accepted_units, conversion_factor, to_canonical
 
 from ._builders import observation, quantity
+
+#: slow: long Hypothesis runs
+pytestmark = pytest.mark.slow
 
 _UNIT_PAIRS = [(a, u) for a in Analyte for u in accepted_units(a)]
 _values = st.floats(min_value=1e-6, max_value=1e6, allow_nan=False, allow_infinity=False)

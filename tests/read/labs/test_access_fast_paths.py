@@ -38,6 +38,7 @@ _near_instants = st.builds(
 _texts = _instants | _near_instants | st.text(max_size=30)
 
 
+@pytest.mark.slow  # long Hypothesis run
 class TestParseDatetimeShortcut:
     @settings(max_examples=500)
     @given(text=_texts)

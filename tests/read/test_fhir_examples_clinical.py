@@ -25,10 +25,13 @@ EXAMPLES = (
 )
 TYPES = ("Observation", "Condition", "Procedure")
 
-pytestmark = pytest.mark.skipif(
-    not EXAMPLES.is_dir(),
-    reason=f"hl7.fhir.r4.examples not installed at {EXAMPLES} (npm ci in tests/fhir_examples)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not EXAMPLES.is_dir(),
+        reason=f"hl7.fhir.r4.examples not installed at {EXAMPLES} (npm ci in tests/fhir_examples)",
+    ),
+    pytest.mark.slow,  # slow: reads every official example
+]
 
 
 def _resources_in(data: Any) -> Iterator[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,9 @@ from fhir_mappings.read.safety import read_safety
 from fhir_mappings.resources import DataGap
 
 from ._fhir import ICD10CM, LOINC, SNOMED
+
+#: slow: long Hypothesis runs
+pytestmark = pytest.mark.slow
 
 KEYS = [
     "resourceType",

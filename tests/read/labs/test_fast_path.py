@@ -202,6 +202,7 @@ _near_fast = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow  # long Hypothesis run
 class TestFastPathProperty:
     @settings(max_examples=400)
     @given(items=st.lists(_near_fast, max_size=6))
@@ -251,6 +252,7 @@ _points = st.builds(
 )
 
 
+@pytest.mark.slow  # long Hypothesis run
 class TestSeriesShortcut:
     @settings(max_examples=300)
     @given(points=st.lists(_points, max_size=8))

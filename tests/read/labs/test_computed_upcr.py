@@ -8,8 +8,7 @@ import pytest
 
 from fhir_mappings.facts import Analyte, LabResults
 from fhir_mappings.read.observations import map_observations
-
-from ._fhir import observation, quantity
+from tests.read.safety._fhir import observation, quantity
 
 PROTEIN, CREAT_MASS, CREAT_MOLAR = "2888-6", "2161-8", "14683-7"
 

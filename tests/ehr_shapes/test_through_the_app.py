@@ -13,9 +13,9 @@ from cds_service.app import create_app
 from cds_service.config import Settings
 from cds_service.demo import DemoPatient, evaluate_in_process, topics_of
 from fhir_mappings.findings import Topic
-from tests.heldout.test_heldout_cerner import euro_lupus_patient
-from tests.heldout.test_heldout_clinical import mmf
-from tests.heldout.test_heldout_epic import epic_patient
+from tests.ehr_shapes.test_cerner import euro_lupus_patient
+from tests.ehr_shapes.test_clinical_cases import mmf
+from tests.ehr_shapes.test_epic import epic_patient
 from tests.support.ehr import TODAY, Json, ln_snomed, patient, upcr
 
 
