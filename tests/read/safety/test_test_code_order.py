@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -65,6 +66,7 @@ CONCEPTS = st.one_of(
 )
 
 
+@pytest.mark.slow  # a long Hypothesis run: outside the fast loop
 @settings(max_examples=500)
 @given(st.fixed_dictionaries({}, optional={"code": CONCEPTS}))
 def test_code_first_matches_system_first(resource: dict[str, Any]) -> None:
