@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from cds_service.prefetch import MAX_MEDICATION_READS
-
-from .conftest import (
+from tests.robustness._helpers import (
     BASE,
     PATIENT,
     SERVICE_PATH,
@@ -21,12 +20,11 @@ from .conftest import (
     TOKEN,
     LiveApp,
     assert_outcome,
-    empty_prefetch,
-    hook_body,
     robust_settings,
-    searchset,
     start_live,
 )
+from tests.support.fhir import searchset
+from tests.support.hooks import empty_prefetch, hook_body
 
 
 def observation(index: int) -> dict[str, Any]:
