@@ -38,7 +38,7 @@ import uvicorn
 from cds_service.app import create_app
 from cds_service.config import Settings
 from cds_service.demo import DemoPatient, load_patients
-from tests.integration.conftest import as_transaction, run_fhir_server
+from tests.support.fhir_server import as_transaction, run_fhir_server
 
 #: The demo bundles' own dates (demo_data/index.json "anchor"): the app's clock.
 TODAY = date(2026, 6, 30)
