@@ -23,17 +23,8 @@ from tests.robustness._helpers import (
     robust_settings,
     start_live,
 )
-from tests.support.fhir import searchset
+from tests.support.fhir import observation, searchset
 from tests.support.hooks import empty_prefetch, hook_body
-
-
-def observation(index: int) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": f"o{index}",
-        "status": "final",
-        "subject": {"reference": f"Patient/{PATIENT}"},
-    }
 
 
 def diagnostics(response: httpx.Response) -> str:
@@ -101,7 +92,7 @@ class TestPrefetchBundleLimit:
         """A prefetched searchset over max_resources_per_prefetch_bundle answers 412 (partial)."""
         limited.reset()
         prefetch = empty_prefetch()
-        prefetch["observations"] = searchset([observation(i) for i in range(count)])
+        prefetch["observations"] = searchset([observation(id=f"o{i}") for i in range(count)])
         response = limited.post(json=hook_body(prefetch=prefetch))
         assert response.status_code == status
         if status == 412:
@@ -113,12 +104,14 @@ class TestPrefetchBundleLimit:
         """Pages fetched for a prefetched searchset count towards the same limit."""
 
         async def page_two(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(200, json=searchset([observation(i) for i in range(5, 7)]))
+            return httpx.Response(
+                200, json=searchset([observation(id=f"o{i}") for i in range(5, 7)])
+            )
 
         limited.reset(page_two)
         prefetch = empty_prefetch()
         prefetch["observations"] = searchset(
-            [observation(i) for i in range(2)], next_url=f"{BASE}/Observation?page=2"
+            [observation(id=f"o{i}") for i in range(2)], next_url=f"{BASE}/Observation?page=2"
         )
         response = limited.post(json=hook_body(prefetch=prefetch))
         assert response.status_code == 412
@@ -151,7 +144,7 @@ class TestSearchLimits:
         """Searches stop at the page and resource limits; stopping early with an answer in
         no known order (undated Observations, a required key) answers 412."""
         counter = iter(range(1000))
-        pages = [[observation(next(counter)) for _ in range(size)] for size in page_sizes]
+        pages = [[observation(id=f"o{next(counter)}") for _ in range(size)] for size in page_sizes]
         limited.reset(self._server(pages))
         prefetch = empty_prefetch()
         del prefetch["observations"]
