@@ -1,5 +1,5 @@
 """Hand-built findings and a card-rule checker for the card, terminal and demo tests
-(imported as ``card_builders``; ``conftest.py`` puts this directory on ``sys.path``)."""
+(imported as ``tests.cards.card_builders``)."""
 
 from __future__ import annotations
 

@@ -29,34 +29,17 @@ from cds_service.demo import (
     shift_dates,
     transaction_bundle,
 )
-
-LOINC = "http://loinc.org"
-
-
-def obs(
-    rid: str, code: str, when: str | None, patient: str = "p1", system: str = LOINC
-) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": rid,
-        "status": "final",
-        "code": {"coding": [{"system": system, "code": code}]},
-        "subject": {"reference": f"Patient/{patient}"},
-    }
-    if when:
-        resource["effectiveDateTime"] = when
-    return resource
-
+from tests.support.fhir import LOINC, observation
 
 RESOURCES: list[dict[str, Any]] = [
     {"resourceType": "Patient", "id": "p1"},
     {"resourceType": "Patient", "id": "p2"},
-    obs("o1", "2890-2", "2026-01-01T08:00:00Z"),
-    obs("o2", "2160-0", "2026-03-01"),
-    obs("o3", "2890-2", "2026-02-01T08:00:00+01:00"),
-    obs("o4", "2890-2", None),
-    obs("o5", "2890-2", "2026-04-01", patient="p2"),
-    obs("o6", "2890-2", "2026-05-01", system="http://example.org/local"),
+    observation("2890-2", id="o1", when="2026-01-01T08:00:00Z"),
+    observation("2160-0", id="o2", when="2026-03-01"),
+    observation("2890-2", id="o3", when="2026-02-01T08:00:00+01:00"),
+    observation("2890-2", id="o4"),
+    observation("2890-2", id="o5", when="2026-04-01", patient="p2"),
+    observation("2890-2", id="o6", when="2026-05-01", system="http://example.org/local"),
     {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"}},
 ]
 

@@ -14,13 +14,13 @@ from datetime import date
 from typing import Any
 
 import pytest
-from card_builders import counter_uuids
 
 from cds_service import demo
 from cds_service.cards import render_cards
 from cds_service.terminal import evidence_rows
 from fhir_mappings import assess, wording
 from fhir_mappings.resources import PatientResources
+from tests.cards.card_builders import counter_uuids
 
 TODAY = date(2026, 6, 30)
 

@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from card_builders import check_card, counter_uuids
 
 from cds_service import demo
 from cds_service.cards import render_cards
 from fhir_mappings import assess
 from fhir_mappings.resources import PatientResources
+from tests.cards.card_builders import check_card, counter_uuids
 
 TODAY = date(2026, 6, 30)
 

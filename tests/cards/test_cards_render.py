@@ -7,16 +7,6 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from card_builders import (
-    ALL_ACTIONS,
-    KDIGO,
-    check_card,
-    counter_uuids,
-    make_assessment,
-    make_finding,
-    upcr_point,
-    upcr_row,
-)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +32,16 @@ from fhir_mappings.findings import (
     RecommendedAction,
     Severity,
     Topic,
+)
+from tests.cards.card_builders import (
+    ALL_ACTIONS,
+    KDIGO,
+    check_card,
+    counter_uuids,
+    make_assessment,
+    make_finding,
+    upcr_point,
+    upcr_row,
 )
 
 

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from card_builders import counter_uuids, make_assessment, make_finding, upcr_point, upcr_row
 
 from cds_service import demo
 from cds_service.cards import render_cards, shown_once
@@ -15,6 +14,13 @@ from cds_service.terminal import evidence_rows
 from fhir_mappings import assess
 from fhir_mappings.findings import EvidenceRow, Topic
 from fhir_mappings.resources import PatientResources
+from tests.cards.card_builders import (
+    counter_uuids,
+    make_assessment,
+    make_finding,
+    upcr_point,
+    upcr_row,
+)
 from tests.ehr_shapes.test_cerner import euro_lupus_patient, myfortic_patient
 from tests.ehr_shapes.test_epic import epic_patient
 from tests.support.ehr import TODAY as HELDOUT_TODAY

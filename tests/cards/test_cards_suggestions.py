@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from card_builders import ALL_ACTIONS, counter_uuids
 from fhir.resources.R4B import get_fhir_model_class
 
 import cds_service.suggestions as suggestions_module
@@ -24,6 +23,7 @@ from fhir_mappings.facts import Agent
 from fhir_mappings.findings import ActionKind, Finding, RecommendedAction, Severity, Topic
 from fhir_mappings.rules import actions
 from fhir_mappings.rulesets import get_ruleset
+from tests.cards.card_builders import ALL_ACTIONS, counter_uuids
 from tests.support.record import Record
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from card_builders import ALL_ACTIONS, counter_uuids, make_finding
 
 from cds_service.cards import TOPIC_DISPLAY, render_card, render_cards
 from cds_service.terminal import (
@@ -26,6 +25,7 @@ from fhir_mappings.findings import (
     Severity,
     Topic,
 )
+from tests.cards.card_builders import ALL_ACTIONS, counter_uuids, make_finding
 from tests.support.record import Record
 
 ACR_2020 = Citation("ACR 2020 guideline", "https://doi.org/10.1002/art.41191", "ACR 2020")

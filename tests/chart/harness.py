@@ -3,7 +3,7 @@
 * ``SmartStub``: a SMART authorization server in a thread (``/.well-known/smart-configuration``,
   ``/authorize`` redirecting back with a code, ``/token`` checking the code, the redirect
   URI and the PKCE verifier, and answering one access token and the patient).
-* ``fhir_server``: the suite's Medplum FHIR server (``tests/integration/conftest.py``) with
+* ``fhir_server``: the suite's Medplum FHIR server (``tests/support/fhir_server.py``) with
   the SMART document pointing at the stub, the access token required on every read, and
   CORS for the page; the demo patients loaded.
 * ``serve_app``: the real FastAPI app under uvicorn in a thread, on a socket bound (and
@@ -38,7 +38,7 @@ import uvicorn
 from cds_service.app import create_app
 from cds_service.config import Settings
 from cds_service.demo import DemoPatient, load_patients
-from tests.integration.conftest import as_transaction, run_fhir_server
+from tests.support.fhir_server import as_transaction, run_fhir_server
 
 #: The demo bundles' own dates (demo_data/index.json "anchor"): the app's clock.
 TODAY = date(2026, 6, 30)

@@ -18,8 +18,8 @@ import pytest
 from cds_service.chart_model import chart_model
 from cds_service.demo import load_patients
 from fhir_mappings.resources import PatientResources
+from tests.chart._helpers import ChartEnv
 
-from .conftest import ChartEnv
 from .harness import TODAY
 
 pytestmark = pytest.mark.browser

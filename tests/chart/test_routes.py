@@ -24,9 +24,8 @@ from cds_service.routes.chart import FHIR_ORIGIN_COOKIE
 from cds_service.service_definition import build_service
 from fhir_mappings.resources import PatientResources
 from fhir_mappings.rulesets import RULESETS
+from tests.chart._helpers import CLIENT_ID, FHIR_BASE, TODAY, ChartClient, chart_settings
 from tests.robustness.strategies import fhirish, json_values
-
-from .conftest import CLIENT_ID, FHIR_BASE, TODAY, ChartClient, chart_settings
 
 FHIR_ORIGIN = "https://fhir.example.org"
 

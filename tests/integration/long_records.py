@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from fhir_mappings.codes.loinc import LOINC_SYSTEM, PREFETCH_LOINC_CODES
+from fhir_mappings.codes.loinc import PREFETCH_LOINC_CODES
 from fhir_mappings.codes.rxnorm import RXNORM_SYSTEM
+from tests.support.fhir import observation, quantity, ucum
 
 Json = dict[str, Any]
 #: (Medication id, RxNorm code or None, name): eight drugs a patient takes every month.
@@ -125,15 +126,13 @@ def long_record(patient_id: str, years: int, today: date) -> Json:
             )
         for code in ANALYTES:
             entries.append(
-                {
-                    "resourceType": "Observation",
-                    "id": f"{patient_id}-obs-{code}-{stamp}",
-                    "status": "final",
-                    "subject": subject,
-                    "code": {"coding": [{"system": LOINC_SYSTEM, "code": code}]},
-                    "effectiveDateTime": f"{year:04d}-{month:02d}-10T08:00:00Z",
-                    "valueQuantity": {"value": 1.0},
-                }
+                observation(
+                    code,
+                    id=f"{patient_id}-obs-{code}-{stamp}",
+                    patient=patient_id,
+                    when=f"{year:04d}-{month:02d}-10T08:00:00Z",
+                    value=quantity(1.0),
+                )
             )
     return {
         "resourceType": "Bundle",
@@ -194,20 +193,13 @@ def record_with_order_in_force(patient_id: str, years: int, today: date) -> Json
     for year, month in months:
         for code, unit, value in RESPONSE_LABS:
             entries.append(
-                {
-                    "resourceType": "Observation",
-                    "id": f"{patient_id}-obs-{code}-{year:04d}{month:02d}",
-                    "status": "final",
-                    "subject": subject,
-                    "code": {"coding": [{"system": LOINC_SYSTEM, "code": code}]},
-                    "effectiveDateTime": f"{year:04d}-{month:02d}-10T08:00:00Z",
-                    "valueQuantity": {
-                        "value": value,
-                        "unit": unit,
-                        "system": "http://unitsofmeasure.org",
-                        "code": unit,
-                    },
-                }
+                observation(
+                    code,
+                    id=f"{patient_id}-obs-{code}-{year:04d}{month:02d}",
+                    patient=patient_id,
+                    when=f"{year:04d}-{month:02d}-10T08:00:00Z",
+                    value=ucum(value, unit),
+                )
             )
     return {
         "resourceType": "Bundle",

@@ -25,8 +25,8 @@ import pytest
 import cds_service
 from cds_service.app import create_app
 from cds_service.config import Settings
+from tests.support.fhir_server import load_resources
 
-from .conftest import load_resources
 from .long_records import long_record, medications
 
 pytestmark = pytest.mark.integration

@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from tests.support.fhir import observation, quantity
+
 pytestmark = pytest.mark.integration
 
 LOINC = "http://loinc.org"
@@ -25,14 +27,14 @@ RunServer = Callable[[Mapping[str, str] | None], AbstractContextManager[str]]
 
 
 def _observation(subject: str, code: str, day: int) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": code}]},
-        "subject": {"reference": subject},
-        "effectiveDateTime": f"2024-01-{day:02d}",
-        "valueQuantity": {"value": day, "unit": "g/g"},
-    }
+    """An Observation without an id on 2024-01-``day``, its value the day."""
+    return observation(
+        code,
+        patient=None,
+        subject={"reference": subject},
+        when=f"2024-01-{day:02d}",
+        value=quantity(day, "g/g"),
+    )
 
 
 def _patient_bundle(patient_id: str, days: range, codes: tuple[str, ...]) -> dict[str, Any]:

@@ -43,8 +43,8 @@ from fhir_mappings.findings import PatientAssessment
 from fhir_mappings.lookback import look_back
 from fhir_mappings.resources import PatientResources
 from fhir_mappings.rulesets import get_ruleset
+from tests.support.fhir_server import load_resources
 
-from .conftest import load_resources
 from .long_records import keys, long_record, medications, record_with_order_in_force
 
 pytestmark = pytest.mark.integration

@@ -32,12 +32,8 @@ import httpx
 import pytest
 
 from cds_service.demo import DemoPatient, load_patients
-
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:  # --import-mode=importlib: make the sibling helper importable
-    sys.path.insert(0, _HERE)
-
-from jwt_helpers import EcSigner, free_port, serve_jwks  # noqa: E402
+from tests.integration.jwt_helpers import EcSigner, free_port, serve_jwks
+from tests.support.hooks import hook_body
 
 pytestmark = pytest.mark.integration
 
@@ -50,6 +46,13 @@ USER_ID = "Practitioner/ln-demo-clinician"
 #: The access token passed in fhirAuthorization (Medplum's test server ignores it); an
 #: RFC 6750 b64token, distinctive enough to be found in a log if it ever leaked.
 FHIR_ACCESS_TOKEN = "ehr-access-token-" + uuid.uuid4().hex
+FHIR_AUTHORIZATION = {
+    "access_token": FHIR_ACCESS_TOKEN,
+    "token_type": "Bearer",
+    "expires_in": 300,
+    "scope": "patient/*.read",
+    "subject": "ln-cds",
+}
 #: Bounds that only stop a hung test: no correct run comes near them, however busy the
 #: machine (start-up, a hook reading Medplum page by page, a graceful stop).
 READY_TIMEOUT_SECONDS = 300.0
@@ -172,22 +175,6 @@ def _token(server: ServeProcess, signer: EcSigner, path: str) -> str:
     return token
 
 
-def _hook_body(patient_id: str, fhir: str) -> dict[str, Any]:
-    return {
-        "hook": "patient-view",
-        "hookInstance": str(uuid.uuid4()),
-        "fhirServer": fhir,
-        "fhirAuthorization": {
-            "access_token": FHIR_ACCESS_TOKEN,
-            "token_type": "Bearer",
-            "expires_in": 300,
-            "scope": "patient/*.read",
-            "subject": "ln-cds",
-        },
-        "context": {"userId": USER_ID, "patientId": patient_id},
-    }
-
-
 def _post(
     server: ServeProcess, path: str, body: Mapping[str, Any], token: str | None
 ) -> httpx.Response:
@@ -220,7 +207,13 @@ class TestHooks:
     ) -> None:
         """A signed patient-view with no prefetch reads Medplum and returns index.json's topics."""
         token = _token(server, signer, HOOK_PATH)
-        body = _hook_body(patient.patient_id, fhir)
+        body = hook_body(
+            patient.patient_id,
+            user=USER_ID,
+            fresh_instance=True,
+            fhirServer=fhir,
+            fhirAuthorization=FHIR_AUTHORIZATION,
+        )
         response = _post(server, HOOK_PATH, body, token)
         assert response.status_code == 200, response.text[:2000]
         server.answered.append(body["hookInstance"])
@@ -235,7 +228,13 @@ class TestClientJwt:
     ) -> None:
         """The same JWT twice: the first call is answered, the replay gets a bare 401."""
         token = _token(server, signer, HOOK_PATH)
-        body = _hook_body(PATIENTS[0].patient_id, fhir)
+        body = hook_body(
+            PATIENTS[0].patient_id,
+            user=USER_ID,
+            fresh_instance=True,
+            fhirServer=fhir,
+            fhirAuthorization=FHIR_AUTHORIZATION,
+        )
         first = _post(server, HOOK_PATH, body, token)
         second = _post(server, HOOK_PATH, {**body, "hookInstance": str(uuid.uuid4())}, token)
         assert first.status_code == 200, first.text[:2000]
@@ -244,7 +243,18 @@ class TestClientJwt:
 
     def test_missing_token_is_refused(self, server: ServeProcess, fhir: str) -> None:
         """A hook call without Authorization gets a bare 401 OperationOutcome."""
-        response = _post(server, HOOK_PATH, _hook_body(PATIENTS[0].patient_id, fhir), None)
+        response = _post(
+            server,
+            HOOK_PATH,
+            hook_body(
+                PATIENTS[0].patient_id,
+                user=USER_ID,
+                fresh_instance=True,
+                fhirServer=fhir,
+                fhirAuthorization=FHIR_AUTHORIZATION,
+            ),
+            None,
+        )
         assert response.status_code == 401
         assert _is_bare_outcome(response.json()), response.text
 
@@ -253,7 +263,18 @@ class TestClientJwt:
     ) -> None:
         """A JWT whose aud is the feedback endpoint is not accepted by the hook endpoint."""
         token = _token(server, signer, FEEDBACK_PATH)
-        response = _post(server, HOOK_PATH, _hook_body(PATIENTS[0].patient_id, fhir), token)
+        response = _post(
+            server,
+            HOOK_PATH,
+            hook_body(
+                PATIENTS[0].patient_id,
+                user=USER_ID,
+                fresh_instance=True,
+                fhirServer=fhir,
+                fhirAuthorization=FHIR_AUTHORIZATION,
+            ),
+            token,
+        )
         assert response.status_code == 401
 
     def test_discovery_needs_no_token(self, server: ServeProcess) -> None:

@@ -13,8 +13,8 @@ import structlog
 
 from cds_service.logging_config import REDACTED, configure_logging
 from cds_service.pseudonym import pseudonym
-
-from .conftest import PATIENT, PSEUDONYM_KEY, SERVICE_PATH, TOKEN, hook_body
+from tests.ops._helpers import AUTHORIZATION, PATIENT, PSEUDONYM_KEY, SERVICE_PATH, TOKEN
+from tests.support.hooks import empty_prefetch, hook_body
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +33,12 @@ class TestHookAnsweredLine:
     ) -> None:
         """The line names the hookInstance, the pseudonymised patient and four timings."""
         caplog.set_level(logging.INFO, logger="cds_service")
-        await client.post(SERVICE_PATH, json=hook_body())
+        await client.post(
+            SERVICE_PATH,
+            json=hook_body(
+                PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=empty_prefetch(PATIENT)
+            ),
+        )
         fields = answered(caplog).__dict__
         assert fields["hookInstance"] == hook_body()["hookInstance"]
         assert fields["patient"] == pseudonym(PSEUDONYM_KEY, PATIENT)
@@ -49,7 +54,13 @@ class TestHookAnsweredLine:
         """No log record of a hook call holds the access token, the JWT or the patient id."""
         caplog.set_level(logging.DEBUG)
         headers = {"Authorization": f"Bearer {CLIENT_JWT}"}
-        await client.post(SERVICE_PATH, json=hook_body(), headers=headers)
+        await client.post(
+            SERVICE_PATH,
+            json=hook_body(
+                PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=empty_prefetch(PATIENT)
+            ),
+            headers=headers,
+        )
         answered(caplog)
         for record in caplog.records:
             text = repr(record.__dict__)

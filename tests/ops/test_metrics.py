@@ -19,8 +19,8 @@ from cds_service.metrics import (
     record_fhir_failure,
     render_latest,
 )
-
-from .conftest import BASE, CARDS, KEY_TYPES, SERVICE_PATH, full_prefetch, hook_body, sample
+from tests.ops._helpers import AUTHORIZATION, BASE, CARDS, KEY_TYPES, PATIENT, SERVICE_PATH, sample
+from tests.support.hooks import empty_prefetch, hook_body
 
 pytestmark = pytest.mark.anyio
 
@@ -69,7 +69,12 @@ class TestFailClosed:
         before = sample("lncds_jwt_failures_total", reason="other")
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            response = await http.post(SERVICE_PATH, json=hook_body())
+            response = await http.post(
+                SERVICE_PATH,
+                json=hook_body(
+                    PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=empty_prefetch(PATIENT)
+                ),
+            )
         assert response.status_code == 401
         assert sample("lncds_jwt_failures_total", reason="other") == before + 1
 
@@ -79,7 +84,14 @@ class TestHttpLatency:
         """A hook call is counted under the route template, never the raw path."""
         labels = {"route": "/cds-services/{service_id}", "method": "POST", "status": "200"}
         before = sample(HTTP, **labels)
-        assert (await client.post(SERVICE_PATH, json=hook_body())).status_code == 200
+        assert (
+            await client.post(
+                SERVICE_PATH,
+                json=hook_body(
+                    PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=empty_prefetch(PATIENT)
+                ),
+            )
+        ).status_code == 200
         assert sample(HTTP, **labels) == before + 1
         exposition = (await client.get("/metrics")).text
         assert f'route="{SERVICE_PATH}"' not in exposition
@@ -88,7 +100,12 @@ class TestHttpLatency:
         """A 404 for an unknown service id is counted with status 404 under the template."""
         labels = {"route": "/cds-services/{service_id}", "method": "POST", "status": "404"}
         before = sample(HTTP, **labels)
-        await client.post("/cds-services/unknown", json=hook_body())
+        await client.post(
+            "/cds-services/unknown",
+            json=hook_body(
+                PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=empty_prefetch(PATIENT)
+            ),
+        )
         assert sample(HTTP, **labels) == before + 1
 
     async def test_unmatched_path(self, client: httpx.AsyncClient) -> None:
@@ -121,11 +138,14 @@ class TestFhirMetrics:
         """Keys fetched from fhirServer record FHIR latency by resource type and count
         the prefetch key as 'fetched'."""
         fhir.get("/Observation").respond(json={"resourceType": "Bundle", "type": "searchset"})
-        prefetch = full_prefetch()
+        prefetch = empty_prefetch(PATIENT)
         del prefetch["observations"]
         before = sample(FHIR, resource_type="Observation", outcome="ok")
         fetched = sample(PREFETCH, key="observations", source="fetched")
-        response = await client.post(SERVICE_PATH, json=hook_body(prefetch=prefetch))
+        response = await client.post(
+            SERVICE_PATH,
+            json=hook_body(PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=prefetch),
+        )
         assert response.status_code == 200
         assert sample(FHIR, resource_type="Observation", outcome="ok") == before + 1
         assert sample(PREFETCH, key="observations", source="fetched") == fetched + 1
@@ -135,20 +155,26 @@ class TestFhirMetrics:
     ) -> None:
         """A 500 from the FHIR server is a 412 and counts an error of kind status_5xx."""
         fhir.get("/Condition").respond(500)
-        prefetch = full_prefetch()
+        prefetch = empty_prefetch(PATIENT)
         del prefetch["conditions"]
         before = sample(FHIR_ERRORS, resource_type="Condition", kind="status_5xx")
-        response = await client.post(SERVICE_PATH, json=hook_body(prefetch=prefetch))
+        response = await client.post(
+            SERVICE_PATH,
+            json=hook_body(PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=prefetch),
+        )
         assert response.status_code == 412
         assert sample(FHIR_ERRORS, resource_type="Condition", kind="status_5xx") == before + 1
 
     async def test_timeout_is_counted(self, client: httpx.AsyncClient, fhir: respx.Router) -> None:
         """A FHIR timeout (no response at all) counts an error of kind timeout."""
         fhir.get("/Procedure").mock(side_effect=httpx.ReadTimeout("slow"))
-        prefetch = full_prefetch()
+        prefetch = empty_prefetch(PATIENT)
         del prefetch["procedures"]
         before = sample(FHIR_ERRORS, resource_type="Procedure", kind="timeout")
-        response = await client.post(SERVICE_PATH, json=hook_body(prefetch=prefetch))
+        response = await client.post(
+            SERVICE_PATH,
+            json=hook_body(PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=prefetch),
+        )
         assert response.status_code == 412
         assert sample(FHIR_ERRORS, resource_type="Procedure", kind="timeout") == before + 1
 
@@ -200,14 +226,24 @@ class TestHookMetrics:
     async def test_prefetched_keys_by_source(self, client: httpx.AsyncClient) -> None:
         """Every key satisfied by the client's prefetch is counted with source 'prefetch'."""
         before = {key: sample(PREFETCH, key=key, source="prefetch") for key in KEY_TYPES}
-        await client.post(SERVICE_PATH, json=hook_body())
+        await client.post(
+            SERVICE_PATH,
+            json=hook_body(
+                PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=empty_prefetch(PATIENT)
+            ),
+        )
         for key in KEY_TYPES:
             assert sample(PREFETCH, key=key, source="prefetch") == before[key] + 1
 
     async def test_cards_by_topic_and_indicator(self, client: httpx.AsyncClient) -> None:
         """Each returned card is counted under its topic code and indicator."""
         before = {card: sample(CARDS_TOTAL, topic=card[0], indicator=card[1]) for card in CARDS}
-        await client.post(SERVICE_PATH, json=hook_body())
+        await client.post(
+            SERVICE_PATH,
+            json=hook_body(
+                PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=empty_prefetch(PATIENT)
+            ),
+        )
         for topic, indicator in CARDS:
             after = sample(CARDS_TOTAL, topic=topic, indicator=indicator)
             assert after == before[(topic, indicator)] + 1

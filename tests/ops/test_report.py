@@ -23,8 +23,8 @@ from cds_service.report import (
     printable,
     report_json,
 )
-
-from .conftest import SERVICE_PATH, hook_body, running
+from tests.ops._helpers import AUTHORIZATION, PATIENT, SERVICE_PATH, running
+from tests.support.hooks import empty_prefetch, hook_body
 
 JUNE = date(2025, 6, 1), date(2025, 6, 30)
 REASON = {
@@ -165,7 +165,14 @@ class TestHostileText:
 async def filled_store(make_app: Callable[..., FastAPI], database_url: str) -> str:
     """Two issued cards (refractory, adherence) and feedback on them, via the real app."""
     async with running(make_app()) as http:
-        cards = (await http.post(SERVICE_PATH, json=hook_body())).json()["cards"]
+        cards = (
+            await http.post(
+                SERVICE_PATH,
+                json=hook_body(
+                    PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=empty_prefetch(PATIENT)
+                ),
+            )
+        ).json()["cards"]
         refractory, adherence = (card["uuid"] for card in cards)
         items = [
             accepted(refractory, "2025-06-02T09:00:00Z"),

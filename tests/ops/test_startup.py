@@ -23,8 +23,8 @@ from cds_service import app as app_module
 from cds_service import cli
 from cds_service.config import ConfigurationError, Settings
 from cds_service.feedback_store import FeedbackStore, issued_card
-
-from .conftest import SERVICE_PATH, full_prefetch, hook_body, running
+from tests.ops._helpers import AUTHORIZATION, PATIENT, SERVICE_PATH, running
+from tests.support.hooks import empty_prefetch, hook_body
 
 ISSUERS = '{"https://ehr.example.org": "https://ehr.example.org/jwks"}'
 
@@ -223,7 +223,16 @@ class TestShutdown:
         """Cards issued just before shutdown are in the store once the lifespan has ended."""
         async with running(make_app()) as http:
             for _ in range(3):
-                assert (await http.post(SERVICE_PATH, json=hook_body())).status_code == 200
+                assert (
+                    await http.post(
+                        SERVICE_PATH,
+                        json=hook_body(
+                            PATIENT,
+                            fhirAuthorization=AUTHORIZATION,
+                            prefetch=empty_prefetch(PATIENT),
+                        ),
+                    )
+                ).status_code == 200
         assert issued(database_url) == 6
 
     async def test_in_flight_hook_completes(
@@ -241,7 +250,7 @@ class TestShutdown:
             return httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset"})
 
         fhir.get("/Observation").mock(side_effect=slow)
-        prefetch = full_prefetch()
+        prefetch = empty_prefetch(PATIENT)
         del prefetch["observations"]
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -257,7 +266,10 @@ class TestShutdown:
             await server.wait_started(serving)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
                 call = asyncio.create_task(
-                    http.post(SERVICE_PATH, json=hook_body(prefetch=prefetch))
+                    http.post(
+                        SERVICE_PATH,
+                        json=hook_body(PATIENT, fhirAuthorization=AUTHORIZATION, prefetch=prefetch),
+                    )
                 )
                 await started.wait()
                 server.should_exit = True

@@ -16,8 +16,7 @@ import uvicorn
 from cds_service import cli
 from cds_service.app import create_app
 from cds_service.config import Settings, default_database_path
-
-from .conftest import SERVICE_PATH, running
+from tests.ops._helpers import SERVICE_PATH, running
 
 
 @pytest.fixture(autouse=True)

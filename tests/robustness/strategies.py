@@ -20,8 +20,8 @@ from cds_service.service_definition import build_service
 from fhir_mappings.codes.conditions import KIDNEY_BIOPSY_CPT, LN_SNOMED, SNOMED_SYSTEM
 from fhir_mappings.codes.loinc import LOINC_SYSTEM, PREFETCH_LOINC_CODES
 from fhir_mappings.codes.rxnorm import INGREDIENT_CODES, RXNORM_SYSTEM, TEXT_NAMES
-
-from .conftest import BASE, PATIENT, Handler
+from tests.robustness._helpers import BASE, PATIENT, Handler
+from tests.support.fhir import searchset
 
 Json = dict[str, Any]
 
@@ -360,11 +360,7 @@ def _by_key(resources: list[Json]) -> Json:
     for key, rtype in KEY_TYPES.items():
         if key != "patient":
             found = [item for item in resources if item["resourceType"] == rtype]
-            prefetch[key] = {
-                "resourceType": "Bundle",
-                "type": "searchset",
-                "entry": [{"resource": item} for item in found],
-            }
+            prefetch[key] = searchset(found)
     return prefetch
 
 
@@ -397,10 +393,7 @@ def demo_server(resources: list[Json]) -> Handler:
             if match:
                 return httpx.Response(200, json=match[0])
             return httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": []})
-        entries = [{"resource": item} for item in found]
-        return httpx.Response(
-            200, json={"resourceType": "Bundle", "type": "searchset", "entry": entries}
-        )
+        return httpx.Response(200, json=searchset(found))
 
     return handle
 

@@ -8,8 +8,8 @@ import pytest
 
 from cds_service.errors import DataUnavailable, MissingField
 from cds_service.hook_models import parse_hook_request
-
-from .conftest import TOKEN, hook_body
+from tests.robustness._helpers import TOKEN
+from tests.support.hooks import hook_body
 
 
 class TestDataUnavailable:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from .conftest import (
+from tests.robustness._helpers import (
     BASE,
     PATIENT,
     SERVICE_PATH,
@@ -19,10 +19,11 @@ from .conftest import (
     TOKEN,
     LiveApp,
     assert_outcome,
-    hook_body,
     robust_settings,
     start_live,
 )
+from tests.support.hooks import hook_body
+
 from .strategies import (
     PREFETCH_TEMPLATES,
     Demo,

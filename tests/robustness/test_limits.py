@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from cds_service.prefetch import MAX_MEDICATION_READS
-
-from .conftest import (
+from tests.robustness._helpers import (
     BASE,
     PATIENT,
     SERVICE_PATH,
@@ -21,21 +20,11 @@ from .conftest import (
     TOKEN,
     LiveApp,
     assert_outcome,
-    empty_prefetch,
-    hook_body,
     robust_settings,
-    searchset,
     start_live,
 )
-
-
-def observation(index: int) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": f"o{index}",
-        "status": "final",
-        "subject": {"reference": f"Patient/{PATIENT}"},
-    }
+from tests.support.fhir import observation, searchset
+from tests.support.hooks import empty_prefetch, hook_body
 
 
 def diagnostics(response: httpx.Response) -> str:
@@ -103,7 +92,7 @@ class TestPrefetchBundleLimit:
         """A prefetched searchset over max_resources_per_prefetch_bundle answers 412 (partial)."""
         limited.reset()
         prefetch = empty_prefetch()
-        prefetch["observations"] = searchset([observation(i) for i in range(count)])
+        prefetch["observations"] = searchset([observation(id=f"o{i}") for i in range(count)])
         response = limited.post(json=hook_body(prefetch=prefetch))
         assert response.status_code == status
         if status == 412:
@@ -115,12 +104,14 @@ class TestPrefetchBundleLimit:
         """Pages fetched for a prefetched searchset count towards the same limit."""
 
         async def page_two(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(200, json=searchset([observation(i) for i in range(5, 7)]))
+            return httpx.Response(
+                200, json=searchset([observation(id=f"o{i}") for i in range(5, 7)])
+            )
 
         limited.reset(page_two)
         prefetch = empty_prefetch()
         prefetch["observations"] = searchset(
-            [observation(i) for i in range(2)], next_url=f"{BASE}/Observation?page=2"
+            [observation(id=f"o{i}") for i in range(2)], next_url=f"{BASE}/Observation?page=2"
         )
         response = limited.post(json=hook_body(prefetch=prefetch))
         assert response.status_code == 412
@@ -153,7 +144,7 @@ class TestSearchLimits:
         """Searches stop at the page and resource limits; stopping early with an answer in
         no known order (undated Observations, a required key) answers 412."""
         counter = iter(range(1000))
-        pages = [[observation(next(counter)) for _ in range(size)] for size in page_sizes]
+        pages = [[observation(id=f"o{next(counter)}") for _ in range(size)] for size in page_sizes]
         limited.reset(self._server(pages))
         prefetch = empty_prefetch()
         del prefetch["observations"]

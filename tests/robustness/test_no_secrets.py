@@ -18,8 +18,7 @@ import pytest
 
 import cds_service.errors
 from cds_service.errors import LnCdsError
-
-from .conftest import (
+from tests.robustness._helpers import (
     BASE,
     CLIENT_AUTHORIZATION,
     SHORT_DEADLINE_SECONDS,
@@ -27,12 +26,11 @@ from .conftest import (
     Handler,
     LiveApp,
     assert_outcome,
-    empty_prefetch,
-    hook_body,
     robust_settings,
-    searchset,
     start_live,
 )
+from tests.support.fhir import searchset
+from tests.support.hooks import empty_prefetch, hook_body
 
 Fault = Handler
 LOOP_URL = f"{BASE}/Observation?page=2"

@@ -21,8 +21,7 @@ from schemathesis import BaseSchema, GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from cds_service.service_definition import SERVICE_ID
-
-from .conftest import build_app, not_found, robust_settings
+from tests.robustness._helpers import build_app, not_found, robust_settings
 
 #: slow: schemathesis
 pytestmark = pytest.mark.slow

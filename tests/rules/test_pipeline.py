@@ -12,6 +12,7 @@ from fhir_mappings.facts import Agent, LineRole
 from fhir_mappings.findings import ActionKind, ResponseClass, Topic
 from fhir_mappings.pipeline import assess, build_facts, medications_by_reference
 from fhir_mappings.resources import PatientResources
+from tests.support.fhir import observation, ucum
 
 START = date(2025, 11, 2)
 TODAY = date(2026, 6, 30)  # 7.9 months after START
@@ -21,20 +22,10 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
 def _obs(n: int, code: str, when: date, value: float, unit: str) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": f"obs-{n}",
-        "status": "final",
-        "code": {"coding": [{"system": LOINC, "code": code}]},
-        "subject": SUBJECT,
-        "effectiveDateTime": f"{when.isoformat()}T08:00:00Z",
-        "valueQuantity": {
-            "value": value,
-            "unit": unit,
-            "system": "http://unitsofmeasure.org",
-            "code": unit,
-        },
-    }
+    """A lab result at 08:00 UTC on ``when``."""
+    return observation(
+        code, id=f"obs-{n}", when=f"{when.isoformat()}T08:00:00Z", value=ucum(value, unit)
+    )
 
 
 def _mmf(daily_mg: float) -> dict[str, Any]:

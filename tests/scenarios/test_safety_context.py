@@ -13,6 +13,7 @@ from __future__ import annotations
 from fhir_mappings.facts import Agent
 from fhir_mappings.findings import ActionKind, Severity, Topic
 from tests.scenarios.test_course_of_treatment import MMF_TEXT, refractory_on_mmf
+from tests.support.fhir import observation
 from tests.support.record import Record, drafted_agents, finding
 
 SNOMED = "http://snomed.info/sct"
@@ -27,27 +28,25 @@ def under_dosed() -> Record:
 
 
 def pregnancy_test(r: Record, months_ago: float, answer: str, snomed: str) -> Record:
+    code = {
+        "coding": [
+            {
+                "system": LOINC,
+                "code": "2106-3",
+                "display": "Choriogonadotropin (pregnancy test) [Presence] in Urine",
+            }
+        ]
+    }
     return r.add(
-        {
-            "resourceType": "Observation",
-            "id": r._id("hcg"),
-            "status": "final",
-            "code": {
-                "coding": [
-                    {
-                        "system": LOINC,
-                        "code": "2106-3",
-                        "display": "Choriogonadotropin (pregnancy test) [Presence] in Urine",
-                    }
-                ]
-            },
-            "subject": {"reference": "Patient/p1"},
-            "effectiveDateTime": f"{r.at(months_ago)}T10:00:00Z",
-            "valueCodeableConcept": {
+        observation(
+            code,
+            id=r._id("hcg"),
+            when=f"{r.at(months_ago)}T10:00:00Z",
+            valueCodeableConcept={
                 "coding": [{"system": SNOMED, "code": snomed, "display": answer}],
                 "text": answer,
             },
-        }
+        )
     )
 
 

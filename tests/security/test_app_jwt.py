@@ -26,8 +26,17 @@ from cds_service.replay_cache import client_jti
 from cds_service.service_definition import build_service
 from fhir_mappings.findings import PatientAssessment
 from fhir_mappings.resources import PatientResources
-
-from .conftest import AUD, BASE_URL, EC_KID, ISS, JWKS_URL, PATH, TokenFactory, public_jwk
+from tests.security._helpers import (
+    AUD,
+    BASE_URL,
+    EC_KID,
+    ISS,
+    JWKS_URL,
+    PATH,
+    TokenFactory,
+    public_jwk,
+)
+from tests.support.hooks import empty_prefetch, hook_body
 
 pytestmark = pytest.mark.anyio
 
@@ -49,21 +58,10 @@ def _renderer(
     return []
 
 
-def _searchset() -> dict[str, Any]:
-    return {"resourceType": "Bundle", "type": "searchset", "entry": []}
-
-
-def hook_body() -> dict[str, Any]:
-    """A patient-view call whose prefetch satisfies every key (no FHIR server needed)."""
-    service = build_service(("2889-4",))
-    prefetch: dict[str, Any] = {key: _searchset() for key in service.prefetch if key != "patient"}
-    prefetch["patient"] = {"resourceType": "Patient", "id": "p1"}
-    return {
-        "hook": "patient-view",
-        "hookInstance": str(uuid.uuid4()),
-        "context": {"userId": "Practitioner/u1", "patientId": "p1"},
-        "prefetch": prefetch,
-    }
+def hook_call() -> dict[str, Any]:
+    """A patient-view call whose prefetch satisfies every key (no FHIR server needed),
+    with a fresh hookInstance each time."""
+    return hook_body(fresh_instance=True, fhirServer=..., prefetch=empty_prefetch())
 
 
 def failures(reason: str) -> float:
@@ -146,7 +144,7 @@ class TestHookCall:
     ) -> None:
         """A token signed by a trusted issuer for this endpoint's public URL gets a 200."""
         async with running(make_settings(), jwks) as http:
-            response = await http.post(PATH, json=hook_body(), headers=bearer(token()))
+            response = await http.post(PATH, json=hook_call(), headers=bearer(token()))
         assert response.status_code == 200
         assert response.json() == {"cards": []}
 
@@ -156,7 +154,7 @@ class TestHookCall:
         """A call without Authorization is a bare 401, counted as 'missing'."""
         before = failures("missing")
         async with running(make_settings(), jwks) as http:
-            response = await http.post(PATH, json=hook_body())
+            response = await http.post(PATH, json=hook_call())
         assert_bare_401(response)
         assert failures("missing") == before + 1
 
@@ -167,7 +165,7 @@ class TestHookCall:
         before = failures("audience")
         wrong = token(aud="http://10.0.0.5:8000" + PATH)
         async with running(make_settings(), jwks) as http:
-            response = await http.post(PATH, json=hook_body(), headers=bearer(wrong))
+            response = await http.post(PATH, json=hook_call(), headers=bearer(wrong))
         assert_bare_401(response)
         assert failures("audience") == before + 1
 
@@ -178,8 +176,8 @@ class TestHookCall:
         before = failures("replay")
         once = token()
         async with running(make_settings(), jwks) as http:
-            first = await http.post(PATH, json=hook_body(), headers=bearer(once))
-            second = await http.post(PATH, json=hook_body(), headers=bearer(once))
+            first = await http.post(PATH, json=hook_call(), headers=bearer(once))
+            second = await http.post(PATH, json=hook_call(), headers=bearer(once))
         assert first.status_code == 200
         assert_bare_401(second)
         assert failures("replay") == before + 1
@@ -205,7 +203,7 @@ class TestHookCall:
         """Each kind of rejection is a bare 401 and moves its own JWT_FAILURES category."""
         before = failures(reason)
         async with running(make_settings(jwt_algorithms="ES384"), jwks) as http:
-            response = await http.post(PATH, json=hook_body(), headers=bearer(token(**claims)))
+            response = await http.post(PATH, json=hook_call(), headers=bearer(token(**claims)))
         assert_bare_401(response)
         assert failures(reason) == before + 1
 
@@ -218,7 +216,7 @@ class TestHookCall:
         now = int(time.time())
         short = token(iat=now, exp=now + 120)
         async with running(make_settings(jwt_max_lifetime_seconds=60), jwks) as http:
-            response = await http.post(PATH, json=hook_body(), headers=bearer(short))
+            response = await http.post(PATH, json=hook_call(), headers=bearer(short))
         assert_bare_401(response)
         assert failures("lifetime") == before + 1
 
@@ -232,7 +230,7 @@ class TestHookCall:
         """A token signed by another key under the trusted kid is a 401 ('signature')."""
         before = failures("signature")
         async with running(make_settings(), jwks) as http:
-            response = await http.post(PATH, json=hook_body(), headers=bearer(token(key=ec_key_2)))
+            response = await http.post(PATH, json=hook_call(), headers=bearer(token(key=ec_key_2)))
         assert_bare_401(response)
         assert failures("signature") == before + 1
 
@@ -246,8 +244,8 @@ class TestHookCall:
         """Different failures give byte-identical bodies; the reason is logged, the token never."""
         bad_aud = token(aud="https://elsewhere.example.org/x")
         async with running(make_settings(), jwks) as http:
-            no_token = await http.post(PATH, json=hook_body())
-            wrong_aud = await http.post(PATH, json=hook_body(), headers=bearer(bad_aud))
+            no_token = await http.post(PATH, json=hook_call())
+            wrong_aud = await http.post(PATH, json=hook_call(), headers=bearer(bad_aud))
         assert no_token.content == wrong_aud.content
         assert b"aud" not in wrong_aud.content
         assert b"missing" not in no_token.content
@@ -259,7 +257,7 @@ class TestHookCall:
     ) -> None:
         """Without a token even an unknown service id is a 401 (nothing is revealed)."""
         async with running(make_settings(), jwks) as http:
-            response = await http.post("/cds-services/nope", json=hook_body())
+            response = await http.post("/cds-services/nope", json=hook_call())
         assert_bare_401(response)
 
     async def test_behind_a_prefixing_proxy(
@@ -269,7 +267,7 @@ class TestHookCall:
         settings = make_settings(public_base_url="https://cds.example.org/ln")
         good = token(aud="https://cds.example.org/ln" + PATH)
         async with running(settings, jwks, root_path="/ln") as http:
-            response = await http.post("/ln" + PATH, json=hook_body(), headers=bearer(good))
+            response = await http.post("/ln" + PATH, json=hook_call(), headers=bearer(good))
         assert response.status_code == 200
 
 
@@ -334,7 +332,7 @@ class TestJwtOff:
         """With require_jwt=false the hook is answered without a token (development)."""
         settings = make_settings(require_jwt=False, discovery_requires_jwt=True)
         async with running(settings, jwks) as http:
-            hook = await http.post(PATH, json=hook_body())
+            hook = await http.post(PATH, json=hook_call())
             discovery = await http.get("/cds-services")
         assert hook.status_code == 200
         assert discovery.status_code == 200
@@ -350,8 +348,8 @@ class TestSharedReplayCache:
         once = token()
         settings = make_settings(redis_url=REDIS_URL)
         async with running(settings, jwks) as first, running(settings, jwks) as second:
-            answered = await first.post(PATH, json=hook_body(), headers=bearer(once))
-            replayed = await second.post(PATH, json=hook_body(), headers=bearer(once))
+            answered = await first.post(PATH, json=hook_call(), headers=bearer(once))
+            replayed = await second.post(PATH, json=hook_call(), headers=bearer(once))
         assert answered.status_code == 200
         assert_bare_401(replayed)
 
@@ -383,10 +381,10 @@ class TestReplayAcrossRestarts:
         settings = make_settings(**store_settings(store))
         once = token()
         async with running(settings, jwks) as first:
-            answered = await first.post(PATH, json=hook_body(), headers=bearer(once))
+            answered = await first.post(PATH, json=hook_call(), headers=bearer(once))
         before = failures("replay")
         async with running(settings, jwks) as restarted:
-            replayed = await restarted.post(PATH, json=hook_body(), headers=bearer(once))
+            replayed = await restarted.post(PATH, json=hook_call(), headers=bearer(once))
         assert answered.status_code == 200
         assert_bare_401(replayed)
         assert failures("replay") == before + 1
@@ -407,6 +405,6 @@ class TestReplayAcrossRestarts:
                     client_jti.drop(conn)
             finally:
                 engine.dispose()
-            response = await http.post(PATH, json=hook_body(), headers=bearer(token()))
+            response = await http.post(PATH, json=hook_call(), headers=bearer(token()))
         assert response.status_code == 503
         assert response.json()["resourceType"] == "OperationOutcome"

@@ -15,8 +15,7 @@ from cds_service.auth import (
 )
 from cds_service.jwks import JwksCache, JwksUnavailable, KeyNotFound
 from cds_service.replay_cache import MemoryReplayCache
-
-from .conftest import (
+from tests.security._helpers import (
     BASE_URL,
     ISS,
     JWKS_URL,

@@ -12,8 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cds_service.auth import JwtRejected, JwtVerifier
 from cds_service.jwks import MAX_JWKS_BYTES, JwksCache, JwksUnavailable, KeyNotFound
-
-from .conftest import (
+from tests.security._helpers import (
     EC_KID,
     JWKS_URL,
     PATH,

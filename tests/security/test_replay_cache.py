@@ -25,8 +25,7 @@ from cds_service.replay_cache import (
     replay_digest,
     replay_key,
 )
-
-from .conftest import NOW, FakeClock
+from tests.security._helpers import NOW, FakeClock
 
 pytestmark = pytest.mark.anyio
 

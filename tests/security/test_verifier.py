@@ -14,8 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cds_service.auth import JwtPolicy, JwtRejected, JwtVerifier, VerifiedClient
 from cds_service.jwks import JwksCache
 from cds_service.replay_cache import MemoryReplayCache
-
-from .conftest import (
+from tests.security._helpers import (
     AUD,
     EC_KID,
     ISS,

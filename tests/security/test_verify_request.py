@@ -6,8 +6,7 @@ import pytest
 from starlette.requests import Request
 
 from cds_service.auth import JwtRejected, JwtVerifier, request_path, verify_request
-
-from .conftest import AUD, ISS, PATH, TokenFactory
+from tests.security._helpers import AUD, ISS, PATH, TokenFactory
 
 pytestmark = pytest.mark.anyio
 

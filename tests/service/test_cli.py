@@ -22,8 +22,7 @@ from cds_service.app import check_settings, create_app, start_up_warnings_shown
 from cds_service.config import Settings
 from cds_service.service_definition import ServiceDefinition
 from fhir_mappings.rulesets import RULESETS
-
-from .conftest import (
+from tests.service._helpers import (
     BASE,
     KEY_TYPES,
     TOKEN,

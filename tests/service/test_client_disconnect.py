@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from .conftest import SERVICE_PATH
+from tests.service._helpers import SERVICE_PATH
 
 pytestmark = pytest.mark.anyio
 

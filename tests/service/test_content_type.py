@@ -13,8 +13,8 @@ from fastapi import FastAPI
 
 from cds_service.config import Settings
 from cds_service.feedback_store import FeedbackStore
-
-from .conftest import SERVICE_PATH, FakeEvaluator, hook_body, running
+from tests.service._helpers import SERVICE_PATH, FakeEvaluator, full_prefetch, running
+from tests.support.hooks import hook_body
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +35,9 @@ def feedback_body() -> dict[str, Any]:
 
 
 def body_for(path: str) -> bytes:
-    return orjson.dumps(hook_body() if path == SERVICE_PATH else feedback_body())
+    return orjson.dumps(
+        hook_body(prefetch=full_prefetch()) if path == SERVICE_PATH else feedback_body()
+    )
 
 
 ACCEPTED = [

@@ -26,8 +26,8 @@ from cds_service.feedback_store import (
     schema_version,
 )
 from cds_service.hook_models import FeedbackItem
-
-from .conftest import SERVICE_PATH, hook_body, running
+from tests.service._helpers import SERVICE_PATH, full_prefetch, running
+from tests.support.hooks import hook_body
 
 pytestmark = pytest.mark.anyio
 
@@ -127,7 +127,7 @@ class TestFeedbackRoute:
 
     async def test_store_down_is_503(self, make_app: Callable[..., FastAPI]) -> None:
         """Feedback with no open store answers 503, not 500."""
-        from .conftest import asgi_client
+        from tests.service._helpers import asgi_client
 
         async with asgi_client(make_app()) as client:  # lifespan not run: no store
             response = await client.post(f"{SERVICE_PATH}/feedback", json={"feedback": [item()]})
@@ -138,7 +138,9 @@ class TestFeedbackRoute:
     ) -> None:
         """Cards issued by the hook are remembered, so the summary counts feedback by topic."""
         async with running(make_app()) as client:
-            (card,) = (await client.post(SERVICE_PATH, json=hook_body())).json()["cards"]
+            (card,) = (
+                await client.post(SERVICE_PATH, json=hook_body(prefetch=full_prefetch()))
+            ).json()["cards"]
             await client.post(
                 f"{SERVICE_PATH}/feedback", json={"feedback": [item(card=card["uuid"])]}
             )

@@ -29,8 +29,7 @@ from cds_service.hook_models import (
     MAX_USER_COMMENT_CHARS,
     FeedbackItem,
 )
-
-from .conftest import SERVICE_PATH, running
+from tests.service._helpers import SERVICE_PATH, running
 
 pytestmark = pytest.mark.anyio
 

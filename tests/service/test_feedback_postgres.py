@@ -21,8 +21,8 @@ from cds_service.feedback_store import (
     issued_card,
     schema_version,
 )
-
-from .conftest import SERVICE_PATH, hook_body, running
+from tests.service._helpers import SERVICE_PATH, full_prefetch, running
+from tests.support.hooks import hook_body
 
 POSTGRES_URL = os.environ.get("LNCDS_TEST_POSTGRES_URL")
 
@@ -87,7 +87,9 @@ class TestPostgresAcrossRestarts:
         """The same report sent before and after a restart is stored once, linked to its
         card's topic (the issued card was written at the first shutdown)."""
         async with running(pg_app()) as http:
-            (card,) = (await http.post(SERVICE_PATH, json=hook_body())).json()["cards"]
+            (card,) = (
+                await http.post(SERVICE_PATH, json=hook_body(prefetch=full_prefetch()))
+            ).json()["cards"]
             body = report(card["uuid"])
             assert (await http.post(f"{SERVICE_PATH}/feedback", json=body)).status_code == 200
         async with running(pg_app()) as http:

@@ -26,8 +26,8 @@ from cds_service.fhir_client import (
 )
 from cds_service.metrics import REGISTRY
 from cds_service.record_window import Coverage
-
-from .conftest import BASE, TOKEN, resource, searchset
+from tests.service._helpers import BASE, TOKEN, resource
+from tests.support.fhir import searchset
 
 pytestmark = pytest.mark.anyio
 

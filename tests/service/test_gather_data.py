@@ -13,8 +13,9 @@ from cds_service.config import Settings
 from cds_service.metrics import REGISTRY
 from cds_service.service_definition import build_service
 from fhir_mappings.resources import PatientResources
+from tests.service._helpers import BASE, PATIENT, SERVICE_PATH, FakeEvaluator, running
+from tests.support.hooks import hook_body
 
-from .conftest import BASE, PATIENT, SERVICE_PATH, FakeEvaluator, hook_body, running
 from .fake_fhir import FakeFhir, capability_statement, dated, ids
 
 pytestmark = pytest.mark.anyio
@@ -70,7 +71,6 @@ async def call(
     overrides: dict[str, Any] = {"fhir_transport": httpx.MockTransport(fake)}
     if settings is not None:
         overrides["settings"] = settings
-    body.setdefault("prefetch", ...)
     async with running(make_app(**overrides)) as client:
         return [await client.post(SERVICE_PATH, json=hook_body(**body)) for _ in range(hooks)]
 
@@ -168,7 +168,7 @@ class TestRequiredAndOptional:
             return fake(request)
 
         async with running(make_app(fhir_transport=httpx.MockTransport(handler))) as client:
-            response = await client.post(SERVICE_PATH, json=hook_body(prefetch=...))
+            response = await client.post(SERVICE_PATH, json=hook_body())
         assert response.status_code == 412
 
     async def test_optional_key_without_a_server_is_a_gap(
@@ -277,7 +277,7 @@ class TestCapabilityStatement:
             return fake(request)
 
         async with running(make_app(fhir_transport=httpx.MockTransport(handler))) as client:
-            response = await client.post(SERVICE_PATH, json=hook_body(prefetch=...))
+            response = await client.post(SERVICE_PATH, json=hook_body())
         assert response.status_code == 200
         assert len(fake.data_requests()) == 10
         assert gathered(evaluator).gaps == ()

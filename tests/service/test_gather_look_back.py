@@ -19,8 +19,10 @@ from cds_service.service_definition import ServiceDefinition
 from fhir_mappings.lookback import look_back
 from fhir_mappings.resources import PatientResources
 from fhir_mappings.rulesets import get_ruleset
+from tests.service._helpers import BASE, PATIENT, SERVICE_PATH, FakeEvaluator, running
+from tests.support.fhir import searchset
+from tests.support.hooks import hook_body
 
-from .conftest import BASE, PATIENT, SERVICE_PATH, FakeEvaluator, hook_body, running
 from .fake_fhir import FakeFhir, capability_statement, dated, ids
 
 pytestmark = pytest.mark.anyio
@@ -74,7 +76,6 @@ def in_look_back(resources: list[dict[str, Any]], rtype: str) -> list[str]:
 async def hooks(
     make_app: Callable[..., FastAPI], fake: FakeFhir, settings: Settings, **body: Any
 ) -> httpx.Response:
-    body.setdefault("prefetch", ...)
     app = make_app(settings=settings, fhir_transport=httpx.MockTransport(fake))
     async with running(app) as client:
         return await client.post(SERVICE_PATH, json=hook_body(**body))
@@ -139,7 +140,7 @@ class TestBounds:
         """gather() without today (the command line) bounds nothing and drops nothing."""
         fake = FakeFhir(BASE, record(40))
         client = FhirClient(make_http_client(settings, httpx.MockTransport(fake)), settings)
-        request = HookRequest.model_validate(hook_body(prefetch=...))
+        request = HookRequest.model_validate(hook_body())
         found = await gather(request, service, client, settings)
         await client.aclose()
         (search,) = fake.searches("MedicationDispense")
@@ -237,17 +238,6 @@ class TestPartialData:
         response = await hooks(make_app, fake, bounded)
         assert response.status_code == 412
         assert "page limit" in response.json()["issue"][0]["diagnostics"]
-
-
-def searchset(resources: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
-    bundle: dict[str, Any] = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [{"resource": r} for r in resources],
-    }
-    if next_url is not None:
-        bundle["link"] = [{"relation": "next", "url": next_url}]
-    return bundle
 
 
 def prefetch_of(resources: list[dict[str, Any]], **pages: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,10 @@ from cds_service.config import Settings
 from fhir_mappings.lookback import look_back
 from fhir_mappings.resources import PatientResources
 from fhir_mappings.rulesets import get_ruleset
+from tests.service._helpers import BASE, PATIENT, SERVICE_PATH, FakeEvaluator, running
+from tests.support.fhir import searchset
+from tests.support.hooks import hook_body
 
-from .conftest import BASE, PATIENT, SERVICE_PATH, FakeEvaluator, hook_body, running
 from .fake_fhir import FakeFhir, capability_statement, dated, ids, outcome
 
 pytestmark = pytest.mark.anyio
@@ -72,17 +74,6 @@ IN_FORCE_ORDERS = ["mr-new", "mr-old-active", "mr-old-hold"]
 IN_FORCE_STATEMENTS = ["ms-old-active", "ms-old-intended"]
 
 
-def searchset(resources: list[dict[str, Any]], next_url: str | None = None) -> dict[str, Any]:
-    bundle: dict[str, Any] = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "entry": [{"resource": r} for r in resources],
-    }
-    if next_url is not None:
-        bundle["link"] = [{"relation": "next", "url": next_url}]
-    return bundle
-
-
 def whole_prefetch(resources: list[dict[str, Any]], **pages: dict[str, Any]) -> dict[str, Any]:
     """Every key prefetched whole (no next link), except the keys given."""
     out: dict[str, Any] = {"patient": resources[0]}
@@ -110,7 +101,6 @@ async def hooks(
     count: int = 1,
     **body: Any,
 ) -> list[httpx.Response]:
-    body.setdefault("prefetch", ...)
     overrides: dict[str, Any] = {"fhir_transport": httpx.MockTransport(handler)}
     if settings is not None:
         overrides["settings"] = settings

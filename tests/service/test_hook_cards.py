@@ -16,7 +16,7 @@ from cds_service.chart import CHART_LINK_LABEL
 from cds_service.config import Settings
 from cds_service.demo import build_hook_request, load_index, load_patients
 from cds_service.service_definition import build_service
-from tests.service.conftest import SERVICE_PATH, running
+from tests.service._helpers import SERVICE_PATH, running
 
 ANCHOR = date.fromisoformat(load_index()["anchor"])
 PATIENT_ID = "ln-demo-a-refractory"

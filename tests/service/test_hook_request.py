@@ -8,14 +8,18 @@ from typing import Any
 import orjson
 
 from cds_service.hook_models import parse_hook_request
-
-from .conftest import KEY_TYPES, hook_body, resource, searchset
+from tests.service._helpers import KEY_TYPES, full_prefetch, resource
+from tests.support.fhir import searchset
+from tests.support.hooks import hook_body
 
 
 class TestParseHookRequest:
     def test_token_is_secret(self) -> None:
         """The access token is kept as a secret that does not show in repr()."""
-        body = hook_body(fhirAuthorization={"access_token": "tok-999", "token_type": "bearer"})
+        body = hook_body(
+            prefetch=full_prefetch(),
+            fhirAuthorization={"access_token": "tok-999", "token_type": "bearer"},
+        )
         request = parse_hook_request(orjson.dumps(body))
         assert "tok-999" not in repr(request)
         assert request.fhirAuthorization is not None

@@ -16,16 +16,10 @@ from fhir_mappings.codes.rxnorm import RXNORM_SYSTEM
 from fhir_mappings.facts import Agent
 from fhir_mappings.read.facts import medications_by_reference
 from fhir_mappings.read.medications import MedicationIdentifier, _reference_key
+from tests.service._helpers import BASE, SERVICE_PATH, FakeEvaluator, full_prefetch, running
+from tests.support.fhir import searchset
+from tests.support.hooks import hook_body
 
-from .conftest import (
-    BASE,
-    SERVICE_PATH,
-    FakeEvaluator,
-    full_prefetch,
-    hook_body,
-    running,
-    searchset,
-)
 from .fake_fhir import FakeFhir
 
 SERVER_BASE = "https://ehr.example/fhir"

@@ -14,8 +14,7 @@ from fastapi import FastAPI
 
 from cds_service.config import Settings
 from cds_service.medication_refs import medication_id
-
-from .conftest import (
+from tests.service._helpers import (
     BASE,
     KEY_TYPES,
     PATIENT,
@@ -23,12 +22,12 @@ from .conftest import (
     TOKEN,
     FakeEvaluator,
     full_prefetch,
-    hook_body,
     patient_resource,
     resource,
     running,
-    searchset,
 )
+from tests.support.fhir import searchset
+from tests.support.hooks import hook_body
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +40,9 @@ def serve_everything(fhir: respx.Router) -> None:
 
 
 async def post(client: httpx.AsyncClient, **overrides: Any) -> httpx.Response:
-    return await client.post(SERVICE_PATH, json=hook_body(**overrides))
+    return await client.post(
+        SERVICE_PATH, json=hook_body(**{"prefetch": full_prefetch(), **overrides})
+    )
 
 
 def data_calls(fhir: respx.Router) -> list[Any]:

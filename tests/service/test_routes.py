@@ -13,18 +13,17 @@ from fastapi import FastAPI
 
 from cds_service.config import Settings
 from cds_service.service_definition import check_templates
-
-from .conftest import (
+from tests.service._helpers import (
     ORIGIN,
     SERVICE_PATH,
     FakeEvaluator,
     asgi_client,
     full_prefetch,
-    hook_body,
     resource,
     running,
-    searchset,
 )
+from tests.support.fhir import searchset
+from tests.support.hooks import hook_body
 
 pytestmark = pytest.mark.anyio
 
@@ -82,27 +81,39 @@ class TestHookErrors:
     async def test_wrong_hook_is_400(self, client: httpx.AsyncClient) -> None:
         """A hook other than patient-view answers 400 not-supported."""
         body = _assert_outcome(
-            await client.post(SERVICE_PATH, json=hook_body(hook="order-sign")), 400
+            await client.post(
+                SERVICE_PATH, json=hook_body(prefetch=full_prefetch(), hook="order-sign")
+            ),
+            400,
         )
         assert body["issue"][0]["code"] == "not-supported"
 
     @pytest.mark.parametrize(
         ("body", "field"),
         [
-            (hook_body(hookInstance=...), "hookInstance"),
-            (hook_body(hookInstance="not-a-uuid"), "hookInstance"),
-            (hook_body(hook=...), "hook"),
-            (hook_body(context=...), "context"),
-            (hook_body(context={"userId": "Practitioner/u1"}), "context.patientId"),
-            (hook_body(context={"patientId": "p1"}), "context.userId"),
-            (hook_body(context={"patientId": " ", "userId": "x"}), "context.patientId"),
-            (hook_body(fhirServer="ftp://x"), "fhirServer"),
+            (hook_body(prefetch=full_prefetch(), hookInstance=...), "hookInstance"),
+            (hook_body(prefetch=full_prefetch(), hookInstance="not-a-uuid"), "hookInstance"),
+            (hook_body(prefetch=full_prefetch(), hook=...), "hook"),
+            (hook_body(prefetch=full_prefetch(), context=...), "context"),
             (
-                hook_body(fhirAuthorization={"token_type": "Bearer"}),
+                hook_body(prefetch=full_prefetch(), context={"userId": "Practitioner/u1"}),
+                "context.patientId",
+            ),
+            (hook_body(prefetch=full_prefetch(), context={"patientId": "p1"}), "context.userId"),
+            (
+                hook_body(prefetch=full_prefetch(), context={"patientId": " ", "userId": "x"}),
+                "context.patientId",
+            ),
+            (hook_body(prefetch=full_prefetch(), fhirServer="ftp://x"), "fhirServer"),
+            (
+                hook_body(prefetch=full_prefetch(), fhirAuthorization={"token_type": "Bearer"}),
                 "fhirAuthorization.access_token",
             ),
             (
-                hook_body(fhirAuthorization={"access_token": "t", "token_type": "MAC"}),
+                hook_body(
+                    prefetch=full_prefetch(),
+                    fhirAuthorization={"access_token": "t", "token_type": "MAC"},
+                ),
                 "fhirAuthorization.token_type",
             ),
             (hook_body(prefetch=[1]), "prefetch"),
@@ -155,7 +166,7 @@ class TestHookSuccess:
     ) -> None:
         """A full prefetch answers 200 with cards whose null/empty fields are dropped; each
         card names the configured source (the project's by default)."""
-        response = await client.post(SERVICE_PATH, json=hook_body())
+        response = await client.post(SERVICE_PATH, json=hook_body(prefetch=full_prefetch()))
         assert response.status_code == 200
         (card,) = response.json()["cards"]
         assert card == {
@@ -180,13 +191,15 @@ class TestHookSuccess:
         """LNCDS_RULESET and LNCDS_SHOW_STATUS_CARD are passed to assess."""
         custom = settings.model_copy(update={"ruleset": "kdigo-2012", "show_status_card": True})
         async with running(make_app(settings=custom)) as client:
-            assert (await client.post(SERVICE_PATH, json=hook_body())).status_code == 200
+            assert (
+                await client.post(SERVICE_PATH, json=hook_body(prefetch=full_prefetch()))
+            ).status_code == 200
         assert evaluator.calls[0]["ruleset"] == "kdigo-2012"
         assert evaluator.calls[0]["show_status"] is True
 
     async def test_extra_context_and_fields_are_tolerated(self, client: httpx.AsyncClient) -> None:
         """Unknown top-level and context fields (e.g. encounterId, extension) are accepted."""
-        body = hook_body(extension={"x": 1})
+        body = hook_body(prefetch=full_prefetch(), extension={"x": 1})
         body["context"]["encounterId"] = "e1"
         body["context"]["other"] = {"a": 1}
         assert (await client.post(SERVICE_PATH, json=body)).status_code == 200
@@ -218,7 +231,7 @@ class TestUnexpectedErrors:
             raise RuntimeError("internal detail /etc/passwd")
 
         async with running(make_app(evaluator=boom)) as client:
-            response = await client.post(SERVICE_PATH, json=hook_body())
+            response = await client.post(SERVICE_PATH, json=hook_body(prefetch=full_prefetch()))
         body = _assert_outcome(response, 500)
         assert "internal detail" not in response.text
         assert "Traceback" not in response.text
@@ -265,7 +278,9 @@ class TestCors:
 
     async def test_simple_request_carries_allow_origin(self, client: httpx.AsyncClient) -> None:
         """The hook POST response carries Access-Control-Allow-Origin for a configured origin."""
-        response = await client.post(SERVICE_PATH, json=hook_body(), headers={"Origin": ORIGIN})
+        response = await client.post(
+            SERVICE_PATH, json=hook_body(prefetch=full_prefetch()), headers={"Origin": ORIGIN}
+        )
         assert response.headers["access-control-allow-origin"] == ORIGIN
 
 
@@ -287,7 +302,9 @@ class TestHealth:
 
     async def test_response_is_json(self, client: httpx.AsyncClient) -> None:
         """The hook answer parses as JSON with orjson (no NaN, no bytes)."""
-        assert "cards" in orjson.loads((await client.post(SERVICE_PATH, json=hook_body())).content)
+        assert "cards" in orjson.loads(
+            (await client.post(SERVICE_PATH, json=hook_body(prefetch=full_prefetch()))).content
+        )
 
 
 class TestDefaultWiring:
@@ -298,7 +315,7 @@ class TestDefaultWiring:
         async with running(create_app(settings)) as client:
             entry = (await client.get("/cds-services")).json()["services"][0]
             check_templates(entry["prefetch"])
-            response = await client.post(SERVICE_PATH, json=hook_body())
+            response = await client.post(SERVICE_PATH, json=hook_body(prefetch=full_prefetch()))
         assert response.status_code == 200
         assert isinstance(response.json()["cards"], list)
 

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fhir_mappings.resources import PatientResources
+from tests.support import fhir
 
 Json = dict[str, Any]
 
@@ -124,49 +125,30 @@ def observation(
     local_code: str | None = None,
     timing: str = "effectiveDateTime",
 ) -> Json:
-    """A lab Observation; ``timing`` picks effectiveDateTime / effectivePeriod / issued."""
+    """A lab Observation as an EHR sends it: the laboratory category, the LOINC code (after
+    Epic's local one when ``local_code`` is given) with the code as text, Central time;
+    ``timing`` picks effectiveDateTime / effectivePeriod / issued."""
     codings: list[Json] = []
     if local_code is not None:  # Epic sends its own code beside (here: before) LOINC
         codings.append({"system": EPIC_LOCAL_LAB, "code": local_code, "display": "LOCAL"})
     codings.append({"system": LOINC, "code": loinc})
-    out: Json = {
-        "resourceType": "Observation",
-        "id": oid,
-        "status": status,
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                        "code": "laboratory",
-                    }
-                ]
-            }
-        ],
-        "code": {"coding": codings, "text": loinc},
-        "subject": {"reference": "Patient/p1"},
-    }
     stamp = f"{when}T08:30:00-05:00"
-    if timing == "effectivePeriod":
-        out["effectivePeriod"] = {"start": stamp, "end": f"{when}T09:30:00-05:00"}
-    elif timing == "issued":
-        out["issued"] = f"{when}T14:02:11.000-05:00"
-    else:
-        out["effectiveDateTime"] = stamp
-        out["issued"] = f"{when}T14:02:11.000-05:00"
-    if value_string is not None:
-        out["valueString"] = value_string
-    elif value is not None:
-        quantity: Json = {"value": value}
-        if unit is not None:
-            quantity["unit"] = unit
-        if code is not None:
-            quantity["system"] = UCUM
-            quantity["code"] = code
-        if comparator is not None:
-            quantity["comparator"] = comparator
-        out["valueQuantity"] = quantity
-    return out
+    issued = {} if timing == "effectivePeriod" else {"issued": f"{when}T14:02:11.000-05:00"}
+    return fhir.observation(
+        {"coding": codings, "text": loinc},
+        id=oid,
+        status=status,
+        category="laboratory",
+        when=stamp if timing not in ("effectivePeriod", "issued") else None,
+        period=(stamp, f"{when}T09:30:00-05:00") if timing == "effectivePeriod" else None,
+        value=(
+            fhir.quantity(value, unit, code, comparator=comparator)
+            if value is not None and value_string is None
+            else None
+        ),
+        value_string=value_string,
+        **issued,
+    )
 
 
 def upcr(oid: str, when: str, g_per_g: float, **kw: Any) -> Json:

@@ -1,23 +1,16 @@
-"""Small builders of FHIR JSON used by the lab/diagnosis mapping tests."""
+"""The lab tests' Observation: by default a UPCR of 0.8 g/g on 2024-03-01, no subject.
+
+Built with the shared ``tests.support.fhir.observation``; ``when`` and ``value`` take the
+whole effective[x] and value[x] fields, so a test can give any of their shapes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-LOINC = "http://loinc.org"
-
-
-def quantity(
-    value: Any, unit: str | None = None, code: str | None = None, **extra: Any
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"value": value}
-    if unit is not None:
-        out["unit"] = unit
-    if code is not None:
-        out["system"] = "http://unitsofmeasure.org"
-        out["code"] = code
-    out.update(extra)
-    return out
+from tests.support.fhir import LOINC as LOINC
+from tests.support.fhir import observation as fhir_observation
+from tests.support.fhir import quantity as quantity
 
 
 def observation(
@@ -29,16 +22,12 @@ def observation(
     value: dict[str, Any] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    codes = [loinc] if isinstance(loinc, str) else loinc
-    out: dict[str, Any] = {
-        "resourceType": "Observation",
-        "code": {"coding": [{"system": LOINC, "code": c} for c in codes]},
-    }
-    if rid is not None:
-        out["id"] = rid
-    if status is not None:
-        out["status"] = status
-    out.update(when if when is not None else {"effectiveDateTime": "2024-03-01T08:00:00Z"})
-    out.update(value if value is not None else {"valueQuantity": quantity(0.8, "g/g", "g/g")})
-    out.update(extra)
-    return out
+    return fhir_observation(
+        loinc,
+        id=rid,
+        status=status,
+        patient=None,
+        **(when if when is not None else {"effectiveDateTime": "2024-03-01T08:00:00Z"}),
+        **(value if value is not None else {"valueQuantity": quantity(0.8, "g/g", "g/g")}),
+        **extra,
+    )

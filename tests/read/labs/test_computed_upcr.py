@@ -8,7 +8,7 @@ import pytest
 
 from fhir_mappings.facts import Analyte, LabResults
 from fhir_mappings.read.observations import map_observations
-from tests.read.safety._fhir import observation, quantity
+from tests.support.fhir import observation, ucum
 
 PROTEIN, CREAT_MASS, CREAT_MOLAR = "2888-6", "2161-8", "14683-7"
 
@@ -23,10 +23,9 @@ def urine(
     when: str = "2026-03-02T08:00:00Z",
     comparator: str | None = None,
 ) -> dict[str, Any]:
-    out = observation(rid, code, when=when, valueQuantity=quantity(value, unit, comparator))
-    if specimen is not None:
-        out["specimen"] = {"reference": specimen}
-    return out
+    return observation(
+        code, id=rid, when=when, value=ucum(value, unit, comparator), specimen=specimen
+    )
 
 
 def ratios(*observations: dict[str, Any]) -> tuple[LabResults, list[tuple[float, str | None]]]:

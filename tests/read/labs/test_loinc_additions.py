@@ -13,9 +13,11 @@ from fhir_mappings.codes.loinc import (
 )
 from fhir_mappings.facts import Analyte
 from fhir_mappings.read.observations import map_observations
-from tests.read.safety._fhir import observation, quantity
+from tests.support.fhir import observation, ucum
 
 A = Analyte
+#: When a result was taken, unless the test says otherwise.
+WHEN = "2026-03-02T09:00:00Z"
 
 
 class TestTable:
@@ -90,11 +92,11 @@ class TestUnits:
     )
     def test_neutrophils(self, value: float, unit: str, expected: float) -> None:
         """Neutrophil counts convert to 10*9/L from the units EHRs send."""
-        labs = map_observations([observation("o1", "751-8", valueQuantity=quantity(value, unit))])
+        labs = map_observations([observation("751-8", id="o1", when=WHEN, value=ucum(value, unit))])
         (point,) = labs.get(A.NEUTROPHILS).points
         assert point.value == pytest.approx(expected)
 
     def test_percent_is_not_a_count(self) -> None:
         """A percentage under an absolute-count code is not converted."""
-        labs = map_observations([observation("o1", "751-8", valueQuantity=quantity(60, "%"))])
+        labs = map_observations([observation("751-8", id="o1", when=WHEN, value=ucum(60, "%"))])
         assert labs.get(A.NEUTROPHILS).points == ()

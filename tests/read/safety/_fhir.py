@@ -1,4 +1,5 @@
-"""FHIR JSON shaped as EHRs send it, for the safety reader tests.
+"""FHIR JSON shaped as EHRs send it, for the safety reader tests (Observations and
+Quantities come from ``tests.support.fhir``).
 
 Epic-like Conditions carry a local code (``urn:oid:1.2.840.114350...``) next to ICD-10-CM
 (often without the dot) and SNOMED CT; Cerner-like ones an ICD-10-CM coding and a text.
@@ -12,7 +13,6 @@ SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 CPT = "http://www.ama-assn.org/go/cpt"
 LOINC = "http://loinc.org"
-UCUM = "http://unitsofmeasure.org"
 EPIC_LOCAL = "urn:oid:1.2.840.114350.1.13.0.1.7.2.696871"
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -89,32 +89,4 @@ def procedure(
     if status is not None:
         out["status"] = status
     out.update(extra if extra else {"performedDateTime": "2026-03-02T10:00:00Z"})
-    return out
-
-
-def observation(
-    rid: str,
-    code: str | dict[str, Any],
-    *,
-    status: str | None = "final",
-    when: str = "2026-03-02T09:00:00Z",
-    **value: Any,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": rid,
-        "code": concept(coding(LOINC, code)) if isinstance(code, str) else code,
-        "effectiveDateTime": when,
-        "subject": {"reference": "Patient/p1"},
-    }
-    if status is not None:
-        out["status"] = status
-    out.update(value)
-    return out
-
-
-def quantity(value: Any, unit: str, comparator: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"value": value, "unit": unit, "system": UCUM, "code": unit}
-    if comparator is not None:
-        out["comparator"] = comparator
     return out

@@ -11,11 +11,14 @@ from fhir_mappings.facts import PregnancyTest, SafetyRecord
 from fhir_mappings.facts import TestResult as Result
 from fhir_mappings.read.safety import read_safety
 from fhir_mappings.rulesets import SafetyRule
+from tests.support.fhir import observation, ucum
 
-from ._fhir import INTERPRETATION, LOINC, SNOMED, coding, concept, observation, quantity
+from ._fhir import INTERPRETATION, LOINC, SNOMED, coding, concept
 
 POS, NEG = Result.POSITIVE, Result.NEGATIVE
 RACE = "urn:oid:2.16.840.1.113883.6.238"
+#: When a test was taken, unless the test says otherwise.
+WHEN = "2026-03-02T09:00:00Z"
 
 
 def read(*observations: dict[str, Any]) -> SafetyRecord:
@@ -32,14 +35,14 @@ class TestQualitative:
         """A positive urine test and a later negative serum test are both kept, in order."""
         record = read(
             observation(
-                "o2",
                 "2118-8",
+                id="o2",
                 when="2026-03-09T10:00:00Z",
                 valueCodeableConcept=concept(coding(SNOMED, "260385009", "Negative")),
             ),
             observation(
-                "o1",
                 "2106-3",
+                id="o1",
                 when="2026-03-02T10:00:00Z",
                 valueCodeableConcept=concept(coding(SNOMED, "10828004", "Positive")),
             ),
@@ -63,14 +66,17 @@ class TestQualitative:
     )
     def test_value_forms(self, value: dict[str, Any], result: Result, text: str) -> None:
         """Coded, word and boolean results are read, with the words they said."""
-        test = one(observation("o1", "2106-3", **value))
+        test = one(observation("2106-3", id="o1", when=WHEN, **value))
         assert (test.result, test.value_text) == (result, text)
 
     def test_interpretation_alone(self) -> None:
         """With no value, a POS interpretation makes a positive test."""
         test = one(
             observation(
-                "o1", "80384-1", interpretation=[concept(coding(INTERPRETATION, "POS", "Positive"))]
+                "80384-1",
+                id="o1",
+                when=WHEN,
+                interpretation=[concept(coding(INTERPRETATION, "POS", "Positive"))],
             )
         )
         assert test.result is POS
@@ -79,8 +85,9 @@ class TestQualitative:
         """A negative value with a POS interpretation gives no test and an exclusion."""
         record = read(
             observation(
-                "o1",
                 "2106-3",
+                id="o1",
+                when=WHEN,
                 valueString="negative",
                 interpretation=[concept(coding(INTERPRETATION, "POS"))],
             )
@@ -101,7 +108,7 @@ class TestQualitative:
     )
     def test_indeterminate_or_unreadable_gives_no_test(self, value: dict[str, Any]) -> None:
         """An indeterminate, unreadable or absent result gives no test, only an exclusion."""
-        record = read(observation("o1", "2106-3", **value))
+        record = read(observation("2106-3", id="o1", when=WHEN, **value))
         assert record.pregnancy_tests == ()
         assert record.excluded[0].source_id == "Observation/o1"
 
@@ -109,8 +116,9 @@ class TestQualitative:
         """2106-3 under the CDC race code system ("White") is not a pregnancy test."""
         record = read(
             observation(
-                "o1",
                 concept(coding(RACE, "2106-3", "White")),
+                id="o1",
+                when=WHEN,
                 valueCodeableConcept=concept(coding(SNOMED, "10828004")),
             )
         )
@@ -119,13 +127,15 @@ class TestQualitative:
     @pytest.mark.parametrize("status", ["preliminary", "registered", "cancelled", None])
     def test_status_not_final_excluded(self, status: str | None) -> None:
         """A preliminary or cancelled test is excluded with its status."""
-        record = read(observation("o1", "2106-3", status=status, valueString="Positive"))
+        record = read(
+            observation("2106-3", id="o1", when=WHEN, status=status, valueString="Positive")
+        )
         assert record.pregnancy_tests == ()
         assert repr(status) in record.excluded[0].reason
 
     def test_no_date_excluded(self) -> None:
         """A test with no time is excluded."""
-        resource = observation("o1", "2106-3", valueString="Positive")
+        resource = observation("2106-3", id="o1", when=WHEN, valueString="Positive")
         del resource["effectiveDateTime"]
         record = read(resource)
         assert record.pregnancy_tests == ()
@@ -134,7 +144,7 @@ class TestQualitative:
     def test_issued_dates_a_test(self) -> None:
         """Without an effective time, issued dates the test (as for every lab)."""
         resource = observation(
-            "o1", "2106-3", valueString="Positive", issued="2026-04-01T07:00:00Z"
+            "2106-3", id="o1", when=WHEN, valueString="Positive", issued="2026-04-01T07:00:00Z"
         )
         del resource["effectiveDateTime"]
         assert one(resource).when == date(2026, 4, 1)
@@ -152,19 +162,27 @@ class TestPregnancyStatus:
     )
     def test_answers(self, answer: dict[str, Any], result: Result) -> None:
         """US Core pregnancy status answers read as positive or negative."""
-        test = one(observation("o1", "82810-3", valueCodeableConcept=concept(answer)))
+        test = one(observation("82810-3", id="o1", when=WHEN, valueCodeableConcept=concept(answer)))
         assert (test.result, test.code) == (result, "82810-3")
 
     def test_possible_pregnancy_status_gives_no_test(self) -> None:
         """A "possible pregnancy" status is neither positive nor negative."""
         record = read(
-            observation("o1", "11449-6", valueCodeableConcept=concept(coding(SNOMED, "102874004")))
+            observation(
+                "11449-6",
+                id="o1",
+                when=WHEN,
+                valueCodeableConcept=concept(coding(SNOMED, "102874004")),
+            )
         )
         assert record.pregnancy_tests == ()
 
     def test_boolean_status_words(self) -> None:
         """A boolean pregnancy status reads as "Pregnant"."""
-        assert one(observation("o1", "82810-3", valueBoolean=True)).value_text == "Pregnant"
+        assert (
+            one(observation("82810-3", id="o1", when=WHEN, valueBoolean=True)).value_text
+            == "Pregnant"
+        )
 
 
 class TestQuantitativeHcg:
@@ -195,7 +213,9 @@ class TestQuantitativeHcg:
         self, value: float, unit: str, comparator: str | None, result: Result | None
     ) -> None:
         """hCG >= 25 IU/L is positive, < 5 negative, between them (or unconvertible) none."""
-        record = read(observation("o1", "83086-9", valueQuantity=quantity(value, unit, comparator)))
+        record = read(
+            observation("83086-9", id="o1", when=WHEN, valueQuantity=ucum(value, unit, comparator))
+        )
         got = [t.result for t in record.pregnancy_tests]
         assert got == ([] if result is None else [result])
         if result is None:
@@ -203,16 +223,16 @@ class TestQuantitativeHcg:
 
     def test_value_text(self) -> None:
         """The test says what was measured."""
-        test = one(observation("o1", "19080-1", valueQuantity=quantity(1250, "m[IU]/mL")))
+        test = one(observation("19080-1", id="o1", when=WHEN, valueQuantity=ucum(1250, "m[IU]/mL")))
         assert test.value_text == "hCG 1250 m[IU]/mL"
 
     def test_numeric_string(self) -> None:
         """A numeric valueString with a unit is read like a quantity."""
-        assert one(observation("o1", "83086-9", valueString="<2 IU/L")).result is NEG
+        assert one(observation("83086-9", id="o1", when=WHEN, valueString="<2 IU/L")).result is NEG
 
     def test_no_unit(self) -> None:
         """A number without a unit gives no test."""
-        record = read(observation("o1", "83086-9", valueQuantity={"value": 300}))
+        record = read(observation("83086-9", id="o1", when=WHEN, valueQuantity={"value": 300}))
         assert record.pregnancy_tests == ()
         assert "no unit" in record.excluded[0].reason
 
@@ -220,9 +240,10 @@ class TestQuantitativeHcg:
         """A POS flag on an hCG of 12 IU/L does not make it positive."""
         record = read(
             observation(
-                "o1",
                 "83086-9",
-                valueQuantity=quantity(12, "IU/L"),
+                id="o1",
+                when=WHEN,
+                valueQuantity=ucum(12, "IU/L"),
                 interpretation=[concept(coding(INTERPRETATION, "POS"))],
             )
         )
@@ -230,9 +251,9 @@ class TestQuantitativeHcg:
 
     def test_molar_hcg_is_not_read(self) -> None:
         """The molar code 2119-6 is not a pregnancy test here."""
-        record = read(observation("o1", "2119-6", valueQuantity=quantity(100, "pmol/L")))
+        record = read(observation("2119-6", id="o1", when=WHEN, valueQuantity=ucum(100, "pmol/L")))
         assert (record.pregnancy_tests, record.excluded) == ((), ())
 
     def test_words_under_a_quantitative_code(self) -> None:
         """A quantitative code reporting "Positive" in words is read from the words."""
-        assert one(observation("o1", "21198-7", valueString="Positive")).result is POS
+        assert one(observation("21198-7", id="o1", when=WHEN, valueString="Positive")).result is POS

@@ -1,8 +1,0 @@
-"""Make the helpers of this directory importable (``--import-mode=importlib``)."""
-
-import sys
-from pathlib import Path
-
-_HERE = str(Path(__file__).parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
