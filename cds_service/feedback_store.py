@@ -103,6 +103,10 @@ def _v3(conn: Connection) -> None:
 #: Ordered migration steps; step i brings the schema to version i + 1. Append only.
 MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)
 
+#: PostgreSQL advisory lock taken while migrating (any constant the service alone uses:
+#: "lncds" in ASCII).
+MIGRATION_LOCK_KEY = 0x6C6E636473
+
 
 @dataclass(frozen=True, slots=True)
 class IssuedCard:
@@ -146,6 +150,12 @@ class FeedbackStore:
     def migrate(self) -> int:
         """Apply pending migration steps; returns the schema version."""
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # Replicas starting together on a fresh database would otherwise race:
+                # both see no table, both create it, one fails at start-up. The lock is
+                # held until this transaction ends; the second replica then finds the
+                # schema current and applies nothing.
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
             schema_version.create(conn, checkfirst=True)
             current = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
             version = int(current or 0)

@@ -4,6 +4,7 @@ twice, feedback through the real endpoint, idempotency across restarts."""
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -98,3 +99,42 @@ class TestPostgresAcrossRestarts:
         assert scalar(sa.select(sa.func.count()).select_from(feedback).where(mine)) == 1
         topic = sa.select(sa.func.count()).select_from(issued_card)
         assert scalar(topic.where(issued_card.c.card_uuid == card["uuid"])) == 1
+
+
+class TestReplicasStartingTogether:
+    def test_concurrent_migrations_on_a_fresh_schema(self) -> None:
+        """Replicas started together on an empty database (Kubernetes, two replicas) all
+        open the store: the migration runs once, the others find the schema current."""
+        assert POSTGRES_URL is not None
+        schema = f"lncds_race_{uuid.uuid4().hex[:12]}"
+        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        stores = [FeedbackStore(url.render_as_string(hide_password=False)) for _ in range(6)]
+        start = threading.Barrier(len(stores))
+        errors: list[BaseException] = []
+
+        def open_store(store: FeedbackStore) -> None:
+            start.wait()
+            try:
+                store.migrate()
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+
+        try:
+            threads = [threading.Thread(target=open_store, args=(s,)) for s in stores]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert errors == []
+            with stores[0].engine.connect() as conn:
+                count = conn.execute(sa.select(sa.func.count()).select_from(schema_version))
+                assert count.scalar_one() == len(MIGRATIONS)
+        finally:
+            for store in stores:
+                store.close()
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
