@@ -102,3 +102,32 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan run (start-up and shutdown), and a client for it."""
     async with app.router.lifespan_context(app), asgi_client(app) as http:
         yield http
+
+
+#: The prefetch keys of the service and the resource type each holds.
+PREFETCH_TYPES = (
+    ("conditions", "Condition"),
+    ("observations", "Observation"),
+    ("medicationRequests", "MedicationRequest"),
+    ("medicationDispenses", "MedicationDispense"),
+    ("medicationAdministrations", "MedicationAdministration"),
+    ("medicationStatements", "MedicationStatement"),
+    ("procedures", "Procedure"),
+)
+
+
+def prefetch_whole(
+    resources: list[dict[str, Any]], *, with_medications: bool, **pages: dict[str, Any]
+) -> dict[str, Any]:
+    """Every key prefetched whole (no next link), the patient first in ``resources``,
+    except the keys given (first pages). ``with_medications``: the medication keys'
+    searchsets also hold the Medications, as ``_include`` would bring them."""
+    out: dict[str, Any] = {"patient": resources[0]}
+    for key, rtype in PREFETCH_TYPES:
+        wanted = {rtype}
+        if with_medications and rtype.startswith("Medication"):
+            wanted.add("Medication")
+        out[key] = pages.get(key) or searchset(
+            [r for r in resources if r["resourceType"] in wanted]
+        )
+    return out

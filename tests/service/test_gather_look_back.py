@@ -19,7 +19,14 @@ from cds_service.service_definition import ServiceDefinition
 from fhir_mappings.lookback import look_back
 from fhir_mappings.resources import PatientResources
 from fhir_mappings.rulesets import get_ruleset
-from tests.service._helpers import BASE, PATIENT, SERVICE_PATH, FakeEvaluator, running
+from tests.service._helpers import (
+    BASE,
+    PATIENT,
+    SERVICE_PATH,
+    FakeEvaluator,
+    prefetch_whole,
+    running,
+)
 from tests.support.fhir import searchset
 from tests.support.hooks import hook_body
 
@@ -240,22 +247,6 @@ class TestPartialData:
         assert "page limit" in response.json()["issue"][0]["diagnostics"]
 
 
-def prefetch_of(resources: list[dict[str, Any]], **pages: dict[str, Any]) -> dict[str, Any]:
-    """Every key prefetched whole, except the keys given (first pages)."""
-    out: dict[str, Any] = {"patient": resources[0]}
-    for key, rtype in (
-        ("conditions", "Condition"),
-        ("observations", "Observation"),
-        ("medicationRequests", "MedicationRequest"),
-        ("medicationDispenses", "MedicationDispense"),
-        ("medicationAdministrations", "MedicationAdministration"),
-        ("medicationStatements", "MedicationStatement"),
-        ("procedures", "Procedure"),
-    ):
-        out[key] = pages.get(key) or searchset([r for r in resources if r["resourceType"] == rtype])
-    return out
-
-
 class TestPrefetchedFirstPage:
     async def test_first_page_covering_the_look_back_needs_no_request(
         self, make_app: Callable[..., FastAPI], settings: Settings, evaluator: FakeEvaluator
@@ -266,7 +257,9 @@ class TestPrefetchedFirstPage:
         fills = [r for r in resources if r["resourceType"] == "MedicationDispense"]
         first = searchset(fills[:14], f"{BASE}/MedicationDispense?patient=p1&_offset=14")
         fake = FakeFhir(BASE, resources)
-        prefetch = prefetch_of(resources, medicationDispenses=first)
+        prefetch = prefetch_whole(
+            with_medications=False, resources=resources, medicationDispenses=first
+        )
         response = await hooks(make_app, fake, settings, prefetch=prefetch)
         assert response.status_code == 200
         assert fake.requests == []
@@ -284,7 +277,9 @@ class TestPrefetchedFirstPage:
         query = "MedicationDispense?patient=p1&_sort=-whenhandedover&_count=5"
         first = fake(httpx.Request("GET", f"{BASE}/{query}")).json()
         fake.requests.clear()
-        prefetch = prefetch_of(resources, medicationDispenses=first)
+        prefetch = prefetch_whole(
+            with_medications=False, resources=resources, medicationDispenses=first
+        )
         response = await hooks(make_app, fake, settings, prefetch=prefetch)
         assert response.status_code == 200
         offsets = [r.url.params["_offset"] for r in fake.requests]
@@ -301,7 +296,9 @@ class TestPrefetchedFirstPage:
         resources = record(24)
         fills = [r for r in resources if r["resourceType"] == "MedicationDispense"]
         first = searchset(fills[:5], f"{BASE}/MedicationDispense?patient=p1&_offset=5")
-        prefetch = prefetch_of(resources, medicationDispenses=first)
+        prefetch = prefetch_whole(
+            with_medications=False, resources=resources, medicationDispenses=first
+        )
         fake = FakeFhir(BASE, resources)
         response = await hooks(make_app, fake, settings, prefetch=prefetch, fhirServer=...)
         assert response.status_code == 200
@@ -318,7 +315,11 @@ class TestPrefetchedFirstPage:
         undated = {"resourceType": "MedicationDispense", "id": "undated"}
         undated["subject"] = {"reference": f"Patient/{PATIENT}"}
         fills = [r for r in resources if r["resourceType"] == "MedicationDispense"]
-        prefetch = prefetch_of(resources, medicationDispenses=searchset([*fills, undated]))
+        prefetch = prefetch_whole(
+            with_medications=False,
+            resources=resources,
+            medicationDispenses=searchset([*fills, undated]),
+        )
         response = await hooks(make_app, FakeFhir(BASE, []), settings, prefetch=prefetch)
         assert response.status_code == 200
         assert ids(gathered(evaluator).medication_dispenses) == [

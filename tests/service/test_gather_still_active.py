@@ -15,7 +15,14 @@ from cds_service.config import Settings
 from fhir_mappings.lookback import look_back
 from fhir_mappings.resources import PatientResources
 from fhir_mappings.rulesets import get_ruleset
-from tests.service._helpers import BASE, PATIENT, SERVICE_PATH, FakeEvaluator, running
+from tests.service._helpers import (
+    BASE,
+    PATIENT,
+    SERVICE_PATH,
+    FakeEvaluator,
+    prefetch_whole,
+    running,
+)
 from tests.support.fhir import searchset
 from tests.support.hooks import hook_body
 
@@ -72,25 +79,6 @@ def record() -> list[dict[str, Any]]:
 
 IN_FORCE_ORDERS = ["mr-new", "mr-old-active", "mr-old-hold"]
 IN_FORCE_STATEMENTS = ["ms-old-active", "ms-old-intended"]
-
-
-def whole_prefetch(resources: list[dict[str, Any]], **pages: dict[str, Any]) -> dict[str, Any]:
-    """Every key prefetched whole (no next link), except the keys given."""
-    out: dict[str, Any] = {"patient": resources[0]}
-    for key, rtype in (
-        ("conditions", "Condition"),
-        ("observations", "Observation"),
-        ("medicationRequests", "MedicationRequest"),
-        ("medicationDispenses", "MedicationDispense"),
-        ("medicationAdministrations", "MedicationAdministration"),
-        ("medicationStatements", "MedicationStatement"),
-        ("procedures", "Procedure"),
-    ):
-        wanted = {rtype, "Medication"} if rtype.startswith("Medication") else {rtype}
-        out[key] = pages.get(key) or searchset(
-            [r for r in resources if r["resourceType"] in wanted]
-        )
-    return out
 
 
 async def hooks(
@@ -169,7 +157,9 @@ class TestPrefetch:
         its date, drops what ended before the look-back, and asks the server nothing."""
         resources = record()
         fake = FakeFhir(BASE, resources)
-        (response,) = await hooks(make_app, fake, prefetch=whole_prefetch(resources))
+        (response,) = await hooks(
+            make_app, fake, prefetch=prefetch_whole(with_medications=True, resources=resources)
+        )
         assert response.status_code == 200
         assert fake.requests == []
         found = gathered(evaluator)
@@ -188,7 +178,9 @@ class TestPrefetch:
             f"{BASE}/MedicationRequest?patient={PATIENT}&_offset=2",
         )
         fake = FakeFhir(BASE, resources)
-        prefetch = whole_prefetch(resources, medicationRequests=first)
+        prefetch = prefetch_whole(
+            with_medications=True, resources=resources, medicationRequests=first
+        )
         (response,) = await hooks(make_app, fake, prefetch=prefetch)
         assert response.status_code == 200
         (search,) = fake.searches("MedicationRequest")
@@ -207,7 +199,9 @@ class TestPrefetch:
         first = searchset(
             [resources[3], resources[6]], f"{BASE}/MedicationRequest?patient={PATIENT}&_offset=2"
         )
-        prefetch = whole_prefetch(resources, medicationRequests=first)
+        prefetch = prefetch_whole(
+            with_medications=True, resources=resources, medicationRequests=first
+        )
         (response,) = await hooks(
             make_app, FakeFhir(BASE, resources), prefetch=prefetch, fhirServer=...
         )
