@@ -25,7 +25,8 @@ import pytest
 import cds_service
 from cds_service.app import create_app
 from cds_service.config import Settings
-from tests.support.fhir_server import load_resources
+from tests.support.fhir_server import load_resources, real_app_settings
+from tests.support.hooks import hook_body
 
 from .long_records import long_record, medications
 
@@ -44,21 +45,9 @@ LoadBundle = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 
 def fire(base: str, tmp_path: Path, patient_id: str, **settings: Any) -> httpx.Response:
     """One patient-view hook (no prefetch) on the real app reading ``base``, clock at TODAY."""
-    values: dict[str, Any] = {
-        "require_jwt": False,
-        "fhir_server_allowlist": [base],
-        "database_url": f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
-        "hook_deadline_seconds": 240.0,
-        "fhir_read_timeout_seconds": 120.0,
-        **settings,
-    }
+    values = real_app_settings(base, tmp_path, **settings)
     app = create_app(Settings(**values), clock=lambda: TODAY)
-    body = {
-        "hook": "patient-view",
-        "hookInstance": str(uuid.uuid4()),
-        "fhirServer": base,
-        "context": {"userId": USER_ID, "patientId": patient_id},
-    }
+    body = hook_body(patient_id, user=USER_ID, fresh_instance=True, fhirServer=base)
 
     async def call() -> httpx.Response:
         async with (

@@ -30,6 +30,7 @@ import pytest
 import cds_service
 from cds_service.app import create_app
 from cds_service.config import Settings
+from tests.support.fhir_server import RecordingTransport
 
 pytestmark = pytest.mark.integration
 
@@ -67,21 +68,6 @@ def _demo_index() -> tuple[date, tuple[DemoPatient, ...]]:
 
 
 ANCHOR, PATIENTS = _demo_index()
-
-
-class RecordingTransport(httpx.AsyncBaseTransport):
-    """A real HTTP transport that remembers every URL the app asked the FHIR server for."""
-
-    def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self.urls: list[httpx.URL] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.urls.append(request.url)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 def _load_demo_patients(base_url: str, load: LoadBundle) -> str:

@@ -43,7 +43,7 @@ from fhir_mappings.findings import PatientAssessment
 from fhir_mappings.lookback import look_back
 from fhir_mappings.resources import PatientResources
 from fhir_mappings.rulesets import get_ruleset
-from tests.support.fhir_server import load_resources
+from tests.support.fhir_server import RecordingTransport, load_resources, real_app_settings
 
 from .long_records import keys, long_record, medications, record_with_order_in_force
 
@@ -121,21 +121,6 @@ class Recorder:
         return assessment
 
 
-class RecordingTransport(httpx.AsyncBaseTransport):
-    """A real HTTP transport that remembers every URL the app asked for."""
-
-    def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self.urls: list[httpx.URL] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.urls.append(request.url)
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 @dataclass
 class App:
     client: httpx.AsyncClient
@@ -174,14 +159,7 @@ async def app_on(
 ) -> AsyncIterator[App]:
     """The real app (no JWT) reading ``base``, clock at TODAY; generous timeouts, as the
     in-memory test server is slow on records of thousands."""
-    values: dict[str, Any] = {
-        "require_jwt": False,
-        "fhir_server_allowlist": [base],
-        "database_url": f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
-        "hook_deadline_seconds": 240.0,
-        "fhir_read_timeout_seconds": 120.0,
-        **settings,
-    }
+    values = real_app_settings(base, tmp_path, **settings)
     recorder = Recorder()
     app = create_app(
         Settings(**values), clock=lambda: TODAY, evaluator=recorder, fhir_transport=transport

@@ -184,6 +184,18 @@ def _post(
     )
 
 
+def _call_body(patient_id: str, fhir: str) -> dict[str, Any]:
+    """A patient-view call for ``patient_id`` with no prefetch: the service reads ``fhir``
+    with the test server's authorization; a new hookInstance each time."""
+    return hook_body(
+        patient_id,
+        user=USER_ID,
+        fresh_instance=True,
+        fhirServer=fhir,
+        fhirAuthorization=FHIR_AUTHORIZATION,
+    )
+
+
 def _topics(cards: list[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(card["source"]["topic"]["code"] for card in cards)
 
@@ -207,13 +219,7 @@ class TestHooks:
     ) -> None:
         """A signed patient-view with no prefetch reads Medplum and returns index.json's topics."""
         token = _token(server, signer, HOOK_PATH)
-        body = hook_body(
-            patient.patient_id,
-            user=USER_ID,
-            fresh_instance=True,
-            fhirServer=fhir,
-            fhirAuthorization=FHIR_AUTHORIZATION,
-        )
+        body = _call_body(patient.patient_id, fhir)
         response = _post(server, HOOK_PATH, body, token)
         assert response.status_code == 200, response.text[:2000]
         server.answered.append(body["hookInstance"])
@@ -228,13 +234,7 @@ class TestClientJwt:
     ) -> None:
         """The same JWT twice: the first call is answered, the replay gets a bare 401."""
         token = _token(server, signer, HOOK_PATH)
-        body = hook_body(
-            PATIENTS[0].patient_id,
-            user=USER_ID,
-            fresh_instance=True,
-            fhirServer=fhir,
-            fhirAuthorization=FHIR_AUTHORIZATION,
-        )
+        body = _call_body(PATIENTS[0].patient_id, fhir)
         first = _post(server, HOOK_PATH, body, token)
         second = _post(server, HOOK_PATH, {**body, "hookInstance": str(uuid.uuid4())}, token)
         assert first.status_code == 200, first.text[:2000]
@@ -246,13 +246,7 @@ class TestClientJwt:
         response = _post(
             server,
             HOOK_PATH,
-            hook_body(
-                PATIENTS[0].patient_id,
-                user=USER_ID,
-                fresh_instance=True,
-                fhirServer=fhir,
-                fhirAuthorization=FHIR_AUTHORIZATION,
-            ),
+            _call_body(PATIENTS[0].patient_id, fhir),
             None,
         )
         assert response.status_code == 401
@@ -266,13 +260,7 @@ class TestClientJwt:
         response = _post(
             server,
             HOOK_PATH,
-            hook_body(
-                PATIENTS[0].patient_id,
-                user=USER_ID,
-                fresh_instance=True,
-                fhirServer=fhir,
-                fhirAuthorization=FHIR_AUTHORIZATION,
-            ),
+            _call_body(PATIENTS[0].patient_id, fhir),
             token,
         )
         assert response.status_code == 401

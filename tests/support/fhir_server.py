@@ -182,3 +182,32 @@ def load_resources(base_url: str, resources: list[dict[str, Any]], chunk: int = 
         assert response.status_code == 200, response.text[:2000]
         statuses = [entry["response"]["status"] for entry in response.json()["entry"]]
         assert all(status.startswith("20") for status in statuses), statuses[:5]
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """A real HTTP transport that remembers every URL the app asked the FHIR server for."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.urls: list[httpx.URL] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(request.url)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def real_app_settings(base: str, tmp_path: Path, **settings: Any) -> dict[str, Any]:
+    """Settings of the real app reading ``base`` (no JWT, a SQLite store in ``tmp_path``),
+    with generous timeouts: the in-memory test server is slow on records of thousands, and
+    a busy machine must not turn a hook into a 412."""
+    return {
+        "require_jwt": False,
+        "fhir_server_allowlist": [base],
+        "database_url": f"sqlite:///{tmp_path / 'feedback.sqlite3'}",
+        "hook_deadline_seconds": 240.0,
+        "fhir_read_timeout_seconds": 120.0,
+        **settings,
+    }
