@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from make_hook import REGIMEN, SEED, UCUM, BenchPatient, _Builder  # (script directory import)
+from make_hook import REGIMEN, SEED, BenchPatient, _Builder  # (script directory import)
 
 from fhir_mappings.facts import Agent
 
@@ -94,22 +94,8 @@ class _LongBuilder(_Builder):
             }
 
     def fill(self, request: Json, day: date, units_per_day: int) -> Json:
-        return {
-            "resourceType": "MedicationDispense",
-            "id": self._id("disp"),
-            "status": "completed",
-            **{k: v for k, v in request.items() if k.startswith("medication")},
-            "subject": self.subject,
-            "authorizingPrescription": [{"reference": f"MedicationRequest/{request['id']}"}],
-            "quantity": {
-                "value": 30 * units_per_day,
-                "unit": "tablet",
-                "system": UCUM,
-                "code": "{tablet}",
-            },
-            "daysSupply": {"value": 30, "unit": "day", "system": UCUM, "code": "d"},
-            "whenHandedOver": f"{(day + timedelta(days=2)).isoformat()}T10:00:00Z",
-        }
+        handed_over = f"{(day + timedelta(days=2)).isoformat()}T10:00:00Z"
+        return self.dispense(request, units_per_day, handed_over)
 
 
 def build_long_patient(today: date, years: int, seed: int = SEED) -> BenchPatient:

@@ -284,25 +284,29 @@ class _Builder:
             "dispenseRequest": {"expectedSupplyDuration": {"value": 30, "code": "d"}},
         }
 
+    def dispense(self, request: Json, units_per_day: int, handed_over: str) -> Json:
+        """A 30-day fill of ``request`` (tablets), handed over at ``handed_over``."""
+        return {
+            "resourceType": "MedicationDispense",
+            "id": self._id("disp"),
+            "status": "completed",
+            **{k: v for k, v in request.items() if k.startswith("medication")},
+            "subject": self.subject,
+            "authorizingPrescription": [_ref(request)],
+            "quantity": {
+                "value": 30 * units_per_day,
+                "unit": "tablet",
+                "system": UCUM,
+                "code": "{tablet}",
+            },
+            "daysSupply": {"value": 30, "unit": "day", "system": UCUM, "code": "d"},
+            "whenHandedOver": handed_over,
+        }
+
     def dispenses(self, request: Json, code: str, units_per_day: int) -> Iterator[Json]:
         day = self.start
         while day < self.today:
-            yield {
-                "resourceType": "MedicationDispense",
-                "id": self._id("disp"),
-                "status": "completed",
-                **{k: v for k, v in request.items() if k.startswith("medication")},
-                "subject": self.subject,
-                "authorizingPrescription": [_ref(request)],
-                "quantity": {
-                    "value": 30 * units_per_day,
-                    "unit": "tablet",
-                    "system": UCUM,
-                    "code": "{tablet}",
-                },
-                "daysSupply": {"value": 30, "unit": "day", "system": UCUM, "code": "d"},
-                "whenHandedOver": _instant(day, self.rng),
-            }
+            yield self.dispense(request, units_per_day, _instant(day, self.rng))
             day += timedelta(days=30 + self.rng.choice((0, 1, 2, 3)))
 
 
