@@ -10,10 +10,15 @@ The ``slow`` marker: tests that need a server, a database or a browser (the mark
 (``scripts/test -m "not slow" --no-cov``) never starts one. Other slow tests carry the marker
 themselves (static checks, linters, schemathesis, long Hypothesis runs, the official FHIR
 examples, processes).
+
+Coverage: the gate (``scripts/test``, 100 % of the branches of fhir_mappings) counts the
+tests that run the same code on every run; Hypothesis properties run untraced
+(``is_property``).
 """
 
 from __future__ import annotations
 
+import coverage
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -33,3 +38,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.get_closest_marker(name) for name in NEEDS_A_SERVICE):
             item.add_marker(pytest.mark.slow)
+        if is_property(item):
+            item.add_marker(pytest.mark.no_cover)
+
+
+def is_property(item: pytest.Item) -> bool:
+    """Whether the test is a Hypothesis property (schemathesis' included).
+
+    Properties run without coverage measurement (pytest-cov's ``no_cover``). A property
+    draws new inputs on every run, so a branch that only a property reaches would make the
+    coverage gate pass or fail by chance; the gate counts the tests that run the same code
+    every time. Untraced, the properties also run in about half the time.
+    """
+    return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, stop the coverage measurement pytest-cov leaks there.
+
+    pytest-cov builds its plugin from the command line before it knows it runs in a worker:
+    ``-n`` makes it start a controller's ``Coverage`` in every worker, and at session start
+    it starts the worker's own ``Coverage`` on top. The first one is never stopped or saved,
+    and it is what defeats ``no_cover``: pausing the worker's measurement for a test resumes
+    the one beneath it, so the test is traced anyway. Stopping the leaked one here (it has
+    recorded only the worker's start-up, which nothing reads) leaves one measurement per
+    worker, as in a run without workers.
+    """
+    if getattr(session.config, "workerinput", None) is None:
+        return
+    plugin = session.config.pluginmanager.get_plugin("_cov")
+    leaked = getattr(getattr(plugin, "cov_controller", None), "cov", None)
+    if leaked is not None and leaked is coverage.Coverage.current():
+        leaked.stop()

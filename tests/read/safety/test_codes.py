@@ -187,6 +187,21 @@ class TestProcedureCodes:
         """Autotransplant, dialysis-access care and uterus-sparing operations give no kind."""
         assert procedure_kind(system, code) is None
 
+    @pytest.mark.parametrize(
+        ("system", "code"),
+        [
+            (None, "90935"),  # no system
+            (CPT, None),  # no code
+            (CPT, 90935),  # a number where FHIR has a string
+            ("   ", "90935"),
+            ("http://loinc.org", "90935"),  # a dialysis CPT code under another system
+            (ICD10CM, "N18.6"),  # ICD-10-CM is no procedure system
+        ],
+    )
+    def test_odd_or_foreign_coding(self, system: object, code: object) -> None:
+        """A Procedure coding without a system or code, or from another system, says nothing."""
+        assert procedure_kind(system, code) is None
+
 
 class TestKidneyBiopsy:
     def test_transplant_biopsy_is_not_native(self) -> None:
@@ -322,9 +337,13 @@ class TestResultWords:
             ("positive and negative", Reading.INDETERMINATE),
             ("see comment", Reading.INDETERMINATE),
             ("specimen received", None),
+            ("", None),
+            ("   ", None),
+            (None, None),
+            (1, None),  # a number is no result in words
         ],
     )
-    def test_reading(self, text: str, reading: Reading | None) -> None:
+    def test_reading(self, text: object, reading: Reading | None) -> None:
         """Result words read as positive, negative, indeterminate, or nothing."""
         assert result_words(text) is reading
 

@@ -50,6 +50,13 @@ class TestUnknown:
         ]
         assert len(read_safety(None, (), (), (), gaps).unknown) == 1
 
+    def test_odd_gaps_are_ignored(self) -> None:
+        """Something other than a DataGap among the gaps, or gaps that are no list, are skipped."""
+        gap = DataGap("Procedure", "not provided")
+        assert len(read_safety(None, (), (), (), [gap, "Procedure", None]).unknown) == 1
+        for odd in ("Procedure", {"Procedure": "x"}, b"x", 3, None):
+            assert read_safety(None, (), (), (), odd).unknown == ()  # type: ignore[arg-type]
+
 
 class TestPatient:
     def test_patient_is_read(self) -> None:
