@@ -33,3 +33,25 @@ def test_stages_runs_every_stage_once() -> None:
     assert "render_cards" in stages
     assert all(line.rstrip().endswith(" ms") for line in lines[1:])
     assert "data gap" not in done.stdout + done.stderr
+
+
+def test_stages_times_a_long_record() -> None:
+    """``--years 1 --server-gc`` times the one-year long record with the server's GC tuning
+    and says how many of its resources ``gather`` kept."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "stages.py"),
+            *("--years", "1", "--server-gc", "--repeat", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("1-year record: ")
+    assert lines[0].endswith("resources after gather")
+    assert "build_facts (reading)" in done.stdout
+    assert "data gap" not in done.stdout + done.stderr
