@@ -34,12 +34,21 @@ NEEDS_A_SERVICE = ("integration", "postgres", "browser")
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # pytest-cov acts on ``no_cover`` even when it measures nothing (``--no-cov``), and fails
+    # there; the marker is only added when coverage is being measured.
+    measuring = coverage_controller(config) is not None
     for item in items:
         if any(item.get_closest_marker(name) for name in NEEDS_A_SERVICE):
             item.add_marker(pytest.mark.slow)
-        if is_property(item):
+        if measuring and is_property(item):
             item.add_marker(pytest.mark.no_cover)
+
+
+def coverage_controller(config: pytest.Config) -> object | None:
+    """pytest-cov's controller of this process's measurement; ``None`` when none runs."""
+    plugin = config.pluginmanager.get_plugin("_cov")
+    return getattr(plugin, "cov_controller", None)
 
 
 def is_property(item: pytest.Item) -> bool:
@@ -67,7 +76,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """
     if getattr(session.config, "workerinput", None) is None:
         return
-    plugin = session.config.pluginmanager.get_plugin("_cov")
-    leaked = getattr(getattr(plugin, "cov_controller", None), "cov", None)
+    leaked = getattr(coverage_controller(session.config), "cov", None)
     if leaked is not None and leaked is coverage.Coverage.current():
         leaked.stop()
