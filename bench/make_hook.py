@@ -362,8 +362,17 @@ def build_patient(today: date, seed: int = SEED) -> BenchPatient:
 def build_hook(
     today: date, *, seed: int = SEED, prefetch: bool = True, fhir_server: str | None = None
 ) -> Json:
-    """The hook request; with ``prefetch`` every key is filled (first page holds all)."""
-    data = build_patient(today, seed)
+    """The bench patient's hook request; with ``prefetch`` every key is filled."""
+    return hook_for(
+        build_patient(today, seed), seed=seed, prefetch=prefetch, fhir_server=fhir_server
+    )
+
+
+def hook_for(
+    data: BenchPatient, *, seed: int = SEED, prefetch: bool = True, fhir_server: str | None = None
+) -> Json:
+    """The hook request for ``data``; with ``prefetch`` every key is filled (first page
+    holds all)."""
     body: Json = {
         "hook": "patient-view",
         "hookInstance": str(uuid.UUID(int=random.Random(seed).getrandbits(128), version=4)),

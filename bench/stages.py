@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -31,7 +31,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from long_record import build_long_patient
-from make_hook import PATIENT_ID, _searchset, hook_bytes
+from make_hook import hook_bytes, hook_for
 
 from cds_service.app import tune_gc
 from cds_service.cards import render_cards
@@ -56,23 +56,6 @@ def best_ms(fn: Callable[[], object], repeat: int) -> float:
     return best * 1000
 
 
-def long_hook_bytes(today: date, years: int) -> bytes:
-    """The hook body of the long record: every resource of ``years`` years in prefetch."""
-    data = build_long_patient(today, years)
-    prefetch: dict[str, object] = {"patient": data.patient}
-    for key, resources in data.by_key.items():
-        includes = data.medications if key == "medicationRequests" else []
-        prefetch[key] = _searchset(resources, includes)
-    return orjson.dumps(
-        {
-            "hook": "patient-view",
-            "hookInstance": str(uuid.UUID(int=years, version=4)),
-            "context": {"userId": "Practitioner/bench-neph", "patientId": PATIENT_ID},
-            "prefetch": prefetch,
-        }
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200)
@@ -82,7 +65,10 @@ def main() -> None:
     if args.server_gc:
         tune_gc()
     today = datetime.now(UTC).date()
-    raw = hook_bytes(today) if args.years is None else long_hook_bytes(today, args.years)
+    if args.years is None:
+        raw = hook_bytes(today)
+    else:  # the whole long record in prefetch, as an EHR that sends no date bound
+        raw = orjson.dumps(hook_for(build_long_patient(today, args.years)))
     settings = Settings(require_jwt=False)
     service = build_service()
     hook = parse_hook_request(raw)

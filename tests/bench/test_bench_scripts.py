@@ -15,16 +15,21 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_stages_runs_every_stage_once() -> None:
-    """``bench/stages.py --repeat 1`` prints one line per stage and no data gap: the
-    bench patient is a complete prefetch."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "stages.py"), "--repeat", "1"],
+def run_stages(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """``bench/stages.py`` run with ``arguments`` as a process (its output captured)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "stages.py"), *arguments],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def test_stages_runs_every_stage_once() -> None:
+    """``bench/stages.py --repeat 1`` prints one line per stage and no data gap: the
+    bench patient is a complete prefetch."""
+    done = run_stages("--repeat", "1")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("bench patient: ")
@@ -38,17 +43,7 @@ def test_stages_runs_every_stage_once() -> None:
 def test_stages_times_a_long_record() -> None:
     """``--years 1 --server-gc`` times the one-year long record with the server's GC tuning
     and says how many of its resources ``gather`` kept."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "stages.py"),
-            *("--years", "1", "--server-gc", "--repeat", "1"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_stages("--years", "1", "--server-gc", "--repeat", "1")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("1-year record: ")
