@@ -91,9 +91,16 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def _start(
-    name: str, argv: Sequence[str], ready_path: str, env: dict[str, str], log: Path
+    name: str,
+    argv: Sequence[str],
+    ready_path: str,
+    env: dict[str, str],
+    log: Path,
+    port: int | None = None,
 ) -> Server:
-    port = PORTS[name]
+    """``argv`` started on the server core, once ``ready_path`` answers 200 on ``port``
+    (``PORTS[name]`` unless given)."""
+    port = PORTS[name] if port is None else port
     started = time.monotonic()
     process = subprocess.Popen(
         ["taskset", "-c", SERVER_CORE, *argv],
