@@ -19,6 +19,10 @@ the ceiling of the same run. Before the load, each variant must answer the bench
 with the cards ``as is`` gives (UUIDs aside): a replay that changed an answer would
 measure something else.
 
+``python bench/bounds.py --check`` checks the replays without load (no wrk needed): in
+process, three hooks with gathering, reading and rules replayed must compute each stage
+once and answer what three unreplayed hooks answer.
+
 ``python bench/bounds.py --serve VARIANT serve --port N ...`` is how the variants are
 started: the replay is installed, then ``ln-cds``'s own command line runs. Never part of
 the product: nothing outside ``bench/`` knows about replays.
@@ -27,6 +31,7 @@ the product: nothing outside ``bench/`` knows about replays.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import sys
@@ -140,6 +145,54 @@ def serve(variant: str, argv: list[str]) -> int:
         return ln_cds(argv)
 
 
+async def _three_hooks(body: bytes, work: Path) -> list[list[dict[str, Any]]]:
+    """The cards of three hooks with ``body``, through the real app in process."""
+    from cds_service.app import create_app
+    from cds_service.config import Settings
+
+    settings = Settings(require_jwt=False, database_url=f"sqlite:///{work / 'log.sqlite3'}")
+    app = create_app(settings)
+    answers = []
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for _ in range(3):
+                response = await client.post(
+                    f"/cds-services/{SERVICE_ID}",
+                    content=body,
+                    headers={"content-type": "application/json"},
+                )
+                response.raise_for_status()
+                answers.append(comparable(response.json()["cards"]))
+    return answers
+
+
+def check() -> int:
+    """0 when the replays are wired to the stages the route calls and change no card."""
+    import cds_service.routes.hooks as hooks
+    import fhir_mappings.pipeline as pipeline
+
+    originals = (pipeline._read, pipeline.findings_for, hooks.gather)
+    body = hook_bytes(datetime.now(UTC).date())
+    with tempfile.TemporaryDirectory(prefix="ln-cds-bounds-") as work:
+        plain = asyncio.run(_three_hooks(body, Path(work)))
+        with replaying(("gathering", "reading", "rules")) as replays:
+            replayed = asyncio.run(_three_hooks(body, Path(work)))
+    counts = {stage: (replay.calls, replay.computed) for stage, replay in replays.items()}
+    print("replayed stages (calls, computed):", counts)
+    problems = []
+    if any(count != (3, 1) for count in counts.values()):
+        problems.append("a stage was not replayed on every hook")
+    if (pipeline._read, pipeline.findings_for, hooks.gather) != originals:
+        problems.append("the original stages were not put back")
+    if not plain[0]:
+        problems.append("the bench patient got no card")
+    if replayed != plain:
+        problems.append("the replays changed the answer")
+    print("; ".join(problems) or "cards unchanged")
+    return 1 if problems else 0
+
+
 def answer(url: str, body: bytes) -> list[dict[str, Any]]:
     response = httpx.post(
         f"{url}/cds-services/{SERVICE_ID}",
@@ -219,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["--serve"]:
         return serve(arguments[1], arguments[2:])
+    if arguments == ["--check"]:
+        return check()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)

@@ -3,20 +3,11 @@ refactoring that breaks them is caught here, not at the next measurement)."""
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
-import httpx
 import pytest
-
-from cds_service.app import create_app
-from cds_service.config import Settings
 
 #: slow: runs the benchmark scripts as processes
 pytestmark = pytest.mark.slow
@@ -61,53 +52,21 @@ def test_stages_times_a_long_record() -> None:
     assert "data gap" not in done.stdout + done.stderr
 
 
-def _bounds_module() -> ModuleType:
-    """``bench/bounds.py`` imported as a module (it imports its neighbours by name)."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        return importlib.import_module("bounds")
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-
-
-async def _cards_of_three_hooks(url: str, body: bytes, work: Path) -> list[list[dict[str, Any]]]:
-    settings = Settings(require_jwt=False, database_url=f"sqlite:///{work / 'log.sqlite3'}")
-    app = create_app(settings)
-    answers = []
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            for _ in range(3):
-                response = await client.post(
-                    url,
-                    content=body,
-                    headers={"content-type": "application/json"},
-                )
-                assert response.status_code == 200, response.text
-                answers.append(response.json()["cards"])
-    return answers
-
-
-def test_bounds_replays_each_stage_once_and_answers_the_same(tmp_path: Path) -> None:
-    """``bench/bounds.py``'s replays are wired to the stages the hook route really calls:
-    with gathering, reading and rules replayed, three hooks compute each stage once and
-    answer the cards the unreplayed service gives (UUIDs aside); the originals are back
-    afterwards."""
-    bounds = _bounds_module()
-    import cds_service.routes.hooks as hooks
-    import fhir_mappings.pipeline as pipeline
-
-    originals = (pipeline._read, pipeline.findings_for, hooks.gather)
-    body = bounds.hook_bytes(datetime.now(UTC).date())
-    url = f"/cds-services/{bounds.SERVICE_ID}"
-    plain = asyncio.run(_cards_of_three_hooks(url, body, tmp_path))
-    with bounds.replaying(("gathering", "reading", "rules")) as replays:
-        replayed = asyncio.run(_cards_of_three_hooks(url, body, tmp_path))
-    assert (pipeline._read, pipeline.findings_for, hooks.gather) == originals
-    assert [(r.calls, r.computed) for r in replays.values()] == [(3, 1)] * 3
-    assert plain[0], "the bench patient gets cards"
-    assert [bounds.comparable(cards) for cards in replayed] == [
-        bounds.comparable(cards) for cards in plain
-    ]
-    with pytest.raises(ValueError, match="cannot replay"), bounds.replaying(("rules",)):
-        pass
+def test_bounds_check_finds_every_stage_replayed_and_the_cards_unchanged() -> None:
+    """``bench/bounds.py --check``: with gathering, reading and rules replayed, three hooks
+    compute each stage once and answer the cards of the unreplayed service (the replays
+    are wired to the functions the hook route really calls)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bounds.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-2] == (
+        "replayed stages (calls, computed): "
+        "{'gathering': (3, 1), 'reading': (3, 1), 'rules': (3, 1)}"
+    )
+    assert lines[-1] == "cards unchanged"
