@@ -491,13 +491,22 @@ def _computed_ratios(
 def _build_series(
     points: list[LabPoint], excluded: list[ExcludedResource]
 ) -> Mapping[Analyte, LabSeries]:
-    by_analyte: dict[Analyte, list[LabPoint]] = {}
     if len(set(map(_WHEN_VALUE, points))) == len(points):
         # speed: no two points share (when, value), so that pair alone orders them as
         # _sort_key does (values are finite: a total order) and none is a duplicate
+        by_analyte: dict[Analyte, list[LabPoint]] = {}
         for point in sorted(points, key=_WHEN_VALUE):
             by_analyte.setdefault(point.analyte, []).append(point)
         return {a: LabSeries(a, tuple(series)) for a, series in by_analyte.items()}
+    return _deduplicated_series(points, excluded)
+
+
+def _deduplicated_series(
+    points: list[LabPoint], excluded: list[ExcludedResource]
+) -> Mapping[Analyte, LabSeries]:
+    """The series in ``_sort_key`` order, each repeated (analyte, time, value, comparator)
+    kept once and its repeats excluded."""
+    by_analyte: dict[Analyte, list[LabPoint]] = {}
     seen: set[tuple[Analyte, datetime, float, str | None]] = set()
     for point in sorted(points, key=_sort_key):
         key = (point.analyte, point.when, point.value, point.comparator)

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fhir_mappings.codes.loinc import LOINC_BY_CODE
-from fhir_mappings.facts import Analyte, ExcludedResource, LabPoint, LabResults, LabSeries
+from fhir_mappings.facts import Analyte, ExcludedResource, LabPoint, LabResults
 from fhir_mappings.read import observations
 from fhir_mappings.read.observations import map_observations
 
@@ -211,27 +211,6 @@ class TestFastPathProperty:
         _assert_same(items)
 
 
-def _reference_series(
-    points: list[LabPoint], excluded: list[ExcludedResource]
-) -> dict[Analyte, LabSeries]:
-    """The series builder before its speed shortcut (full sort key, always de-duplicating)."""
-    by_analyte: dict[Analyte, list[LabPoint]] = {}
-    seen: set[tuple[Analyte, datetime, float, str | None]] = set()
-    for point in sorted(points, key=observations._sort_key):
-        key = (point.analyte, point.when, point.value, point.comparator)
-        if key in seen:
-            excluded.append(
-                ExcludedResource(
-                    point.source_id,
-                    f"duplicate {point.analyte.value} result at {point.when.isoformat()}",
-                )
-            )
-            continue
-        seen.add(key)
-        by_analyte.setdefault(point.analyte, []).append(point)
-    return {a: LabSeries(a, tuple(series)) for a, series in by_analyte.items()}
-
-
 _points = st.builds(
     LabPoint,
     analyte=st.sampled_from([Analyte.UPCR, Analyte.CREATININE]),
@@ -261,7 +240,7 @@ class TestSeriesShortcut:
         fast_excluded: list[ExcludedResource] = []
         reference_excluded: list[ExcludedResource] = []
         fast = observations._build_series(list(points), fast_excluded)
-        reference = _reference_series(list(points), reference_excluded)
+        reference = observations._deduplicated_series(list(points), reference_excluded)
         assert repr(fast) == repr(reference)
         assert fast_excluded == reference_excluded
 
