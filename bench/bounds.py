@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -68,10 +67,16 @@ class Replay:
     calls: int = 0
     computed: int = 0
 
-    def get(self, key: object, compute: Callable[[], object]) -> object:
+    def missing(self, key: object) -> bool:
+        """Count a call; whether ``key``'s result is still to be computed (counted so)."""
         self.calls += 1
-        if key not in self.results:
-            self.computed += 1
+        if key in self.results:
+            return False
+        self.computed += 1
+        return True
+
+    def get(self, key: object, compute: Callable[[], object]) -> object:
+        if self.missing(key):
             self.results[key] = compute()
         return self.results[key]
 
@@ -105,9 +110,7 @@ def replaying(stages: tuple[str, ...]) -> Iterator[dict[str, Replay]]:
     async def replayed_gather(request: Any, *args: Any, today: Any, **kwargs: Any) -> Any:
         key = (request.context.patientId, today)
         replay = replays["gathering"]
-        replay.calls += 1
-        if key not in replay.results:
-            replay.computed += 1
+        if replay.missing(key):
             replay.results[key] = await gather(request, *args, today=today, **kwargs)
         return replay.results[key]
 
@@ -128,7 +131,7 @@ def comparable(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     def strip(value: Any) -> Any:
         if isinstance(value, dict):
-            return {key: strip(item) for key, item in value.items() if key not in ("uuid", "id")}
+            return {key: strip(item) for key, item in value.items() if key != "uuid"}
         if isinstance(value, list):
             return [strip(item) for item in value]
         return value
@@ -211,11 +214,7 @@ def drive(args: argparse.Namespace) -> None:
     body_file = work / "hook.json"
     body = hook_bytes(today)
     body_file.write_bytes(body)
-    env = {
-        **os.environ,
-        "LNCDS_REQUIRE_JWT": "false",
-        "LNCDS_DATABASE_URL": f"sqlite:///{work / 'feedback.sqlite3'}",
-    }
+    env = run_bench.service_env(work)
     ceiling_code = run_bench.CEILING_CODE.format(
         host=run_bench.HOST, port=run_bench.PORTS["ceiling"]
     )

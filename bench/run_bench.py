@@ -76,6 +76,17 @@ class Server:
         raise RuntimeError("VmHWM not found")
 
 
+def service_env(work: Path) -> dict[str, str]:
+    """The environment ln-cds is served with: no client JWT, the card log in ``work``, the
+    FHIR stub allow-listed."""
+    return {
+        **os.environ,
+        "LNCDS_REQUIRE_JWT": "false",
+        "LNCDS_DATABASE_URL": f"sqlite:///{work / 'feedback.sqlite3'}",
+        "LNCDS_FHIR_SERVER_ALLOWLIST": f"http://{HOST}:{PORTS['stub']}/fhir",
+    }
+
+
 def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -316,12 +327,7 @@ def main() -> None:
     )
     python = sys.executable
     bin_dir = Path(python).parent
-    env = {
-        **os.environ,
-        "LNCDS_REQUIRE_JWT": "false",
-        "LNCDS_DATABASE_URL": f"sqlite:///{work / 'feedback.sqlite3'}",
-        "LNCDS_FHIR_SERVER_ALLOWLIST": f"http://{HOST}:{PORTS['stub']}/fhir",
-    }
+    env = service_env(work)
     print(
         f"body {body_file.stat().st_size / 1000:.1f} kB; work dir {work}",
         flush=True,

@@ -15,10 +15,10 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_stages(*arguments: str) -> subprocess.CompletedProcess[str]:
-    """``bench/stages.py`` run with ``arguments`` as a process (its output captured)."""
+def run_script(script: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """``bench/<script>`` run with ``arguments`` as a process (its output captured)."""
     return subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "stages.py"), *arguments],
+        [sys.executable, str(ROOT / "bench" / script), *arguments],
         capture_output=True,
         text=True,
         timeout=300,
@@ -29,7 +29,7 @@ def run_stages(*arguments: str) -> subprocess.CompletedProcess[str]:
 def test_stages_runs_every_stage_once() -> None:
     """``bench/stages.py --repeat 1`` prints one line per stage and no data gap: the
     bench patient is a complete prefetch."""
-    done = run_stages("--repeat", "1")
+    done = run_script("stages.py", "--repeat", "1")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("bench patient: ")
@@ -43,7 +43,7 @@ def test_stages_runs_every_stage_once() -> None:
 def test_stages_times_a_long_record() -> None:
     """``--years 1 --server-gc`` times the one-year long record with the server's GC tuning
     and says how many of its resources ``gather`` kept."""
-    done = run_stages("--years", "1", "--server-gc", "--repeat", "1")
+    done = run_script("stages.py", "--years", "1", "--server-gc", "--repeat", "1")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("1-year record: ")
@@ -56,13 +56,7 @@ def test_bounds_check_finds_every_stage_replayed_and_the_cards_unchanged() -> No
     """``bench/bounds.py --check``: with gathering, reading and rules replayed, three hooks
     compute each stage once and answer the cards of the unreplayed service (the replays
     are wired to the functions the hook route really calls)."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "bounds.py"), "--check"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_script("bounds.py", "--check")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[-2] == (
