@@ -126,18 +126,13 @@ def replaying(stages: tuple[str, ...]) -> Iterator[dict[str, Replay]]:
         pipeline._read, pipeline.findings_for, hooks.gather = read, rules, gather
 
 
-def comparable(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Cards without their UUIDs (new on every answer)."""
-
-    def strip(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {key: strip(item) for key, item in value.items() if key != "uuid"}
-        if isinstance(value, list):
-            return [strip(item) for item in value]
-        return value
-
-    stripped: list[dict[str, Any]] = strip(cards)
-    return stripped
+def without_uuids(value: Any) -> Any:
+    """``value`` with every ``uuid`` member removed, at any depth (new on every answer)."""
+    if isinstance(value, dict):
+        return {key: without_uuids(item) for key, item in value.items() if key != "uuid"}
+    if isinstance(value, list):
+        return [without_uuids(item) for item in value]
+    return value
 
 
 def serve(variant: str, argv: list[str]) -> int:
@@ -166,7 +161,7 @@ async def _three_hooks(body: bytes, work: Path) -> list[list[dict[str, Any]]]:
                     headers={"content-type": "application/json"},
                 )
                 response.raise_for_status()
-                answers.append(comparable(response.json()["cards"]))
+                answers.append(without_uuids(response.json()["cards"]))
     return answers
 
 
@@ -205,7 +200,7 @@ def answer(url: str, body: bytes) -> list[dict[str, Any]]:
     )
     response.raise_for_status()
     cards: list[dict[str, Any]] = response.json()["cards"]
-    return comparable(cards)
+    return without_uuids(cards)
 
 
 def drive(args: argparse.Namespace) -> None:
